@@ -1,0 +1,3 @@
+from specialize.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""The one canonical record: a document's text with character-offset spans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A labelled character range ``text[start:end]``; ``score`` is set by models, ``None`` for gold."""
+
+    start: int
+    end: int
+    label: str
+    score: float | None = field(default=None, compare=False)
+
+    def key(self) -> tuple[int, int, str]:
+        """Identity used by strict span matching (score ignored)."""
+        return (self.start, self.end, self.label)
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label}
+        if text is not None:
+            out["text"] = text[self.start : self.end]
+        if self.score is not None:
+            out["score"] = round(float(self.score), 6)
+        return out
+
+
+@dataclass
+class Document:
+    """A text with gold or predicted spans, an optional id and free-form metadata."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    id: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def span_text(self, span: Span) -> str:
+        return self.text[span.start : span.end]
+
+    @property
+    def labels(self) -> set[str]:
+        return {s.label for s in self.spans}
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.id is not None:
+            out["id"] = self.id
+        out["text"] = self.text
+        out["spans"] = [s.to_dict(self.text) for s in sorted(self.spans)]
+        if self.meta:
+            out["meta"] = self.meta
+        return out
