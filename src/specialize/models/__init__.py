@@ -1,0 +1,1 @@
+"""Students and other span predictors: transformer token classifiers, spaCy pipelines; saving and loading."""
