@@ -1,0 +1,57 @@
+"""``specialize evaluate``: several models on one gold test set, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+HELP = "score models on one gold test set, side by side, with confidence intervals"
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help=HELP,
+        description=HELP + ". Strict span match (start, end and type); 95%% bootstrap intervals over documents.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "models",
+        nargs="+",
+        metavar="MODEL",
+        help="a folder written by 'specialize train', or spacy:NAME_OR_PATH (e.g. spacy:en_core_web_md)",
+    )
+    p.add_argument("--data", required=True, help="gold data: path or dataset name such as conll2003:test")
+    p.add_argument(
+        "--label-map",
+        help="map a general model's labels to the data's, e.g. PERSON=PER,GPE=LOC or a preset: conll",
+    )
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
+    p.add_argument("--examples", type=int, default=3, help="error examples to print per category")
+    p.add_argument("--json", metavar="OUT", help="write one record per model to this JSON file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from specialize.evaluation.evaluate import evaluate, format_table
+
+    result = evaluate(
+        args.models, args.data, label_map=args.label_map, n_bootstrap=args.bootstrap, examples=args.examples
+    )
+    print(format_table(result))
+    for model in result.models:
+        if any(model.errors.examples.values()):
+            print(f"\nerror examples, {model.name}:")
+        for category, examples in model.errors.examples.items():
+            for example in examples[: args.examples]:
+                gold = f"{example.gold['label']} {example.gold['text']!r}" if example.gold else "-"
+                pred = f"{example.pred['label']} {example.pred['text']!r}" if example.pred else "-"
+                print(f"  {category:<20} gold {gold:<30} predicted {pred:<30} | {example.context}")
+    if args.json:
+        dataset, _, split = str(args.data).partition(":") if not Path(args.data).exists() else (args.data, "", "")
+        records = result.to_records(dataset=dataset, split=split or None)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0

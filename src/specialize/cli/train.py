@@ -1,0 +1,81 @@
+"""``specialize train``: fine-tune a small specialist on annotated documents."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+HELP = "train a small named-entity specialist on annotated text"
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help=HELP,
+        description=HELP + ". Data are file paths (CoNLL/IOB, JSONL, brat, PubTator; files or folders) or "
+        "dataset names such as ncbi-disease:train. Options override the --config file.",
+    )
+    p.add_argument("--train", help="training data (path or dataset name)")
+    p.add_argument("--dev", help="dev data: picks the best checkpoint and drives early stopping")
+    p.add_argument("--test", help="test data, scored once after training; the scores go into the model card")
+    p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
+    p.add_argument("--base", help="encoder folder to start from (default: all-MiniLM-L6-v2)")
+    p.add_argument("--layers", help="keep only these encoder layers, e.g. 0,2,4")
+    p.add_argument("--epochs", type=int, help="training epochs (default 3)")
+    p.add_argument("--batch-size", type=int, help="windows per training step (default 16)")
+    p.add_argument("--learning-rate", type=float, help="encoder learning rate (default 1e-4)")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--patience", type=int, help="stop after this many epochs without dev improvement")
+    p.add_argument("--config", help="TOML file with [data], [model] and [training] tables")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override any config value, e.g. --set model.max_length=128 (repeatable)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
+
+
+def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {
+        "data.train": args.train,
+        "data.dev": args.dev,
+        "data.test": args.test,
+        "data.format": args.format,
+        "model.base": args.base,
+        "model.layers": args.layers,
+        "training.epochs": args.epochs,
+        "training.batch_size": args.batch_size,
+        "training.learning_rate": args.learning_rate,
+        "training.threads": args.threads,
+        "training.seed": args.seed,
+        "training.patience": args.patience,
+    }
+    if args.no_progress:
+        overrides["training.progress"] = False
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. training.epochs=5")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def run(args: argparse.Namespace) -> int:
+    from specialize.config import load_config
+    from specialize.training.train import train
+
+    config = load_config(args.config, overrides_from_args(args))
+    result = train(config, args.output)
+    print(f"saved {result.output}")
+    for record in result.evaluation:
+        print(
+            f"{record['split']} ({record['dataset']}): F1 {record['f1']:.4f} {record['f1_ci']} "
+            f"P {record['precision']:.4f} R {record['recall']:.4f}"
+        )
+    print(json.dumps({"train_seconds": round(result.history.train_seconds, 1), "best_dev_f1": result.history.best_f1}))
+    return 0

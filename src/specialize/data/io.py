@@ -1,0 +1,279 @@
+"""Read and write documents in any supported format, detecting the format from the path and content.
+
+``read_documents`` also accepts registered dataset names such as ``ncbi-disease:train`` (see
+``specialize.data.registry``); ``read_texts`` reads raw, unannotated input for prediction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from specialize.data.document import Document
+from specialize.data.errors import DataFormatError
+from specialize.data.formats._base import read_text
+from specialize.data.formats.brat import read_brat, write_brat
+from specialize.data.formats.conll import read_conll, write_conll
+from specialize.data.formats.jsonl import iter_records, read_jsonl, write_jsonl
+from specialize.data.formats.pubtator import read_pubtator, write_pubtator
+
+logger = logging.getLogger(__name__)
+
+
+class Format(StrEnum):
+    CONLL = "conll"
+    JSONL = "jsonl"
+    BRAT = "brat"
+    PUBTATOR = "pubtator"
+
+    @classmethod
+    def parse(cls, value: Format | str) -> Format:
+        aliases = {
+            "iob": "conll",
+            "iob2": "conll",
+            "bio": "conll",
+            "tsv": "conll",
+            "conll2003": "conll",
+            "json": "jsonl",
+            "spacy": "jsonl",
+            "prodigy": "jsonl",
+            "label-studio": "jsonl",
+            "label_studio": "jsonl",
+            "ann": "brat",
+            "standoff": "brat",
+        }
+        key = str(value).lower()
+        try:
+            return cls(aliases.get(key, key))
+        except ValueError:
+            raise ValueError(
+                f"unknown format {value!r}; use one of: {', '.join(f.value for f in cls)}"
+            ) from None
+
+
+_FORMAT_FIX = "pass format= (CLI: --format) one of conll, jsonl, brat, pubtator"
+_CONLL_SUFFIXES = {".conll", ".iob", ".iob2", ".bio", ".bioes", ".iobes", ".tsv", ".txt"}
+_JSON_SUFFIXES = {".jsonl", ".json", ".ndjson"}
+_DATASET_NAME = re.compile(r"[A-Za-z0-9][\w.-]*:[A-Za-z]+")
+_SKIPPED_FILES = re.compile(r"(?i)^(readme|license|licence|copying|notice)(\..*)?$")
+_TAG = re.compile(r"O|[BIESLU]-\S+")
+
+_READERS: dict[Format, Callable[..., list[Document]]] = {
+    Format.CONLL: read_conll,
+    Format.JSONL: read_jsonl,
+    Format.BRAT: read_brat,
+    Format.PUBTATOR: read_pubtator,
+}
+_WRITERS: dict[Format, Callable[..., None]] = {
+    Format.CONLL: write_conll,
+    Format.JSONL: write_jsonl,
+    Format.BRAT: write_brat,
+    Format.PUBTATOR: write_pubtator,
+}
+
+
+def detect_format(path: str | Path) -> Format:
+    """Guess the format of a file or folder; raises ``DataFormatError`` saying how to choose when unsure."""
+    path = Path(path)
+    if path.is_dir():
+        if any(path.glob("*.ann")):
+            return Format.BRAT
+        files = _data_files(path)
+        if not files:
+            raise DataFormatError(
+                "folder has no data files", fix="point to a file or a non-empty folder", path=path
+            )
+        found = {f: detect_format(f) for f in files}
+        kinds = sorted({fmt.value for fmt in found.values()})
+        if len(kinds) > 1:
+            example = ", ".join(f"{f.name}: {fmt.value}" for f, fmt in list(found.items())[:4])
+            raise DataFormatError(
+                f"folder mixes formats {kinds} ({example})",
+                fix="keep one format per folder or pass a single file",
+                path=path,
+            )
+        return Format(kinds[0])
+    suffix = path.suffix.lower()
+    if suffix == ".ann" or (suffix == ".txt" and path.with_suffix(".ann").exists()):
+        return Format.BRAT
+    if suffix in _JSON_SUFFIXES:
+        return Format.JSONL
+    if path.name.lower().endswith((".pubtator", ".pubtator.txt")):
+        return Format.PUBTATOR
+    sniffed = _sniff(path)
+    if sniffed is None:
+        raise DataFormatError(
+            "cannot tell the format from the name or the first lines "
+            "(expected 'token TAG' columns, JSON lines, 'PMID|t|title' or brat .txt/.ann pairs)",
+            fix=_FORMAT_FIX,
+            path=path,
+        )
+    if suffix not in _CONLL_SUFFIXES | {".pubtator"}:
+        logger.info("%s: detected format %s from content", path, sniffed.value)
+    return sniffed
+
+
+def _sniff(path: Path, max_lines: int = 200) -> Format | None:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        head = handle.read(1 << 16)
+    lines = [line.strip() for line in head.split("\n") if line.strip()][:max_lines]
+    if not lines:
+        return None
+    if re.match(r"^[^|\t\s]+\|[ta]\|", lines[0]):
+        return Format.PUBTATOR
+    if lines[0][0] in "[{":
+        return Format.JSONL
+    if len(head) == 1 << 16 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    for line in lines:
+        columns = line.split()
+        if columns[0] == "-DOCSTART-":
+            continue
+        if len(columns) < 2 or not _TAG.fullmatch(columns[-1]):
+            return None
+    return Format.CONLL
+
+
+def _data_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not _SKIPPED_FILES.match(p.name)
+    )
+
+
+def _is_dataset_name(path: str | Path) -> bool:
+    return isinstance(path, str) and not Path(path).exists() and bool(_DATASET_NAME.fullmatch(path))
+
+
+def read_documents(path: str | Path, format: Format | str | None = None, **options: Any) -> list[Document]:
+    """Read documents from a file, a folder or a registered dataset name (``conll2003:test``).
+
+    A folder holds brat pairs or files of one format, read in name order (README/LICENSE skipped).
+    ``options`` go to the reader, e.g. ``scheme="iob1"`` (CoNLL), ``discontinuous="split"`` (brat),
+    ``report=ReadReport()`` (any) to get the counts of repairs and skipped lines.
+    """
+    if _is_dataset_name(path):
+        from specialize.data import registry  # registry imports this module
+
+        return registry.load(str(path), format=format, **options)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist; check the path, or use a dataset name like 'conll2003:test' "
+            "(see specialize.data.registry.list_datasets())"
+        )
+    fmt = Format.parse(format) if format is not None else detect_format(path)
+    reader = _READERS[fmt]
+    if path.is_dir() and fmt is not Format.BRAT:
+        docs: list[Document] = []
+        for file in _data_files(path):
+            docs.extend(reader(file, **options))
+        return docs
+    return reader(path, **options)
+
+
+def write_documents(
+    docs: Iterable[Document], path: str | Path, format: Format | str | None = None, **options: Any
+) -> None:
+    """Write documents; the format comes from the suffix when not given.
+
+    ``.jsonl``/``.json`` -> jsonl, ``.conll``/``.iob``/``.bio``/``.tsv``/``.txt`` -> conll,
+    ``.pubtator`` -> pubtator, an existing folder or a path without suffix -> brat.
+    """
+    path = Path(path)
+    if format is not None:
+        fmt = Format.parse(format)
+    elif path.is_dir() or not path.suffix:
+        fmt = Format.BRAT
+    elif path.suffix.lower() in _JSON_SUFFIXES:
+        fmt = Format.JSONL
+    elif path.suffix.lower() == ".pubtator":
+        fmt = Format.PUBTATOR
+    elif path.suffix.lower() in _CONLL_SUFFIXES:
+        fmt = Format.CONLL
+    else:
+        raise DataFormatError(f"no format for suffix {path.suffix!r}", fix=_FORMAT_FIX, path=path)
+    _WRITERS[fmt](docs, path, **options)
+
+
+def read_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
+    """Read raw input for prediction as documents without spans.
+
+    ``.txt``: one document per non-empty line (id ``<stem>:<line>``); ``.jsonl``/``.json``: the
+    ``text_field`` of each record (``id`` and ``meta`` kept, spans ignored); ``.csv``: the ``text_field``
+    column (an ``id`` column is used as id, other columns go to ``meta``); a folder: one document per
+    ``.txt`` file (id = file stem); a dataset name: its documents with the spans removed.
+    """
+    if _is_dataset_name(path):
+        return [replace(doc, spans=[]) for doc in read_documents(path)]
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; check the path")
+    if path.is_dir():
+        return [Document(read_text(p, exact=True), id=p.stem) for p in sorted(path.glob("*.txt"))]
+    suffix = path.suffix.lower()
+    if suffix in _JSON_SUFFIXES:
+        return _json_texts(path, text_field)
+    if suffix == ".csv":
+        return _csv_texts(path, text_field)
+    return [
+        Document(line, id=f"{path.stem}:{number}")
+        for number, line in enumerate(read_text(path).split("\n"), 1)
+        if line.strip()
+    ]
+
+
+def _json_texts(path: Path, text_field: str) -> list[Document]:
+    docs = []
+    for number, (line, location, record) in enumerate(iter_records(path), 1):
+        if isinstance(record, str):
+            record = {text_field: record}
+        elif isinstance(record, list) and record and isinstance(record[0], str):
+            record = {text_field: record[0]}  # spaCy training tuple [text, {"entities": ...}]
+        data = record.get("data") if isinstance(record, dict) else None
+        source = data if isinstance(data, dict) and text_field not in record else record
+        text = source.get(text_field) if isinstance(source, dict) else None
+        if not isinstance(text, str):
+            raise DataFormatError(
+                f"record has no string {text_field!r} field",
+                fix="add it, or pass text_field= (CLI: --text-field) naming the field that holds the text",
+                path=path,
+                line=line,
+                field=location or None,
+            )
+        doc_id = record.get("id", f"{path.stem}:{number}")
+        meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+        docs.append(Document(text, id=str(doc_id), meta=dict(meta)))
+    return docs
+
+
+def _csv_texts(path: Path, text_field: str) -> list[Document]:
+    # Clinical notes and contracts exceed csv's default 128 KiB field limit; the limit is process-wide.
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # StringIO(newline="") splits rows on \n only; str.splitlines() would also cut at U+2028 inside a field.
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    columns = reader.fieldnames or []
+    if text_field not in columns:
+        raise DataFormatError(
+            f"no column {text_field!r}; columns are {columns}",
+            fix="pass text_field= (CLI: --text-field) naming the column that holds the text",
+            path=path,
+            line=1,
+        )
+    docs = []
+    for number, row in enumerate(reader, 1):
+        text = row.get(text_field)
+        if not text or not text.strip():
+            continue
+        meta = {k: v for k, v in row.items() if k not in (text_field, "id") and k is not None}
+        docs.append(Document(text, id=row.get("id") or f"{path.stem}:{number}", meta=meta))
+    return docs

@@ -1,0 +1,37 @@
+"""Tokenizer shipped inside specialize model folders (loaded by transformers with trust_remote_code=True).
+
+It is BERT's fast tokenizer plus one thing: ``token_type_ids`` carry the shape of each token's word
+(lowercase, Capitalized, UPPER, ...), which the specialist was trained with. Without it an uncased model cannot
+see casing. See word_shape.py next to this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import BertTokenizer
+
+from .word_shape import word_shape_ids
+
+
+class WordShapeBertTokenizer(BertTokenizer):
+    """``BertTokenizer`` whose ``token_type_ids`` are word-shape ids computed from the original text."""
+
+    def _encode_plus(self, text: Any, text_pair: Any = None, **kwargs: Any) -> Any:
+        if text_pair is not None or kwargs.get("is_split_into_words"):
+            raise ValueError("WordShapeBertTokenizer encodes single raw texts only (no pairs, no pre-split words)")
+        texts = [text] if isinstance(text, str) else list(text)
+        self._pending_texts = iter(texts)
+        try:
+            return super()._encode_plus(text, text_pair, **kwargs)
+        finally:
+            self._pending_texts = None
+
+    def _convert_encoding(self, encoding: Any, *args: Any, **kwargs: Any) -> Any:
+        encoding_dict, encodings = super()._convert_encoding(encoding, *args, **kwargs)
+        pending = getattr(self, "_pending_texts", None)
+        if pending is not None and "token_type_ids" in encoding_dict:
+            # Encodings are converted in input order, one call per input text (overflow windows included).
+            text = next(pending)
+            encoding_dict["token_type_ids"] = [word_shape_ids(text, e.offsets, e.word_ids) for e in encodings]
+        return encoding_dict, encodings

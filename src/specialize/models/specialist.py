@@ -1,0 +1,195 @@
+"""A trained specialist: a token classifier plus everything needed to turn text into spans.
+
+Inference runs as preprocess (tokenize whole documents, cut windows) -> forward (length-sorted batches) ->
+postprocess (merge windows, constrained decoding to character spans). The saved folder is a regular
+``transformers`` model folder; ``specialize``'s own settings live under the ``specialize`` key of config.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedModel
+
+from specialize.data.alignment import TokenizedDocument, tokenize_texts
+from specialize.data.document import Span
+from specialize.data.features import WindowFeatures, build_features, merge_word_scores
+from specialize.data.tagging import SpanDecoder, entity_types
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
+WORD_SHAPE_MODULE = Path(__file__).parents[1] / "data" / "word_shape.py"
+
+
+@dataclass
+class InferenceSettings:
+    """How text becomes model windows; saved with the model so every runtime cuts text the same way."""
+
+    max_length: int = 256  # subwords per window, [CLS] and [SEP] included
+    stride: int = 64  # overlap between consecutive windows of a long document
+    batch_size: int = 32
+    word_shapes: bool = True
+    cls_id: int = 101
+    sep_id: int = 102
+    pad_id: int = 0
+
+
+def pad_batch(features: Sequence[WindowFeatures], pad_id: int) -> dict[str, np.ndarray]:
+    """int64 arrays input_ids / attention_mask / token_type_ids (and labels when present), right-padded."""
+    width = max(len(f) for f in features)
+    n = len(features)
+    ids = np.full((n, width), pad_id, dtype=np.int64)
+    mask = np.zeros((n, width), dtype=np.int64)
+    types = np.zeros((n, width), dtype=np.int64)
+    labels = np.full((n, width), -100, dtype=np.int64) if features[0].label_ids is not None else None
+    for i, f in enumerate(features):
+        length = len(f)
+        ids[i, :length] = f.input_ids
+        mask[i, :length] = 1
+        types[i, :length] = f.type_ids
+        if labels is not None and f.label_ids is not None:
+            labels[i, :length] = f.label_ids
+    batch = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    if labels is not None:
+        batch["labels"] = labels
+    return batch
+
+
+def length_sorted_batches(features: Sequence[WindowFeatures], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length, so little compute is spent on padding."""
+    order = sorted(range(len(features)), key=lambda i: len(features[i]))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+class Specialist:
+    """A token-classification specialist usable as a ``SpanPredictor``."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        hf_tokenizer: Any,
+        settings: InferenceSettings | None = None,
+        name: str = "specialist",
+    ):
+        self.model = model
+        self.hf_tokenizer = hf_tokenizer
+        # The Rust tokenizer itself: whole documents, no truncation, no padding, offsets always.
+        self.tokenizer = hf_tokenizer.backend_tokenizer
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.settings = settings or InferenceSettings(
+            cls_id=hf_tokenizer.cls_token_id,
+            sep_id=hf_tokenizer.sep_token_id,
+            pad_id=hf_tokenizer.pad_token_id,
+        )
+        self.name = name
+        self.label_list = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.decoder = SpanDecoder(self.label_list)
+
+    @property
+    def labels(self) -> list[str]:
+        return entity_types(self.label_list)
+
+    # -- preprocess -> forward -> postprocess ---------------------------------------------------------------
+    def preprocess(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[WindowFeatures]]:
+        docs = tokenize_texts(self.tokenizer, texts)
+        s = self.settings
+        features = build_features(
+            docs,
+            max_length=s.max_length,
+            stride=s.stride,
+            cls_id=s.cls_id,
+            sep_id=s.sep_id,
+            word_shapes=s.word_shapes,
+        )
+        return docs, features
+
+    @torch.inference_mode()
+    def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
+        """Label probabilities (positions, labels) for every window."""
+        was_training = self.model.training
+        self.model.eval()
+        out: list[np.ndarray] = [np.empty(0)] * len(features)
+        for batch_indices in length_sorted_batches(features, self.settings.batch_size):
+            batch = pad_batch([features[i] for i in batch_indices], self.settings.pad_id)
+            logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
+            probs = torch.softmax(logits.float(), dim=-1).numpy()
+            for row, i in enumerate(batch_indices):
+                out[i] = probs[row, : len(features[i])]
+        self.model.train(was_training)
+        return out
+
+    def postprocess(
+        self,
+        docs: Sequence[TokenizedDocument],
+        features: Sequence[WindowFeatures],
+        window_probs: list[np.ndarray],
+    ) -> list[list[Span]]:
+        word_probs = merge_word_scores(docs, features, window_probs, len(self.label_list))
+        return [self.decoder.decode(p, d.word_offsets) for p, d in zip(word_probs, docs, strict=True)]
+
+    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
+        docs, features = self.preprocess(texts)
+        return self.postprocess(docs, features, self.forward(features))
+
+    def word_probabilities(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[np.ndarray]]:
+        """Per-word label distributions (for soft-label distillation and confidence estimates)."""
+        docs, features = self.preprocess(texts)
+        return docs, merge_word_scores(docs, features, self.forward(features), len(self.label_list))
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def save(self, directory: str | Path, extra_config: dict[str, Any] | None = None) -> Path:
+        """Write a folder that ``transformers`` loads (weights, config, tokenizer) plus the shape tokenizer."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.model.config.specialize = {
+            "format_version": FORMAT_VERSION,
+            "inference": asdict(self.settings),
+            **(extra_config or {}),
+        }
+        self.model.save_pretrained(directory)
+        self.hf_tokenizer.save_pretrained(directory)
+        if self.settings.word_shapes:
+            _install_shape_tokenizer(directory)
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path, name: str | None = None) -> Specialist:
+        directory = Path(directory)
+        config_path = directory / "config.json"
+        if not config_path.is_file():
+            raise FileNotFoundError(
+                f"{directory} is not a model folder (no config.json); pass a folder written by `specialize train`"
+            )
+        raw = json.loads(config_path.read_text())
+        saved = raw.get("specialize", {}).get("inference")
+        if saved is None:
+            raise ValueError(
+                f"{config_path} has no 'specialize' section: this folder was not written by specialize. "
+                "Train a specialist with `specialize train`, or use the model through transformers directly."
+            )
+        model = AutoModelForTokenClassification.from_pretrained(str(directory))
+        # The shape-aware tokenizer class only matters to transformers users; here the Rust tokenizer is used.
+        hf_tokenizer = AutoTokenizer.from_pretrained(str(directory), trust_remote_code=False, use_fast=True)
+        settings = InferenceSettings(**{k: v for k, v in saved.items() if k in InferenceSettings.__dataclass_fields__})
+        return cls(model, hf_tokenizer, settings, name=name or directory.name)
+
+
+def _install_shape_tokenizer(directory: Path) -> None:
+    """Ship the word-shape tokenizer so ``AutoTokenizer``/``pipeline`` with trust_remote_code see casing."""
+    shutil.copy(REMOTE_CODE_DIR / "tokenization_specialize.py", directory / "tokenization_specialize.py")
+    shutil.copy(WORD_SHAPE_MODULE, directory / "word_shape.py")
+    config_path = directory / "tokenizer_config.json"
+    config = json.loads(config_path.read_text())
+    config["auto_map"] = {"AutoTokenizer": [None, "tokenization_specialize.WordShapeBertTokenizer"]}
+    config_path.write_text(json.dumps(config, indent=2) + "\n")

