@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
@@ -105,12 +105,7 @@ def _parse(text: str, path: Path, token_column: int, tag_column: int) -> list[_S
         if not line.strip():
             flush()
             continue
-        stripped = line.strip(" \t\r")
-        # Tab-separated files may have tokens with spaces; otherwise any run of spaces/tabs separates.
-        if "\t" in stripped:
-            columns = [c.strip(" ") for c in stripped.split("\t")]
-        else:
-            columns = _COLUMNS.split(stripped)
+        columns = _split_columns(line)
         if columns[0] == DOCSTART:
             flush()
             # The first DOCSTART opens document 0; sentences before any DOCSTART also belong to document 0.
@@ -141,6 +136,14 @@ def _parse(text: str, path: Path, token_column: int, tag_column: int) -> list[_S
         current.lines.append(number)
     flush()
     return sentences
+
+
+def _split_columns(line: str) -> list[str]:
+    stripped = line.strip(" \t\r")
+    # Tab-separated files may have tokens with spaces; otherwise any run of spaces/tabs separates.
+    if "\t" in stripped:
+        return [c.strip(" ") for c in stripped.split("\t")]
+    return _COLUMNS.split(stripped)
 
 
 def _parse_tag(tag: str, path: Path, line: int) -> tuple[str | None, str | None]:
@@ -184,11 +187,11 @@ def _check_no_bioes(sentences: list[_Sentence], path: Path, wanted: TagScheme) -
 
 
 def _decode(
-    sentence: _Sentence, scheme: TagScheme, report: ReadReport, where: str
+    sentence: _Sentence, scheme: TagScheme, report: ReadReport, where: Callable[[int], str]
 ) -> list[tuple[int, int, str]]:
     """Token ranges ``(first, last + 1, type)`` of the entities of one sentence.
 
-    ``where`` is a template with a ``{line}`` field used in repair examples.
+    ``where(line)`` names a line in repair examples.
     """
     entities: list[tuple[int, int, str]] = []
     start: int | None = None
@@ -199,7 +202,7 @@ def _decode(
         nonlocal start, current, open_bioes
         if start is not None and current is not None:
             if open_bioes:
-                at = where.format(line=sentence.lines[end - 1])
+                at = where(sentence.lines[end - 1])
                 report.repair("BIOES entity without E-", f"{at}: {current} ends without E- tag")
             entities.append((start, end, current))
         start, current, open_bioes = None, None, False
@@ -217,7 +220,7 @@ def _decode(
             if prefix != "B" and scheme is not TagScheme.IOB1:
                 kind = f"{prefix}- tag opening an entity"
                 after = _tag_text(sentence.tags[i - 1]) if i else "sentence start"
-                report.repair(kind, f"{where.format(line=line)}: {prefix}-{label} after {after}")
+                report.repair(kind, f"{where(line)}: {prefix}-{label} after {after}")
             start, current = i, label
             open_bioes = scheme is TagScheme.BIOES and prefix != "E"
             if prefix == "E":
@@ -234,17 +237,19 @@ def _tag_text(tag: tuple[str | None, str | None]) -> str:
     return "O" if tag[0] is None else f"{tag[0]}-{tag[1]}"
 
 
-def _to_document(
-    sentence: _Sentence, scheme: TagScheme, doc_id: str, path: Path, report: ReadReport
-) -> Document:
+def _to_document(sentence: _Sentence, scheme: TagScheme, doc_id: str, path: Path, report: ReadReport) -> Document:
     offsets: list[list[int]] = []
     position = 0
     for token in sentence.tokens:
         offsets.append([position, position + len(token)])
         position += len(token) + 1
+
+    def where(line: int) -> str:
+        return f"{path.name}:{line} ({doc_id})"
+
     spans = [
         Span(offsets[first][0], offsets[last - 1][1], label)
-        for first, last, label in _decode(sentence, scheme, report, f"{path.name}:{{line}} ({doc_id})")
+        for first, last, label in _decode(sentence, scheme, report, where)
     ]
     meta: dict[str, object] = {}
     if sentence.doc_index is not None:
@@ -308,8 +313,7 @@ def conll_lines(
     for span in spans:
         if not 0 <= span.start < span.end <= len(doc.text) or _BREAK.search(span.label):
             raise DataFormatError(
-                f"span {span.label!r} [{span.start}:{span.end}] is empty, out of range or has a "
-                "label with whitespace",
+                f"span {span.label!r} [{span.start}:{span.end}] is empty, out of range or has a label with whitespace",
                 fix="run specialize.data.validation.validate_spans and fix or drop the span",
                 path=path,
                 field=where,

@@ -1,0 +1,89 @@
+"""The CLI end to end on tiny data: train, evaluate (side by side, JSON records), predict (JSONL out)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from specialize.cli.main import main
+from specialize.data.io import write_documents
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base, tmp_path_factory):
+    from tests.conftest import tiny_sentences
+
+    root = tmp_path_factory.mktemp("cli")
+    write_documents(tiny_sentences(), root / "train.conll")
+    (root / "config.toml").write_text(
+        "[training]\nepochs = 40\nbatch_size = 1\nlearning_rate = 3e-3\nhead_learning_rate = 1e-2\n"
+        "warmup_ratio = 0.0\nbf16 = false\n"
+    )
+    code = main(
+        [
+            "train", "--train", str(root / "train.conll"), "--dev", str(root / "train.conll"),
+            "--base", str(tiny_base), "--config", str(root / "config.toml"), "--set", "training.seed=1",
+            "--no-progress", "--output", str(root / "model"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    return root
+
+
+def test_train_writes_a_model_folder(trained):
+    folder = trained / "model"
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "evaluation.json"):
+        assert (folder / name).is_file(), name
+    config = json.loads((folder / "config.json").read_text())
+    assert config["specialize"]["training"]["training"]["seed"] == 1  # --set override reached the config
+
+
+def test_evaluate_prints_models_side_by_side_and_writes_records(trained, capsys):
+    out_json = trained / "scores.json"
+    model = str(trained / "model")
+    code = main(["evaluate", model, model, "--data", str(trained / "train.conll"), "--json", str(out_json)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "model" in printed and "model#2" in printed and "micro" in printed
+    records = json.loads(out_json.read_text())
+    assert [r["model"] for r in records] == ["model", "model#2"]
+    for key in ("dataset", "split", "model", "f1", "f1_ci", "per_type", "command", "machine"):
+        assert key in records[0]
+    assert records[0]["f1"] == pytest.approx(1.0)
+
+
+def test_predict_writes_jsonl_with_offsets_labels_and_scores(trained):
+    inputs = trained / "texts.jsonl"
+    inputs.write_text(json.dumps({"id": "d1", "text": "Obama visited Paris .", "meta": {"source": "x"}}) + "\n")
+    out = trained / "pred.jsonl"
+    assert main(["predict", str(trained / "model"), "--input", str(inputs), "--output", str(out)]) == 0
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["id"] == "d1" and record["meta"] == {"source": "x"}
+    assert [(s["start"], s["end"], s["label"], s["text"]) for s in record["spans"]] == [
+        (0, 5, "PER", "Obama"),
+        (14, 19, "LOC", "Paris"),
+    ]
+    assert all(0 < s["score"] <= 1 for s in record["spans"])
+
+
+def test_bad_config_key_is_a_clear_error(trained, capsys):
+    bad = trained / "bad.toml"
+    bad.write_text("[training]\nepoch = 3\n")
+    code = main(["train", "--train", str(trained / "train.conll"), "--config", str(bad), "--output", "x"])
+    assert code == 1
+    assert "unknown key 'training.epoch'; did you mean 'training.epochs'?" in capsys.readouterr().err
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["predict", str(tmp_path / "nope"), "--input", str(tmp_path)]) == 1
+    assert "neither a folder nor a 'spacy:NAME' spec" in capsys.readouterr().err
+
+
+def test_module_entry_point_help():
+    result = subprocess.run([sys.executable, "-m", "specialize", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("train", "evaluate", "predict"):
+        assert command in result.stdout
