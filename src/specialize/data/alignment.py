@@ -71,8 +71,8 @@ def tokenize_texts(tokenizer: Any, texts: Sequence[str]) -> list[TokenizedDocume
             TokenizedDocument(
                 text=text,
                 ids=list(enc.ids),
-                offsets=offsets,  # type: ignore[arg-type]
-                shapes=word_shape_ids(text, offsets, word_ids),  # type: ignore[arg-type]
+                offsets=offsets,
+                shapes=word_shape_ids(text, offsets, word_ids),
                 word_starts=word_starts,
                 word_offsets=word_offsets,
             )

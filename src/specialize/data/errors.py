@@ -53,9 +53,7 @@ class DataFormatError(ValueError):
         return (_rebuild, (self.reason, self.fix, self.path, self.line, self.field))
 
 
-def _rebuild(
-    reason: str, fix: str, path: Path | None, line: int | None, field: str | None
-) -> DataFormatError:
+def _rebuild(reason: str, fix: str, path: Path | None, line: int | None, field: str | None) -> DataFormatError:
     return DataFormatError(reason, fix=fix, path=path, line=line, field=field)
 
 

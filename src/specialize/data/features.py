@@ -19,6 +19,19 @@ IGNORE_INDEX = -100
 
 
 @dataclass
+class InferenceSettings:
+    """How text becomes model windows; saved with the model so every runtime cuts text the same way."""
+
+    max_length: int = 256  # subwords per window, [CLS] and [SEP] included
+    stride: int = 64  # overlap between consecutive windows of a long document
+    batch_size: int = 32
+    word_shapes: bool = True
+    cls_id: int = 101
+    sep_id: int = 102
+    pad_id: int = 0
+
+
+@dataclass
 class WindowFeatures:
     doc_index: int
     window: Window
@@ -78,3 +91,30 @@ def merge_word_scores(
         if window.own_end > window.own_start:
             merged[feature.doc_index][window.own_start : window.own_end] = scores[feature.owned_positions]
     return merged
+
+
+def pad_batch(features: Sequence[WindowFeatures], pad_id: int) -> dict[str, np.ndarray]:
+    """int64 arrays input_ids / attention_mask / token_type_ids (and labels when present), right-padded."""
+    width = max(len(f) for f in features)
+    n = len(features)
+    ids = np.full((n, width), pad_id, dtype=np.int64)
+    mask = np.zeros((n, width), dtype=np.int64)
+    types = np.zeros((n, width), dtype=np.int64)
+    labels = np.full((n, width), -100, dtype=np.int64) if features[0].label_ids is not None else None
+    for i, f in enumerate(features):
+        length = len(f)
+        ids[i, :length] = f.input_ids
+        mask[i, :length] = 1
+        types[i, :length] = f.type_ids
+        if labels is not None and f.label_ids is not None:
+            labels[i, :length] = f.label_ids
+    batch = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    if labels is not None:
+        batch["labels"] = labels
+    return batch
+
+
+def length_sorted_batches(features: Sequence[WindowFeatures], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length, so little compute is spent on padding."""
+    order = sorted(range(len(features)), key=lambda i: len(features[i]))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

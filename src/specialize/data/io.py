@@ -54,9 +54,7 @@ class Format(StrEnum):
         try:
             return cls(aliases.get(key, key))
         except ValueError:
-            raise ValueError(
-                f"unknown format {value!r}; use one of: {', '.join(f.value for f in cls)}"
-            ) from None
+            raise ValueError(f"unknown format {value!r}; use one of: {', '.join(f.value for f in cls)}") from None
 
 
 _FORMAT_FIX = "pass format= (CLI: --format) one of conll, jsonl, brat, pubtator"
@@ -88,9 +86,7 @@ def detect_format(path: str | Path) -> Format:
             return Format.BRAT
         files = _data_files(path)
         if not files:
-            raise DataFormatError(
-                "folder has no data files", fix="point to a file or a non-empty folder", path=path
-            )
+            raise DataFormatError("folder has no data files", fix="point to a file or a non-empty folder", path=path)
         found = {f: detect_format(f) for f in files}
         kinds = sorted({fmt.value for fmt in found.values()})
         if len(kinds) > 1:
@@ -144,9 +140,7 @@ def _sniff(path: Path, max_lines: int = 200) -> Format | None:
 
 def _data_files(folder: Path) -> list[Path]:
     return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not _SKIPPED_FILES.match(p.name)
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and not _SKIPPED_FILES.match(p.name)
     )
 
 

@@ -132,9 +132,7 @@ def _overlapping_pairs(spans: list[Span]) -> list[tuple[Span, Span]]:
     return pairs
 
 
-def resolve_overlaps(
-    doc: Document, policy: OverlapPolicy | str = OverlapPolicy.ERROR
-) -> tuple[Document, list[Span]]:
+def resolve_overlaps(doc: Document, policy: OverlapPolicy | str = OverlapPolicy.ERROR) -> tuple[Document, list[Span]]:
     """Return ``(doc without overlapping spans, dropped spans)``.
 
     ``keep_longest`` keeps the longest span of each overlapping group (ties: the earlier one);

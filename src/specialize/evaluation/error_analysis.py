@@ -82,9 +82,7 @@ def classify_pair(gold: Span, pred: Span) -> str:
     return "wrong_boundary" if gold.label == pred.label else "wrong_type_boundary"
 
 
-def _best(
-    span: Span, candidates: Sequence[Span], skip: set[int] | frozenset[int] = frozenset()
-) -> int | None:
+def _best(span: Span, candidates: Sequence[Span], skip: set[int] | frozenset[int] = frozenset()) -> int | None:
     """Index of the most similar overlapping candidate: same boundaries, then same label, then overlap."""
     best: int | None = None
     best_rank: tuple[int, int, int, int] | None = None

@@ -155,9 +155,7 @@ def machine_info() -> dict[str, Any]:
         "gpus": gpus,
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "packages": {
-            d: _version(d) for d in ("specialize", "numpy", "torch", "transformers", "onnxruntime", "spacy")
-        },
+        "packages": {d: _version(d) for d in ("specialize", "numpy", "torch", "transformers", "onnxruntime", "spacy")},
     }
 
 
@@ -241,11 +239,7 @@ def evaluate(
         if len(preds) != len(texts):
             raise ValueError(f"{name} returned {len(preds)} prediction lists for {len(texts)} texts")
         scores = score_spans(gold, preds, types=gold_types)
-        ci = (
-            bootstrap_ci(scores, n_samples=n_bootstrap, seed=seed, confidence=confidence)
-            if n_bootstrap
-            else None
-        )
+        ci = bootstrap_ci(scores, n_samples=n_bootstrap, seed=seed, confidence=confidence) if n_bootstrap else None
         results.append(
             ModelEvaluation(
                 name=name,

@@ -211,9 +211,7 @@ def bootstrap_ci(
     rng = np.random.default_rng(seed)
     if scores.n_docs == 0:
         zero = (0.0, 0.0)
-        return BootstrapCI(
-            zero, zero, zero, zero, dict.fromkeys(scores.types, zero), n_samples, confidence, seed
-        )
+        return BootstrapCI(zero, zero, zero, zero, dict.fromkeys(scores.types, zero), n_samples, confidence, seed)
     totals = _resampled_totals(scores.doc_counts, n_samples, rng, chunk_cells)
     tp, fp, fn = totals[..., TP], totals[..., FP], totals[..., FN]
     mtp, mfp, mfn = tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)

@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,14 @@ from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrai
 
 from specialize.data.alignment import TokenizedDocument, tokenize_texts
 from specialize.data.document import Span
-from specialize.data.features import WindowFeatures, build_features, merge_word_scores
+from specialize.data.features import (
+    InferenceSettings,
+    WindowFeatures,
+    build_features,
+    length_sorted_batches,
+    merge_word_scores,
+    pad_batch,
+)
 from specialize.data.tagging import SpanDecoder, entity_types
 
 logger = logging.getLogger(__name__)
@@ -29,46 +36,6 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
 WORD_SHAPE_MODULE = Path(__file__).parents[1] / "data" / "word_shape.py"
-
-
-@dataclass
-class InferenceSettings:
-    """How text becomes model windows; saved with the model so every runtime cuts text the same way."""
-
-    max_length: int = 256  # subwords per window, [CLS] and [SEP] included
-    stride: int = 64  # overlap between consecutive windows of a long document
-    batch_size: int = 32
-    word_shapes: bool = True
-    cls_id: int = 101
-    sep_id: int = 102
-    pad_id: int = 0
-
-
-def pad_batch(features: Sequence[WindowFeatures], pad_id: int) -> dict[str, np.ndarray]:
-    """int64 arrays input_ids / attention_mask / token_type_ids (and labels when present), right-padded."""
-    width = max(len(f) for f in features)
-    n = len(features)
-    ids = np.full((n, width), pad_id, dtype=np.int64)
-    mask = np.zeros((n, width), dtype=np.int64)
-    types = np.zeros((n, width), dtype=np.int64)
-    labels = np.full((n, width), -100, dtype=np.int64) if features[0].label_ids is not None else None
-    for i, f in enumerate(features):
-        length = len(f)
-        ids[i, :length] = f.input_ids
-        mask[i, :length] = 1
-        types[i, :length] = f.type_ids
-        if labels is not None and f.label_ids is not None:
-            labels[i, :length] = f.label_ids
-    batch = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-    if labels is not None:
-        batch["labels"] = labels
-    return batch
-
-
-def length_sorted_batches(features: Sequence[WindowFeatures], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length, so little compute is spent on padding."""
-    order = sorted(range(len(features)), key=lambda i: len(features[i]))
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 class Specialist:
@@ -93,7 +60,8 @@ class Specialist:
             pad_id=hf_tokenizer.pad_token_id,
         )
         self.name = name
-        self.label_list = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        id2label: dict[Any, str] = dict(model.config.id2label or {})
+        self.label_list = [id2label[i] for i in range(len(id2label))]
         self.decoder = SpanDecoder(self.label_list)
 
     @property

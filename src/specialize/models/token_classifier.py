@@ -80,7 +80,7 @@ def enable_word_shapes(model: PreTrainedModel) -> PreTrainedModel:
     new = torch.nn.Embedding(NUM_SHAPES, old.embedding_dim)
     with torch.no_grad():
         new.weight.copy_(old.weight[0:1].expand(NUM_SHAPES, -1))
-    embeddings.token_type_embeddings = new
+    embeddings.token_type_embeddings = new  # type: ignore[union-attr]
     model.config.type_vocab_size = NUM_SHAPES
     return model
 

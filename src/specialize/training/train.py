@@ -18,7 +18,7 @@ from specialize.data.tagging import iob2_labels
 from specialize.data.validation import validate_spans
 from specialize.models.card import ModelCardData, render_model_card
 from specialize.models.specialist import InferenceSettings, Specialist
-from specialize.training.trainer import Trainer, TrainingHistory
+from specialize.training.trainer import DevEvaluator, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def _check_spans(data: LoadedData) -> None:
         )
 
 
-def _dev_evaluator(dev: LoadedData):  # type: ignore[no-untyped-def]
+def _dev_evaluator(dev: LoadedData) -> DevEvaluator:
     from specialize.evaluation.span_metrics import score_spans
 
     texts = [d.text for d in dev.documents]

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from specialize.data.features import WindowFeatures
-from specialize.models.specialist import Specialist, pad_batch
+from specialize.data.features import WindowFeatures, pad_batch
+from specialize.models.specialist import Specialist
 from specialize.training.args import TrainingArgs
 
 logger = logging.getLogger(__name__)

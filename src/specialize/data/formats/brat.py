@@ -107,9 +107,7 @@ def read_brat_pair(
     return Document(text, sorted(spans), id=txt.stem)
 
 
-def _text_bound(
-    line: str, text: str, ann: Path, number: int, policy: Discontinuous, report: ReadReport
-) -> list[Span]:
+def _text_bound(line: str, text: str, ann: Path, number: int, policy: Discontinuous, report: ReadReport) -> list[Span]:
     parts = line.split("\t")
     if len(parts) < 3 or " " not in parts[1]:
         raise DataFormatError(

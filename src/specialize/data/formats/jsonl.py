@@ -93,9 +93,7 @@ def read_jsonl(path: str | Path, *, report: ReadReport | None = None) -> list[Do
     return docs
 
 
-def _record_to_document(
-    record: Any, path: Path, line: int | None, location: str, report: ReadReport
-) -> Document:
+def _record_to_document(record: Any, path: Path, line: int | None, location: str, report: ReadReport) -> Document:
     def error(reason: str, fix: str, field: str | None = None) -> DataFormatError:
         where = ".".join(p for p in (location, field) if p) or None
         return DataFormatError(reason, fix=fix, path=path, line=line, field=where)
@@ -182,9 +180,7 @@ def _parse_span(item: Any, text: str, error: Callable[..., DataFormatError], fie
             field=field,
         )
     if not isinstance(label, str) or not label:
-        raise error(
-            f"label is {label!r}", fix="give every span a non-empty string label", field=f"{field}.label"
-        )
+        raise error(f"label is {label!r}", fix="give every span a non-empty string label", field=f"{field}.label")
     if isinstance(expected, str) and expected != text[start:end]:
         raise error(
             f"span text {expected!r} but text[{start}:{end}] is {text[start:end]!r}",

@@ -7,6 +7,7 @@ see casing. See word_shape.py next to this file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from transformers import BertTokenizer
@@ -17,7 +18,9 @@ from .word_shape import word_shape_ids
 class WordShapeBertTokenizer(BertTokenizer):
     """``BertTokenizer`` whose ``token_type_ids`` are word-shape ids computed from the original text."""
 
-    def _encode_plus(self, text: Any, text_pair: Any = None, **kwargs: Any) -> Any:
+    _pending_texts: Iterator[str] | None = None
+
+    def _encode_plus(self, text: Any, text_pair: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
         if text_pair is not None or kwargs.get("is_split_into_words"):
             raise ValueError("WordShapeBertTokenizer encodes single raw texts only (no pairs, no pre-split words)")
         texts = [text] if isinstance(text, str) else list(text)
