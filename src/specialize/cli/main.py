@@ -9,9 +9,17 @@ import sys
 from collections.abc import Sequence
 
 from specialize import __version__
-from specialize.cli import evaluate, predict, train
+from specialize.cli import benchmark, distill, evaluate, export, label, predict, train
 
-COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict}
+COMMANDS = {
+    "train": train,
+    "distill": distill,
+    "evaluate": evaluate,
+    "predict": predict,
+    "export": export,
+    "benchmark": benchmark,
+    "label": label,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

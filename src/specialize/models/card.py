@@ -37,6 +37,7 @@ class ModelCardData:
     alignment: str | None = None
     machine: Mapping[str, Any] | None = None
     word_shapes: bool = True
+    distillation: str | None = None  # markdown: the teacher and how its knowledge was transferred
 
 
 def _ci(ci: Sequence[float] | None) -> str:
@@ -107,6 +108,7 @@ def render_model_card(card: ModelCardData) -> str:
         tokenizer_note + " `specialize predict` also handles documents longer than the model's window "
         "(sliding windows, nothing truncated) and decodes only well-formed spans.",
         "",
+        *(["## Distillation", "", card.distillation, ""] if card.distillation else []),
         *_scores_section(card.evaluation),
         "## Training data",
         "",

