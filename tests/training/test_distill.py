@@ -242,6 +242,27 @@ def test_cli_distill_end_to_end(teacher, tmp_path, capsys):
     assert "agreement with the teacher F1 1.0000" in printed and "docs/s" in printed
     config = json.loads((tmp_path / "student" / "config.json").read_text())
     distillation = config["specialize"]["training"]["distillation"]
-    assert distillation["teacher"] == "teacher" and math.isclose(distillation["temperature"], 1.5)
+    assert distillation["teacher"] == "hf:teacher" and math.isclose(distillation["temperature"], 1.5)
     assert config["specialize"]["training"]["model"]["layers"] == [0, 2]
     assert (tmp_path / "student" / "distillation.md").read_text().startswith("# Teacher vs student")
+
+
+def test_cli_distill_hard_labels_from_a_gazetteer_spec(tiny_base, tmp_path, capsys):
+    sentences = tiny_sentences()
+    terms: dict[str, list[str]] = {}
+    for d in sentences:
+        for span in d.spans:
+            terms.setdefault(span.label, []).append(d.span_text(span))
+    (tmp_path / "terms.json").write_text(json.dumps(terms))
+    (tmp_path / "texts.txt").write_text("\n".join(d.text for d in sentences) + "\n")
+    code = main(
+        [
+            "distill", "--teacher", f"gazetteer:{tmp_path / 'terms.json'}", "--hard", "--base", str(tiny_base),
+            "--unlabeled", str(tmp_path / "texts.txt"), "--epochs", "2", "--threads", "1", "--repeats", "1",
+            "--no-progress", "--output", str(tmp_path / "student"),
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    config = json.loads((tmp_path / "student" / "config.json").read_text())
+    assert config["specialize"]["training"]["distillation"]["soft"] is False
+    assert sorted(Specialist.load(tmp_path / "student").labels) == ["LOC", "ORG", "PER"]

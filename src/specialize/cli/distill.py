@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-HELP = "distil a teacher (a specialist folder, spacy:NAME, ...) into a smaller, faster student"
+HELP = "distil a teacher (a specialist folder, spacy:NAME, a gazetteer...) into a smaller, faster student"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -18,8 +18,13 @@ def add_parser(subparsers: Any) -> None:
         "--base the student is the teacher with layers dropped. Writes the student folder with its model card, "
         "evaluation.json and a teacher-vs-student report (distillation.json / distillation.md).",
     )
-    p.add_argument("--teacher", required=True, help="a folder written by 'specialize train', or spacy:NAME")
-    p.add_argument("--label-map", help="for spacy: teachers, e.g. PERSON=PER,GPE=LOC or a preset: conll")
+    p.add_argument(
+        "--teacher",
+        required=True,
+        help="a folder written by 'specialize train' (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, "
+        "vote:SPEC+SPEC",
+    )
+    p.add_argument("--label-map", help="rename the teacher's labels, e.g. PERSON=PER,GPE=LOC or a preset: conll")
     p.add_argument("--unlabeled", help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv or a folder")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument("--train", help="gold training data (path or dataset name), learned next to the teacher")

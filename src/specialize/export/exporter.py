@@ -22,10 +22,11 @@ from typing import Any
 from specialize.data.document import Document
 from specialize.export.check import CheckReport, ExportCheckFailed, compare_predictions, format_check_report
 from specialize.export.quantize import DEFAULT_KEEP_FP32, quantize_int8
+from specialize.runtime.onnx_predictor import MODEL_FILE, OnnxPredictor
+from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "model.onnx"
 TOKENIZER_FILES = (
     "tokenizer.json",
     "tokenizer_config.json",
@@ -101,7 +102,10 @@ def _move_into_place(tmp: Path, output: Path) -> None:
 
 
 def _export_section(result: dict[str, Any], check: CheckReport | None) -> str:
-    precision = "int8 MatMul weights, dynamic quantization" if result["int8"] else "fp32"
+    precision = "fp32"
+    if result["int8"]:
+        kept = ", ".join(result["quantization"]["kept_fp32"]) or "nothing"
+        precision = f"int8 weights by dynamic quantization, {kept} kept in fp32"
     lines = [
         "",
         "## Export",
@@ -176,8 +180,10 @@ def export(
     logits differ from torch's beyond rounding fails the same way, check or not.
     """
     from specialize.models.specialist import Specialist
-    from specialize.runtime.onnx_predictor import OnnxPredictor
 
+    require("onnxruntime", "onnx")
+    if int8:
+        require("onnx", "onnx")
     started = time.perf_counter()
     source, output = Path(model_dir), Path(output)
     docs = _check_documents(check)

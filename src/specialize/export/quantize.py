@@ -1,11 +1,19 @@
-"""Dynamic int8 quantization of an exported token classifier, keeping the fragile parts in fp32.
+"""Dynamic int8 quantization of an exported token classifier.
 
 Weights become int8 per output channel; activations are quantized on the fly per batch, so no calibration data
-is needed. Two parts of a BERT tagger are cheap to keep in fp32 and worth it (measured: see docs of
-:data:`DEFAULT_KEEP_FP32`):
+is needed. What to keep in fp32 was measured on a MiniLM-L6 CoNLL-2003 specialist (3 epochs, dev F1 0.9366 in
+torch; all 3,250 dev documents; recall drops in points):
 
-- the classifier: one small MatMul whose rounding moves every label's logit directly;
-- the embedding lookups (Gather): quantizing them saves file size but no compute, and adds error at the input.
+    kept fp32                 micro F1   LOC   MISC   ORG   PER   model.onnx
+    classifier + embeddings   0.9343     0.17  0.54   0.15  0.11  58.7 MB
+    classifier                0.9349     0.11  0.65   0.08  0.11  22.9 MB
+    nothing                   0.9351     0.11  0.65   0.00  0.11  22.9 MB
+    (fp32 ONNX                0.9366     identical spans to torch  90.4 MB)
+
+The differences between variants are within noise (a few spans), so the default quantizes the embedding
+tables too (2.6x smaller file, no measured cost) and keeps only the classifier in fp32: it is a few thousand
+weights, costs nothing, and its rounding moves every label's logit directly, which is where a rare type with
+small logit margins would suffer first.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 KEEP_FP32_CHOICES = ("classifier", "embeddings")
-DEFAULT_KEEP_FP32: tuple[str, ...] = ("classifier", "embeddings")
+DEFAULT_KEEP_FP32: tuple[str, ...] = ("classifier",)
 
 
 @contextlib.contextmanager

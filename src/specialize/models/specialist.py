@@ -140,6 +140,12 @@ class Specialist:
                 f"{directory} is not a model folder (no config.json); pass a folder written by `specialize train`"
             )
         raw = json.loads(config_path.read_text())
+        if raw.get("model_type") == "specialize-static":
+            # A static-embedding student: same predictor interface, its own weights format. Dispatching here
+            # lets export, predict, evaluate and teacher loading take its folder without knowing about it.
+            from specialize.models.static_student import StaticStudent
+
+            return StaticStudent.load(directory, name=name)
         saved = raw.get("specialize", {}).get("inference")
         if saved is None:
             raise ValueError(

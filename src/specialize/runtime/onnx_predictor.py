@@ -27,20 +27,11 @@ from specialize.data.features import (
     pad_batch,
 )
 from specialize.data.tagging import SpanDecoder, entity_types
+from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "model.onnx"
-INSTALL_HINT = "pip install onnxruntime tokenizers"
-
-
-def _import(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(f"'{module}' is needed to run exported models; install it with: {INSTALL_HINT}") from exc
 
 
 def read_export_config(folder: Path) -> tuple[list[str], InferenceSettings, dict[str, Any]]:
@@ -111,8 +102,8 @@ class OnnxPredictor:
         labels, settings, _ = read_export_config(folder)
         if batch_size is not None:
             settings.batch_size = batch_size
-        ort = _import("onnxruntime")
-        tokenizers = _import("tokenizers")
+        ort = require("onnxruntime", "onnx")
+        tokenizers = require("tokenizers", "onnx")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # One model run at a time: parallelism comes from intra-op threads inside each operator.

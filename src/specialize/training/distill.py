@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -86,7 +86,7 @@ def kd_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor, temperatu
 
     ``teacher_probs`` are probabilities at temperature 1: softmax(log p / T) equals softmax(z / T) for the
     teacher's logits z, so they are tempered without the logits. The T² factor keeps the gradient's size
-    independent of T, so alpha means the same at every temperature.
+    roughly independent of T (it shrinks as 1/T² otherwise), so alpha means the same at every temperature.
     """
     t = float(temperature)
     teacher_t = torch.softmax(torch.log(teacher_probs.float().clamp_min(1e-12)) / t, dim=-1)
@@ -105,9 +105,8 @@ def distillation_loss(
     target (e.g. unlabeled text: KD only) uses that term alone at full weight."""
     logits = logits.float()
     kd = kd_loss(logits[teacher_mask], teacher_probs[teacher_mask], args.temperature) if teacher_mask.any() else None
-    gold = labels != IGNORE_INDEX if labels is not None else None
     ce = None
-    if labels is not None and gold is not None and gold.any():
+    if labels is not None and (gold := labels != IGNORE_INDEX).any():
         ce = torch.nn.functional.cross_entropy(logits[gold], labels[gold])
     if kd is not None and ce is not None:
         return args.alpha * kd + (1 - args.alpha) * ce
@@ -156,17 +155,18 @@ class DistillationTrainer(Trainer):
 def _resolve_teacher(
     teacher: SpanPredictor | str | Path, label_map: Mapping[str, str] | str | None
 ) -> tuple[SpanPredictor, Path | None]:
+    """The teacher object, and its folder when it is a specialist folder (the student can start from it)."""
     if not isinstance(teacher, str | Path):
         return teacher, None
-    from specialize.models.loading import load_predictor
     from specialize.models.spacy_pipeline import parse_label_map
+    from specialize.teachers.spec import load_teacher, split_spec
 
     mapping = parse_label_map(label_map) if isinstance(label_map, str) else label_map
-    spec = str(teacher)
-    if spec.startswith("hf:") and Path(spec[3:]).is_dir():  # the teachers' spelling of a specialist folder
-        spec = spec[3:]
-    predictor = load_predictor(spec, label_map=mapping)
-    return predictor, Path(spec) if isinstance(predictor, Specialist) else None
+    loaded = load_teacher(str(teacher), label_map=mapping)
+    if not callable(getattr(loaded, "predict", None)):
+        raise ValueError(f"teacher {teacher!s} cannot predict spans, so it cannot be distilled")
+    kind, rest = split_spec(str(teacher))
+    return cast(SpanPredictor, loaded), Path(rest) if kind == "hf" else None
 
 
 def _load_unlabeled(
@@ -305,12 +305,13 @@ def distill(
 ) -> DistillationResult:
     """Train a small student on what ``teacher`` predicts, compare the two, and save the student in ``output``.
 
-    ``teacher``: a predictor object or a spec (a specialist folder; ``spacy:NAME`` with ``label_map``).
+    ``teacher``: a predictor object or a spec for ``specialize.teachers.load_teacher`` (a specialist folder or
+    ``hf:PATH``, ``spacy:NAME`` with ``label_map``, ``gazetteer:FILE``, ``regex:FILE``, ``vote:A+B``).
     ``unlabeled``: texts, documents (their spans ignored) or a file read by ``read_texts`` (``text_field``
-    names the JSONL field or CSV column); ``gold``, ``dev``
-    and ``test``: documents, or else the ``config.data`` paths. ``student_base``/``student_layers`` default to
-    ``config.model.base``/``layers``; with no base the student is the teacher with layers dropped.
-    ``throughput_repeats=0`` skips the speed measurement.
+    names the JSONL field or CSV column); ``gold``, ``dev`` and ``test``: documents, or else the
+    ``config.data`` paths. ``student_base``/``student_layers`` default to ``config.model.base``/``layers``;
+    with no base the student is the specialist teacher with layers dropped. ``throughput_repeats=0`` skips
+    the speed measurement.
     """
     args = args or DistillationArgs()
     args.validate()
@@ -358,13 +359,15 @@ def distill(
         alignment = aligned.summary()
         history = Trainer(student, config.training, evaluator).train(features)
 
-    records = compare_on_splits(teacher, student, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)
+    # A specialist teacher is compared unwrapped: the same code path as the student, so only the models differ.
+    compared = teacher_specialist or teacher
+    records = compare_on_splits(compared, student, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)
     speed_data = next(d for d in (test_data, dev_data, gold_data, unlabeled_data) if d is not None)
     throughput = None
     if throughput_repeats:
         texts = [d.text for d in speed_data.documents]
         threads = torch.get_num_threads()
-        throughput = measure_throughput([teacher, student], texts, repeats=throughput_repeats, threads=threads)
+        throughput = measure_throughput([compared, student], texts, repeats=throughput_repeats, threads=threads)
     report_md = render_report(records, throughput, speed_data.role)
     summary = _describe(teacher, args, config, from_teacher)
     info = {**asdict(args), "teacher": teacher.name, "teacher_type": type(teacher).__name__}

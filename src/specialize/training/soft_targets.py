@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from specialize.models.specialist import Specialist
 
 HARD_LABELS_HINT = "use hard labels instead (specialize distill --hard, or DistillationArgs(soft=False))"
 PREDICT_CHUNK = 256  # documents per teacher call: bounds the memory of windows and probabilities
+WINDOW_FIELDS = [f.name for f in fields(WindowFeatures)]
 
 
 @dataclass
@@ -59,7 +60,7 @@ def map_word_probabilities(
 ) -> np.ndarray:
     """The teacher's per-word distributions on the student's words, matched by character offsets.
 
-    Identical pre-tokenization (any two BERT-family tokenizers) maps word to word. Otherwise a student word
+    Identical pre-tokenization (e.g. two BERT-family tokenizers) maps word to word. Otherwise a student word
     takes the distribution of the teacher word containing its first character, with B-X moved to I-X when it
     starts inside that word (it continues the entity); a word no teacher word covers gets NaN (no target).
     """
@@ -108,11 +109,8 @@ def attach_teacher(
         rows = probs[lo:hi]
         keep = ~np.isnan(rows).any(axis=1)
         positions = [doc.word_starts[w] - f.window.start + 1 for w in range(lo, hi) if keep[w - lo]]
-        out.append(
-            DistillationFeatures(
-                f.doc_index, f.window, f.input_ids, f.type_ids, f.owned_positions, f.label_ids, positions, rows[keep]
-            )
-        )
+        window = {name: getattr(f, name) for name in WINDOW_FIELDS}
+        out.append(DistillationFeatures(**window, teacher_positions=positions, teacher_probs=rows[keep]))
     return out
 
 

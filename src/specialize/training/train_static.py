@@ -1,0 +1,269 @@
+"""``train_static``: a static-embedding student from a teacher (or any encoder), on gold and/or soft labels.
+
+The teacher gives the student its tokenizer, its windowing settings, its label list and, once per vocabulary
+token, the vectors of the student's embedding table. With ``soft=True`` (a specialist teacher) it also gives
+its per-word label distributions on the training texts, learned with KL at a temperature next to gold
+cross-entropy by the same ``DistillationTrainer`` as transformer students.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from specialize.data.document import Document
+from specialize.data.features import InferenceSettings, WindowFeatures
+from specialize.data.tagging import entity_types, iob2_labels
+from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
+from specialize.training.args import TrainingArgs
+from specialize.training.distill import DistillationArgs, DistillationTrainer
+from specialize.training.soft_targets import attach_teacher, check_soft_labels, teacher_word_probabilities
+from specialize.training.train import LoadedData, check_spans, dev_evaluator, labelled_features, load_data
+from specialize.training.trainer import Trainer, TrainingHistory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StaticArgs:
+    """The student's architecture and how its embedding table is made."""
+
+    dim: int = 128
+    kernel_size: int = 3
+    dilations: list[int] = field(default_factory=lambda: [1, 2, 4])
+    dropout: float = 0.1
+    shape_ids: list[int] | None = None  # token types to encode the vocabulary with; None: see default_shape_ids
+    include_input: bool = False  # also PCA the encoder's input embedding rows
+    frequency_weighting: bool = False  # SIF-weight token vectors by their frequency in the training texts
+    freeze_embeddings: bool = False  # keep the distilled table fixed (tokens unseen in training stay in sync)
+
+
+def static_training_args(**overrides: Any) -> TrainingArgs:
+    """Training defaults for a static student: a small network trained from scratch wants larger steps and
+    more epochs than a pretrained transformer (measured on CoNLL-2003: see benchmarks/static_student.py)."""
+    defaults: dict[str, Any] = {
+        "epochs": 12,
+        "batch_size": 32,
+        "learning_rate": 2e-3,
+        "head_learning_rate": 2e-3,
+        "weight_decay": 0.0,
+        "warmup_ratio": 0.05,
+    }
+    return TrainingArgs(**{**defaults, **overrides})
+
+
+@dataclass
+class StaticTrainResult:
+    output: Path
+    student: StaticStudent
+    history: TrainingHistory
+    evaluation: list[dict[str, Any]]
+
+
+def load_teacher_encoder(teacher: str | Path) -> tuple[Any, torch.nn.Module, Any, InferenceSettings]:
+    """(specialist or None, base encoder module, ``tokenizers.Tokenizer``, inference settings) of a folder:
+    a specialist (its encoder, already NER-tuned, and its settings) or any transformers encoder folder."""
+    from specialize.models.specialist import Specialist
+
+    folder = Path(teacher)
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"teacher {teacher} is not a model folder (no config.json)")
+    raw = json.loads(config_path.read_text(encoding="utf-8"))
+    if raw.get("model_type") == "specialize-static":
+        raise ValueError(f"{teacher} is a static student: distil from a transformer specialist or encoder instead")
+    if "specialize" in raw:
+        specialist = Specialist.load(folder)
+        return specialist, specialist.model.base_model, specialist.tokenizer, specialist.settings
+    from transformers import AutoModel, AutoTokenizer
+
+    hf_tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    if not getattr(hf_tokenizer, "is_fast", False) or hf_tokenizer.cls_token_id is None:
+        raise ValueError(f"{teacher}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+    settings = InferenceSettings(
+        cls_id=hf_tokenizer.cls_token_id, sep_id=hf_tokenizer.sep_token_id, pad_id=hf_tokenizer.pad_token_id or 0
+    )
+    return None, AutoModel.from_pretrained(str(folder)), hf_tokenizer.backend_tokenizer, settings
+
+
+def _labels(teacher: Any, documents: Sequence[Document]) -> list[str]:
+    data_types = {s.label for d in documents for s in d.spans}
+    if teacher is None:
+        return iob2_labels(data_types)
+    missing = sorted(data_types - set(entity_types(teacher.label_list)))
+    if missing:
+        raise ValueError(f"the training data has entity types {missing} that the teacher {teacher.name} lacks")
+    return list(teacher.label_list)
+
+
+def _token_counts(tokenizer: Any, texts: Sequence[str]) -> np.ndarray:
+    vocab = tokenizer.get_vocab_size()
+    counts = np.zeros(vocab, dtype=np.float64)
+    for encoding in tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        counts += np.bincount(encoding.ids, minlength=vocab)[:vocab]
+    return counts
+
+
+def _card(student: StaticStudent, records: list[dict[str, Any]], data: list[LoadedData], info: dict[str, Any]) -> str:
+    from specialize.models.card import _scores_section
+
+    c = student.model.config
+    lines = [
+        "---",
+        "library_name: specialize",
+        "pipeline_tag: token-classification",
+        "tags: [specialize, ner, static-embeddings]",
+        "---",
+        "",
+        f"# {student.name}",
+        "",
+        f"A static-embedding named-entity student trained with specialize. Entity types: "
+        f"{', '.join(f'`{t}`' for t in student.labels)}. Token vectors (PCA to {c.dim}-d) were distilled from "
+        f"`{student.source}`; context comes from {len(c.dilations)} residual conv layers (kernel {c.kernel_size}, "
+        f"dilations {c.dilations}) over subwords plus word-shape embeddings; {student.n_parameters / 1e6:.1f}M "
+        "parameters. It runs through the same tokenization, windowing and constrained decoding as every "
+        "specialist.",
+        "",
+        "```bash",
+        "specialize predict THIS_FOLDER --input texts.txt --output entities.jsonl",
+        "specialize export THIS_FOLDER --output THIS_FOLDER-onnx   # torch-free OnnxPredictor, fastest on CPU",
+        "```",
+        "",
+        f"Training: {info['how']}",
+        "",
+        *_scores_section(records),
+        "## Data",
+        "",
+        "| role | source | sha256 | documents | spans |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {d['role']} | {d['source']} | `{d['sha256']}` | {d['documents']} | {d['spans']} |"
+            for d in (x.describe() for x in data)
+        ),
+        "",
+        "## Configuration",
+        "",
+        "```json",
+        json.dumps(info, indent=2, default=str),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def train_static(
+    teacher: str | Path,
+    output: str | Path,
+    *,
+    train: str | Path | Sequence[Document],
+    dev: str | Path | Sequence[Document] | None = None,
+    test: str | Path | Sequence[Document] | None = None,
+    soft: bool = False,
+    static: StaticArgs | None = None,
+    training: TrainingArgs | None = None,
+    distillation: DistillationArgs | None = None,
+    data_format: str | None = None,
+    n_bootstrap: int = 1000,
+) -> StaticTrainResult:
+    """Distil ``teacher``'s token vectors into a static student, train it on ``train``, score it on ``dev`` and
+    ``test`` and save it (with its model card and evaluation.json) in ``output``.
+
+    ``soft``: learn the teacher's per-word distributions on the training texts (KL at
+    ``distillation.temperature``, weight ``distillation.alpha``) next to gold cross-entropy; needs a
+    specialist teacher. Without it the student learns from gold labels alone.
+    """
+    static = static or StaticArgs()
+    args = training or static_training_args()
+    distillation = distillation or DistillationArgs()
+    distillation.validate()
+    output = Path(output)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    train_data = load_data("train", train, data_format)
+    dev_data = load_data("dev", dev, data_format) if dev is not None else None
+    test_data = load_data("test", test, data_format) if test is not None else None
+    for data in (train_data, dev_data, test_data):
+        if data is not None:
+            check_spans(data)
+    specialist, encoder, tokenizer, settings = load_teacher_encoder(teacher)
+    if soft:
+        if specialist is None:
+            raise ValueError(f"soft labels need a specialist teacher (a folder written by specialize), not {teacher}")
+        check_soft_labels(specialist)
+    labels = _labels(specialist, train_data.documents)
+    config = StaticConfig(
+        vocab_size=int(tokenizer.get_vocab_size()),
+        num_labels=len(labels),
+        dim=static.dim,
+        kernel_size=static.kernel_size,
+        dilations=list(static.dilations),
+        dropout=static.dropout,
+    )
+    weights = None
+    if static.frequency_weighting:
+        weights = frequency_weights(_token_counts(tokenizer, [d.text for d in train_data.documents]))
+    student = StaticStudent.from_encoder(
+        encoder,
+        tokenizer,
+        InferenceSettings(**asdict(settings)),
+        labels,
+        config=config,
+        shape_ids=static.shape_ids,
+        include_input=static.include_input,
+        weights=weights,
+        name=output.name,
+        source=str(teacher),
+        seed=args.seed,
+    )
+    if static.freeze_embeddings:
+        student.model.word_embeddings.weight.requires_grad_(False)
+
+    docs, gold_features, alignment = labelled_features(student, train_data.documents)
+    evaluator = dev_evaluator(dev_data) if dev_data else None
+    if dev_data is None:
+        logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
+    if soft:
+        probs = teacher_word_probabilities(specialist, student, docs)
+        features: list[WindowFeatures] = list(attach_teacher(gold_features, docs, probs))
+        history = DistillationTrainer(student, args, distillation, evaluator).train(features)
+        how = (
+            f"KL to the teacher's per-word distributions at temperature {distillation.temperature:g} (weight "
+            f"{distillation.alpha:g}) plus gold cross-entropy (weight {1 - distillation.alpha:g})"
+        )
+    else:
+        history = Trainer(student, args, evaluator).train(gold_features)
+        how = "gold cross-entropy"
+    del specialist, encoder  # the teacher is done with; free its memory before evaluation
+
+    from specialize.evaluation.evaluate import evaluate
+
+    records: list[dict[str, Any]] = []
+    for data in (dev_data, test_data):
+        if data is not None:
+            records += evaluate([student], data.documents, n_bootstrap=n_bootstrap).to_records(
+                dataset=data.source, split=data.role
+            )
+    info = {
+        "teacher": str(teacher),
+        "how": how,
+        "soft": soft,
+        "static": asdict(static),
+        "training": asdict(args),
+        "distillation": asdict(distillation) if soft else None,
+        "alignment": alignment.summary(),
+        "train_seconds": round(history.train_seconds, 1),
+        "best_dev_f1": history.best_f1,
+        "history": history.evaluations,
+    }
+    data_used = [d for d in (train_data, dev_data, test_data) if d is not None]
+    student.save(output, extra_config={"training": info}, card=_card(student, records, data_used, info))
+    (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    logger.info("saved the static student to %s", output)
+    return StaticTrainResult(output, student, history, records)

@@ -1,0 +1,136 @@
+"""MicroBatcher: concurrent callers share batches, each gets its own results, errors reach only their callers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from specialize.serve.batcher import MicroBatcher
+
+
+class Recorder:
+    """A batch function that records the batches it saw; optionally slow, optionally failing on one item."""
+
+    def __init__(self, delay: float = 0.0, poison: str | None = None) -> None:
+        self.batches: list[list[str]] = []
+        self.delay = delay
+        self.poison = poison
+        self.lock = threading.Lock()
+
+    def __call__(self, items: list[str]) -> list[str]:
+        with self.lock:
+            self.batches.append(list(items))
+        if self.delay:
+            time.sleep(self.delay)
+        if self.poison is not None and self.poison in items:
+            raise ValueError(f"cannot handle {self.poison}")
+        return [item.upper() for item in items]
+
+
+def test_concurrent_threads_get_their_own_results_in_batches():
+    fn = Recorder(delay=0.01)
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=20) as batcher:
+        with ThreadPoolExecutor(32) as pool:
+            futures = [pool.submit(batcher, [f"r{i}a", f"r{i}b"]) for i in range(40)]
+            results = [f.result(timeout=10) for f in futures]
+        stats = batcher.stats()
+    assert results == [[f"R{i}A", f"R{i}B"] for i in range(40)]
+    assert all(len(b) <= 8 for b in fn.batches)
+    assert sum(len(b) for b in fn.batches) == 80 == stats.items
+    assert stats.batches == len(fn.batches) < 40  # requests were gathered, not run one by one
+    assert stats.mean_batch_size > 2
+    assert sum(size * n for size, n in stats.sizes.items()) == 80
+
+
+def test_asyncio_callers_are_batched_without_blocking_the_loop():
+    fn = Recorder()
+
+    async def main(batcher: MicroBatcher[str, str]) -> list[list[str]]:
+        return await asyncio.gather(*(batcher.run([f"t{i}"]) for i in range(20)))
+
+    with MicroBatcher(fn, max_batch_size=32, max_wait_ms=50) as batcher:
+        results = asyncio.run(main(batcher))
+    assert results == [[f"T{i}"] for i in range(20)]
+    assert len(fn.batches) <= 2
+
+
+def test_a_request_larger_than_a_batch_is_split_and_reassembled_in_order():
+    fn = Recorder()
+    items = [f"x{i}" for i in range(23)]
+    with MicroBatcher(fn, max_batch_size=5, max_wait_ms=1) as batcher:
+        assert batcher(items) == [i.upper() for i in items]
+        assert batcher([]) == []
+    assert [len(b) for b in fn.batches] == [5, 5, 5, 5, 3]
+
+
+def test_an_error_reaches_only_the_caller_whose_documents_caused_it():
+    fn = Recorder(delay=0.02, poison="bad")
+    with MicroBatcher(fn, max_batch_size=16, max_wait_ms=50) as batcher:
+        good = [batcher.submit([f"ok{i}"]) for i in range(5)]
+        bad = batcher.submit(["fine", "bad"])
+        more = [batcher.submit([f"later{i}"]) for i in range(3)]
+        with pytest.raises(ValueError, match="cannot handle bad"):
+            bad.result(timeout=10)
+        assert [f.result(timeout=10) for f in good] == [[f"OK{i}"] for i in range(5)]
+        assert [f.result(timeout=10) for f in more] == [[f"LATER{i}"] for i in range(3)]
+        assert batcher.stats().failed_batches >= 1
+        assert batcher(["after"]) == ["AFTER"]  # the worker survived
+
+
+def test_wrong_result_count_is_an_error_not_a_hang():
+    with MicroBatcher(lambda items: items[:-1], max_batch_size=4, max_wait_ms=1) as batcher:
+        with pytest.raises(RuntimeError, match="returned 1 results for 2 items"):
+            batcher.submit(["a", "b"]).result(timeout=10)
+
+
+def test_on_batch_sees_sizes_and_a_failing_callback_does_not_fail_requests():
+    seen: list[int] = []
+
+    def on_batch(size: int, seconds: float) -> None:
+        seen.append(size)
+        raise RuntimeError("metrics backend down")
+
+    with MicroBatcher(Recorder(), max_batch_size=4, max_wait_ms=1, on_batch=on_batch) as batcher:
+        assert batcher(["a", "b", "c"]) == ["A", "B", "C"]
+    assert seen == [3]
+
+
+def test_close_finishes_queued_work_then_refuses_new_work():
+    fn = Recorder(delay=0.05)
+    batcher = MicroBatcher(fn, max_batch_size=1, max_wait_ms=0)
+    futures = [batcher.submit([f"q{i}"]) for i in range(4)]
+    batcher.close()
+    assert [f.result(timeout=1) for f in futures] == [[f"Q{i}"] for i in range(4)]
+    assert not batcher.running
+    with pytest.raises(RuntimeError, match="closed"):
+        batcher.submit(["late"])
+    batcher.close()  # idempotent
+
+
+def test_a_cancelled_request_is_skipped():
+    gate = threading.Event()
+
+    def blocking(items: list[str]) -> list[str]:
+        gate.wait(5)
+        return items
+
+    with MicroBatcher(blocking, max_batch_size=1, max_wait_ms=0) as batcher:
+        first = batcher.submit(["first"])  # occupies the worker until the gate opens
+        time.sleep(0.05)
+        cancelled = batcher.submit(["never"])
+        assert cancelled.cancel()
+        last = batcher.submit(["last"])
+        gate.set()
+        assert first.result(timeout=5) == ["first"] and last.result(timeout=5) == ["last"]
+        assert batcher.stats().items == 2
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="max_batch_size"):
+        MicroBatcher(Recorder(), max_batch_size=0)
+    with pytest.raises(ValueError, match="max_wait_ms"):
+        MicroBatcher(Recorder(), max_wait_ms=-1)
