@@ -82,9 +82,9 @@ def test_an_error_reaches_only_the_caller_whose_documents_caused_it():
 
 
 def test_wrong_result_count_is_an_error_not_a_hang():
-    with MicroBatcher(lambda items: items[:-1], max_batch_size=4, max_wait_ms=1) as batcher:
-        with pytest.raises(RuntimeError, match="returned 1 results for 2 items"):
-            batcher.submit(["a", "b"]).result(timeout=10)
+    batcher = MicroBatcher(lambda items: items[:-1], max_batch_size=4, max_wait_ms=1)
+    with batcher, pytest.raises(RuntimeError, match="returned 1 results for 2 items"):
+        batcher.submit(["a", "b"]).result(timeout=10)
 
 
 def test_on_batch_sees_sizes_and_a_failing_callback_does_not_fail_requests():

@@ -147,3 +147,52 @@ def test_fallback_specs_load_teachers(tmp_path):
     assert fallback.predict(["I love Paris"]) == [[Span(7, 12, "LOC")]]  # scores are not compared
     with pytest.raises(ValueError, match="neither a known kind nor an existing folder"):
         load_fallback(str(tmp_path / "missing"))
+
+
+def test_evaluate_cascade_command_prints_and_writes_the_curve(tiny_base, tmp_path, capsys):
+    import json
+
+    from tests.conftest import tiny_sentences
+
+    from specialize.cli.main import main
+    from specialize.data.io import write_documents
+
+    model = tmp_path / "model"
+    _every_word_a_person(tiny_base, model)
+    write_documents(tiny_sentences(), tmp_path / "gold.conll")
+    terms = tmp_path / "terms.tsv"
+    terms.write_text("Obama\tPER\nParis\tLOC\nBerlin\tLOC\nLondon\tLOC\n")
+    out = tmp_path / "curve.json"
+    args = ["evaluate", str(model), "--data", str(tmp_path / "gold.conll"), "--cascade", f"gazetteer:{terms}"]
+    assert main([*args, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "deferred" in printed and "0.50" in printed and "0.99" in printed
+    curve = json.loads(out.read_text())
+    assert curve["n_docs"] == 5 and curve["fallback"]
+    assert curve["points"][0]["threshold"] == 0.5 and curve["points"][-1]["threshold"] == 0.99
+    # Every word scores ~0.55 as PER: nothing deferred at 0.5, everything from 0.6 on.
+    assert curve["points"][0]["deferred"] == 0.0 and curve["points"][1]["deferred"] == 1.0
+    assert curve["points"][1]["f1"] == curve["fallback_f1"]
+    assert main(["evaluate", str(model), str(model), "--data", str(tmp_path / "gold.conll"), "--cascade", "x"]) == 1
+
+
+def _every_word_a_person(base, folder):
+    """A specialist that tags every word B-PER with probability ~0.55 (zero weights, biased head)."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from specialize.data.features import InferenceSettings
+    from specialize.models.specialist import Specialist
+
+    labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(base), id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)}
+    )
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.copy_(torch.tensor([0.0, 1.6, 0.0, 0.0, 0.0]))
+    settings = InferenceSettings(
+        word_shapes=False, cls_id=tokenizer.cls_token_id, sep_id=tokenizer.sep_token_id, pad_id=tokenizer.pad_token_id
+    )
+    Specialist(model, tokenizer, settings, name="every-word").save(folder)

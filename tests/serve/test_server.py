@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -75,9 +76,11 @@ def model_folder(tiny_base, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(model_folder) -> Iterator[httpx.Client]:
-    with Server(create_app(str(model_folder), max_wait_ms=2)) as server:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
-            yield http
+    with (
+        Server(create_app(str(model_folder), max_wait_ms=2)) as server,
+        httpx.Client(base_url=server.url, timeout=60) as http,
+    ):
+        yield http
 
 
 def test_single_text_gets_spans_with_offsets_labels_text_scores_and_model(client):
@@ -96,7 +99,11 @@ def test_single_text_gets_spans_with_offsets_labels_text_scores_and_model(client
 def test_batches_of_texts_and_of_documents_keep_order_and_ids(client):
     texts = ["Obama", "Merkel met Smith", "Paris"]
     body = client.post("/v1/entities", json={"texts": texts}).json()
-    assert [[s["text"] for s in d["spans"]] for d in body["documents"]] == [["Obama"], ["Merkel", "met", "Smith"], ["Paris"]]
+    assert [[s["text"] for s in d["spans"]] for d in body["documents"]] == [
+        ["Obama"],
+        ["Merkel", "met", "Smith"],
+        ["Paris"],
+    ]
     docs = [{"id": "a", "text": "Obama"}, {"id": 7, "text": "😀 Paris"}]
     body = client.post("/v1/entities", json={"documents": docs}).json()
     assert [d["id"] for d in body["documents"]] == ["a", 7]
@@ -121,7 +128,7 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["status"] == "ready" and ready.json()["labels"] == ["PER"]
+    assert ready.json()["status"] == "ready" and sorted(ready.json()["labels"]) == ["LOC", "PER"]
 
 
 def test_a_one_megabyte_text_is_413_with_a_clear_message(client):
@@ -160,9 +167,12 @@ def test_broken_bodies_are_4xx_never_500(client):
     invalid_json = client.post("/v1/entities", content=b'{"text": "unterminated', headers=headers)
     assert invalid_json.status_code == 422
     invalid_utf8 = client.post("/v1/entities", content=b'{"text": "caf\xe9 \xff\xfe"}', headers=headers)
-    assert 400 <= invalid_utf8.status_code < 500, invalid_utf8.text
+    assert invalid_utf8.status_code == 400 and "not valid UTF-8" in invalid_utf8.json()["detail"]
     lone_surrogate = client.post("/v1/entities", content=b'{"text": "a \\ud800 b"}', headers=headers)
     assert lone_surrogate.status_code == 422 and "surrogate" in lone_surrogate.text
+    # A 422 does not echo a long text back whole.
+    long_and_wrong = client.post("/v1/entities", json={"text": "y" * 50_000, "extra": 1})
+    assert long_and_wrong.status_code == 422 and len(long_and_wrong.content) < 5000
     not_json = client.post("/v1/entities", content=b"text=hello", headers={"content-type": "text/plain"})
     assert 400 <= not_json.status_code < 500
     # The server is still up and still right after all that.
@@ -201,7 +211,7 @@ class Uncertain:
     """A primary that is unsure of texts containing '?'."""
 
     name = "small"
-    labels = ["PER"]
+    labels: ClassVar[list[str]] = ["PER"]
 
     def predict(self, texts: Sequence[str]) -> list[list[Span]]:
         return [[Span(0, 1, "PER", 0.3 if "?" in t else 0.95)] for t in texts]
@@ -209,7 +219,7 @@ class Uncertain:
 
 class Big:
     name = "big"
-    labels = ["PER"]
+    labels: ClassVar[list[str]] = ["PER"]
 
     def predict(self, texts: Sequence[str]) -> list[list[Span]]:
         return [[Span(0, 2, "PER")] for _ in texts]
@@ -256,3 +266,40 @@ def test_readyz_is_503_before_startup():
     assert http.get("/readyz").status_code == 503
     assert http.post("/v1/entities", json={"text": "a"}).status_code == 503
     assert json.loads(http.get("/healthz").text) == {"status": "ok"}
+
+
+def test_serve_command_starts_a_server_that_answers(model_folder):
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "specialize",
+        "serve",
+        str(model_folder),
+        "--port",
+        str(port),
+        "--max-wait-ms",
+        "1",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.2)
+        body = httpx.post(f"http://127.0.0.1:{port}/v1/entities", json={"text": "Obama"}, timeout=30).json()
+        assert body["model"] == "every-word" and body["spans"][0]["text"] == "Obama"
+    finally:
+        process.terminate()
+        process.wait(30)

@@ -31,9 +31,23 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     p.add_argument("--examples", type=int, default=3, help="error examples to print per category")
     p.add_argument("--json", metavar="OUT", help="write one record per model to this JSON file")
+    p.add_argument(
+        "--cascade",
+        metavar="FALLBACK",
+        help="instead: F1 against the share of documents deferred to FALLBACK (folder, spacy:NAME, llm:MODEL...) "
+        "over confidence thresholds 0.5-0.99, for the first MODEL as primary; --json writes the table",
+    )
+    p.add_argument(
+        "--cascade-confidence",
+        default="min_span_score",
+        choices=["min_span_score", "min_word_prob", "min_token_margin"],
+        help="document confidence measure for --cascade",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cascade:
+        return _run_cascade(args)
     from specialize.evaluation.evaluate import evaluate, format_table
 
     result = evaluate(
@@ -53,5 +67,26 @@ def run(args: argparse.Namespace) -> int:
         records = result.to_records(dataset=dataset, split=split or None)
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _run_cascade(args: argparse.Namespace) -> int:
+    from specialize.serve.cascade import cascade_curve, format_curve
+
+    if len(args.models) > 1:
+        raise ValueError("--cascade takes one MODEL (the primary); evaluate the others separately")
+    label_map = None
+    if args.label_map:
+        from specialize.models.spacy_pipeline import parse_label_map
+
+        label_map = parse_label_map(args.label_map)
+    curve = cascade_curve(
+        args.models[0], args.cascade, args.data, confidence=args.cascade_confidence, label_map=label_map
+    )
+    print(format_curve(curve))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(curve.to_dict(), indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
     return 0

@@ -9,16 +9,19 @@ import sys
 from collections.abc import Sequence
 
 from specialize import __version__
-from specialize.cli import benchmark, distill, evaluate, export, label, predict, train
+from specialize.cli import apply, benchmark, distill, evaluate, export, label, predict, serve, train, train_static
 
 COMMANDS = {
     "train": train,
     "distill": distill,
+    "train-static": train_static,
     "evaluate": evaluate,
     "predict": predict,
     "export": export,
     "benchmark": benchmark,
     "label": label,
+    "serve": serve,
+    "apply": apply,
 }
 
 

@@ -11,6 +11,7 @@ tokenizer code inside every saved model folder, so ``transformers`` can compute 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 # Row 0 is the encoder's original token-type row and stays the id of special and padding tokens.
@@ -43,6 +44,11 @@ def shape_of(word: str) -> int:
     return SHAPE_MIXED
 
 
+# Words repeat (Zipf): a cache turns most shape computations into one lookup; shapes were a third of the
+# preprocessing time of a fast model.
+_cached_shape_of = functools.lru_cache(maxsize=1 << 16)(shape_of)
+
+
 def word_shape_ids(
     text: str,
     offsets: Sequence[tuple[int, int]],
@@ -58,5 +64,5 @@ def word_shape_ids(
             continue
         lo, hi = spans.get(word, (start, end))
         spans[word] = (min(lo, start), max(hi, end))
-    shapes = {word: shape_of(text[lo:hi]) for word, (lo, hi) in spans.items()}
+    shapes = {word: _cached_shape_of(text[lo:hi]) for word, (lo, hi) in spans.items()}
     return [SHAPE_SPECIAL if word is None else shapes.get(word, SHAPE_SPECIAL) for word in word_ids]

@@ -33,6 +33,8 @@ def __getattr__(name: str) -> Any:
         from specialize.utils.optional import require
 
         require("fastapi", "serve")
+        if name == "serve":
+            require("uvicorn", "serve")
         from specialize.serve import app
 
         return getattr(app, name)

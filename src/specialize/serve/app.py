@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import threading
 import time
@@ -21,7 +22,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -188,6 +191,25 @@ class _Service:
         return results
 
 
+def _shorten(value: Any, limit: int = 200) -> Any:
+    """Cut long strings in an error detail: a 422 should not echo a 100 000-character text back."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"... ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {k: _shorten(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shorten(v, limit) for v in value]
+    return value
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    # FastAPI's own handler echoes the input; a text with a lone surrogate cannot be encoded as UTF-8 and would
+    # turn the 422 into a 500. ASCII-escaped JSON (\ud800) is valid JSON for any string.
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else [{"msg": str(exc)}]
+    body = json.dumps({"detail": _shorten(jsonable_encoder(errors))}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")
+
+
 def _spans_out(text: str, routed: Routed) -> list[SpanOut]:
     return [
         SpanOut(start=s.start, end=s.end, label=s.label, text=text[s.start : s.end], score=s.score)
@@ -249,6 +271,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.add_exception_handler(RequestValidationError, _validation_error)
 
     @app.post("/v1/entities", response_model=EntitiesResponse, response_model_exclude_none=True, tags=["entities"])
     async def entities(request: EntitiesRequest) -> EntitiesResponse:

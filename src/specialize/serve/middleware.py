@@ -32,7 +32,8 @@ async def _no_receive() -> Message:
 
 
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` before reading them whole (chunked uploads declare no length)."""
+    """Refuse bodies over ``max_bytes`` before reading them whole (chunked uploads declare no length), and JSON
+    bodies that are not UTF-8 (FastAPI would answer those with a bare "error parsing the body")."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -61,6 +62,13 @@ class BodyLimit:
             if not event.get("more_body"):
                 break
         body, replayed = b"".join(chunks), False
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type == b"application/json":
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                await _send_json(send, 400, f"request body is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON")
+                return
 
         async def replay() -> Message:
             nonlocal replayed

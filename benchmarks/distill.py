@@ -1,0 +1,139 @@
+"""Teacher -> student benchmarks (distillation issue), written to benchmarks/results/distill.json.
+
+    python benchmarks/distill.py                       # all three experiments
+    python benchmarks/distill.py --experiments soft    # one; records of the others are kept
+
+- soft:      teacher = the MiniLM-L6 CoNLL-2003 specialist from benchmarks/ner_accuracy.py; student = its layers
+             0, 2 and 4, distilled with soft labels (KL at temperature 2, mixed with gold CE) on CoNLL-2003 train.
+- spacy:     teacher = spaCy en_core_web_md with the CoNLL label map; student = MiniLM-L6 trained only on the
+             teacher's labels of CoNLL-2003 train text (no gold at all).
+- gazetteer: teacher = a gazetteer of the NCBI-disease train mentions; student = MiniLM-L6 trained on its labels of
+             unlabeled biomedical text (BC2GM and AnatEM train sentences, NCBI-disease train text).
+Each record is an evaluate --json record plus role (teacher/student), teacher, throughput and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+RUNS = ROOT / "runs" / "benchmarks"
+
+
+def _config(dataset: str, epochs: int) -> Any:
+    from specialize.config import load_config
+
+    overrides = {
+        "data.dev": f"{dataset}:dev",
+        "data.test": f"{dataset}:test",
+        "training.epochs": epochs,
+        "training.progress": False,
+    }
+    return load_config(overrides=overrides)
+
+
+def _finish(result: Any, experiment: str, teacher: str) -> list[dict[str, Any]]:
+    command = shlex.join(["python", *sys.argv])
+    speed = result.throughput or {"models": [None, None]}
+    teacher_speed, student_speed = speed["models"]
+    out = []
+    for record in result.records:
+        if record["split"] != "test":
+            continue
+        record = {**record, "experiment": experiment, "teacher": teacher, "command": command}
+        record["model"] = f"{record['role']}: {teacher if record['role'] == 'teacher' else result.output.name}"
+        own = teacher_speed if record["role"] == "teacher" else student_speed
+        record["throughput"] = own and {
+            **own,
+            "threads": speed.get("threads"),
+            "n_docs": speed.get("n_docs"),
+            "speedup_vs_teacher": round(own["docs_per_s"] / teacher_speed["docs_per_s"], 3),
+        }
+        record["train_seconds"] = round(result.history.train_seconds, 1) if record["role"] == "student" else None
+        out.append(record)
+    return out
+
+
+def soft(epochs: int) -> list[dict[str, Any]]:
+    from specialize.training.distill import DistillationArgs, distill
+
+    teacher = RUNS / "conll2003"
+    if not (teacher / "config.json").exists():
+        raise SystemExit(f"{teacher} is missing: run python benchmarks/ner_accuracy.py --datasets conll2003 first")
+    result = distill(
+        str(teacher),
+        _config("conll2003", epochs),
+        RUNS / "distill-conll-soft-L3",
+        gold="conll2003:train",
+        args=DistillationArgs(temperature=2.0, alpha=0.5, soft=True),
+        student_layers=[0, 2, 4],
+    )
+    return _finish(result, "soft", "MiniLM-L6 CoNLL-2003 specialist")
+
+
+def spacy_teacher(epochs: int) -> list[dict[str, Any]]:
+    from specialize.data.io import read_documents
+    from specialize.training.distill import DistillationArgs, distill
+
+    texts = [d.text for d in read_documents("conll2003:train")]
+    result = distill(
+        "spacy:en_core_web_md",
+        _config("conll2003", epochs),
+        RUNS / "distill-conll-from-spacy",
+        unlabeled=texts,
+        label_map="conll",
+        args=DistillationArgs(soft=False),
+    )
+    return _finish(result, "spacy", "spacy:en_core_web_md (label map conll)")
+
+
+def gazetteer(epochs: int) -> list[dict[str, Any]]:
+    from specialize.data.io import read_documents
+    from specialize.teachers.rules import GazetteerTeacher
+    from specialize.training.distill import DistillationArgs, distill
+
+    ncbi_train = read_documents("ncbi-disease:train")
+    teacher = GazetteerTeacher.from_documents(ncbi_train)
+    texts = [d.text for d in read_documents("bc2gm:train")]
+    texts += [d.text for d in read_documents("anatem:train")]
+    texts += [d.text for d in ncbi_train]
+    result = distill(
+        teacher, _config("ncbi-disease", epochs), RUNS / "distill-ncbi-from-gazetteer",
+        unlabeled=texts, args=DistillationArgs(soft=False),
+    )  # fmt: skip
+    return _finish(result, "gazetteer", "gazetteer of NCBI-disease train mentions")
+
+
+EXPERIMENTS = {"soft": soft, "spacy": spacy_teacher, "gazetteer": gazetteer}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS), choices=list(EXPERIMENTS))
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "distill.json"
+    records = json.loads(out.read_text()) if out.exists() else []
+    for name in args.experiments:
+        new = EXPERIMENTS[name](args.epochs)
+        records = [r for r in records if r.get("experiment") != name] + new
+        out.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        for r in new:
+            print(f"{name:<10} {r['model']:<60} F1 {r['f1']:.4f} {r['f1_ci']}")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

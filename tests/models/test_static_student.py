@@ -1,0 +1,176 @@
+"""The static-embedding student: overfits five sentences, saves and reloads, exports to ONNX for the torch-free
+runtime with the same spans, and trains on a teacher's soft labels (through the CLI)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from tests.conftest import build_tiny_base, tiny_sentences
+
+from specialize.cli.main import main
+from specialize.config import ModelConfig
+from specialize.data.io import write_documents
+from specialize.data.tagging import SpanDecoder, iob2_labels
+from specialize.export import export
+from specialize.models.base import SpanPredictor
+from specialize.models.loading import load_model
+from specialize.models.specialist import Specialist
+from specialize.models.static_student import (
+    MODEL_TYPE,
+    StaticConfig,
+    StaticStudent,
+    StaticTagger,
+    frequency_weights,
+    is_static_folder,
+    pca_reduce,
+)
+from specialize.runtime import OnnxPredictor
+from specialize.training.train import build_specialist
+from specialize.training.train_static import StaticArgs, static_training_args, train_static
+
+
+@pytest.fixture(scope="module")
+def vocab_base(tmp_path_factory):
+    """conftest's tiny BERT, with a tokenizer that knows its vocabulary.
+
+    ``BertTokenizerFast(vocab_file=...)`` in conftest is ignored by transformers 5 (the argument is ``vocab``),
+    so that tokenizer maps every word to [UNK]; a static student learns token identity from its table, so here
+    the tokenizer is re-saved from vocab.txt.
+    """
+    from transformers import BertTokenizerFast
+
+    folder = build_tiny_base(tmp_path_factory.mktemp("static_base"), layers=2)
+    BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained(vocab_base, tmp_path_factory):
+    """(folder, student) of a static student overfit on the five sentences, gold labels only."""
+    docs = tiny_sentences()
+    output = tmp_path_factory.mktemp("static") / "student"
+    training = static_training_args(
+        epochs=40, batch_size=2, learning_rate=1e-2, head_learning_rate=1e-2, warmup_ratio=0.0, bf16=False
+    )
+    training.progress = False
+    result = train_static(
+        vocab_base, output, train=docs, dev=docs, static=StaticArgs(dim=24), training=training, n_bootstrap=0
+    )
+    return output, result.student
+
+
+def _keys(predictions):
+    return [[s.key() for s in spans] for spans in predictions]
+
+
+def test_overfits_five_sentences(trained, sentences):
+    _, student = trained
+    assert isinstance(student, SpanPredictor)
+    assert sorted(student.labels) == ["LOC", "ORG", "PER"]
+    assert _keys(student.predict([d.text for d in sentences])) == [[s.key() for s in d.spans] for d in sentences]
+
+
+def test_save_and_reload_give_the_same_predictions(trained, sentences):
+    folder, student = trained
+    texts = [d.text for d in sentences]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["model_type"] == MODEL_TYPE and config["specialize"]["inference"]["word_shapes"] is True
+    assert {"model.safetensors", "tokenizer.json", "README.md", "evaluation.json"} <= {p.name for p in folder.iterdir()}
+    assert is_static_folder(folder)
+    # Specialist.load and load_model dispatch on model_type, so every command takes the folder.
+    for reloaded in (StaticStudent.load(folder), Specialist.load(folder), load_model(folder)):
+        assert isinstance(reloaded, StaticStudent)
+        got = reloaded.predict(texts)
+        expected = student.predict(texts)
+        assert _keys(got) == _keys(expected)
+        assert [s.score for d in got for s in d] == pytest.approx([s.score for d in expected for s in d], abs=1e-6)
+
+
+def test_onnx_export_runs_in_the_torch_free_runtime_with_the_same_spans(trained, sentences, tmp_path):
+    folder, student = trained
+    texts = [d.text for d in sentences]
+    result = export(folder, tmp_path / "onnx", check=sentences)
+    assert result.numerics["max_abs_diff"] < 1e-4 and result.check is not None and result.check.passed
+    predictor = OnnxPredictor.load(tmp_path / "onnx", threads=1)
+    assert predictor.input_names == ["input_ids", "attention_mask", "token_type_ids"]
+    got, expected = predictor.predict(texts), student.predict(texts)
+    assert _keys(got) == _keys(expected)
+    assert [s.score for d in got for s in d] == pytest.approx([s.score for d in expected for s in d], abs=1e-5)
+
+
+def test_padding_does_not_change_a_window_logits():
+    model = StaticTagger(StaticConfig(vocab_size=50, num_labels=5, dim=8, dilations=[1, 2]), None).eval()
+    ids = torch.randint(5, 50, (1, 9))
+    types = torch.randint(0, 7, (1, 9))
+    alone = model(ids, torch.ones_like(ids), types).logits
+    padded_ids = torch.cat([ids, torch.zeros(1, 6, dtype=torch.long)], dim=1)
+    mask = torch.cat([torch.ones(1, 9), torch.zeros(1, 6)], dim=1).long()
+    padded = model(padded_ids, mask, torch.cat([types, torch.zeros(1, 6, dtype=torch.long)], dim=1)).logits
+    assert torch.allclose(alone, padded[:, :9], atol=1e-5)
+
+
+def test_soft_label_training_through_the_cli(vocab_base, tmp_path, sentences):
+    """A specialist teacher (untrained: only its label list and distributions matter here) and gold data."""
+    labels = iob2_labels(["LOC", "ORG", "PER"])
+    teacher = build_specialist(vocab_base, labels, ModelConfig(), seed=0, name="teacher")
+    teacher.save(tmp_path / "teacher")
+    write_documents(sentences, tmp_path / "train.jsonl")
+    out = tmp_path / "soft"
+    argv = ["train-static", "--teacher", str(tmp_path / "teacher"), "--train", str(tmp_path / "train.jsonl")]
+    argv += ["--soft", "--epochs", "2", "--dim", "16", "--batch-size", "2", "--bootstrap", "0", "--no-progress"]
+    assert main([*argv, "--output", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["specialize"]["training"]["soft"] is True
+    assert [config["id2label"][str(i)] for i in range(len(labels))] == labels  # the teacher's label list
+    assert "KL to the teacher" in (out / "README.md").read_text()
+    assert StaticStudent.load(out).predict(["Obama visited Paris ."]) is not None
+
+
+def test_soft_labels_need_a_specialist_teacher(vocab_base, tmp_path, sentences):
+    with pytest.raises(ValueError, match="soft labels need a specialist teacher"):
+        train_static(vocab_base, tmp_path / "x", train=sentences, soft=True)
+
+
+def test_pca_and_frequency_weights():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(200, 12)) @ rng.normal(size=(12, 12))
+    reduced = pca_reduce(vectors, 4)
+    assert reduced.shape == (200, 4) and reduced.dtype == np.float32
+    assert reduced.std() == pytest.approx(1.0, rel=1e-4)
+    variances = reduced.var(axis=0)
+    assert list(variances) == sorted(variances, reverse=True)  # principal axes in order
+    weights = frequency_weights(np.array([0, 1000, 10, 1]))
+    assert weights[0] == 1.0 and weights[1] < weights[2] < weights[3]
+
+
+def _reference_viterbi(decoder: SpanDecoder, probs: np.ndarray) -> list[int]:
+    log_probs = np.log(np.clip(probs, 1e-9, 1.0))
+    score = log_probs[0] + decoder._start_penalty
+    back = []
+    for t in range(1, len(probs)):
+        candidates = score[:, None] + decoder._transition_penalty
+        back.append(candidates.argmax(axis=0))
+        score = candidates.max(axis=0) + log_probs[t]
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
+def test_decoder_fast_path_equals_viterbi():
+    """The decoder returns the argmax when it is a valid sequence; that must be exactly Viterbi's answer."""
+    labels = iob2_labels(["LOC", "ORG", "PER"])
+    decoder = SpanDecoder(labels)
+    rng = np.random.default_rng(0)
+    valid_argmax = 0
+    for _ in range(300):
+        probs = rng.dirichlet(np.full(len(labels), 0.3), size=int(rng.integers(1, 12))).astype(np.float32)
+        argmax = probs.argmax(axis=1)
+        valid_argmax += bool(
+            decoder._start_allowed[argmax[0]] and decoder._transition_allowed[argmax[:-1], argmax[1:]].all()
+        )
+        assert decoder.best_path(probs).tolist() == _reference_viterbi(decoder, probs)
+    assert 30 < valid_argmax < 270  # both paths exercised
