@@ -94,17 +94,20 @@ def tiny_sentences() -> list[Document]:
 def build_tiny_base(directory: Path, layers: int = 2, seed: int = 0) -> Path:
     """A random-weight BERT encoder folder with a small WordPiece vocabulary, saved like a hub model."""
     import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, BertTokenizer
 
     directory.mkdir(parents=True, exist_ok=True)
     letters = list(string.ascii_lowercase + string.digits + string.punctuation)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *letters, *(f"##{c}" for c in letters)]
-    (directory / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"), do_lower_case=True)
+    words = list(dict.fromkeys(vocab))
+    # transformers 5 builds the fast tokenizer from a vocabulary mapping (a vocab_file argument is ignored).
+    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(words)}, do_lower_case=True)
+    assert tokenizer.backend_tokenizer.get_vocab_size() == len(words)
     tokenizer.save_pretrained(directory)
+    (directory / "vocab.txt").write_text("\n".join(words) + "\n")
     torch.manual_seed(seed)
     config = BertConfig(
-        vocab_size=len(dict.fromkeys(vocab)),
+        vocab_size=len(words),
         hidden_size=32,
         num_hidden_layers=layers,
         num_attention_heads=2,

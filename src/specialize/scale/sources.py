@@ -157,7 +157,8 @@ def count_records(files: Sequence[Path], kind: str) -> int:
         if f.suffix.lower() == ".json":
             total += sum(1 for _ in _jsonl_records(f))
         else:
-            with open(f, "rb") as handle:
+            # Decoded like the reader decodes, so that both agree on which lines are blank.
+            with open(f, encoding="utf-8-sig") as handle:
                 total += sum(1 for line in handle if line.strip())
     return total
 
