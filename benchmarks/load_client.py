@@ -1,0 +1,96 @@
+"""Bounded HTTP load from a second process: N concurrent clients POST texts to /v1/entities for S seconds.
+
+    python benchmarks/load_client.py --url http://127.0.0.1:8080 --clients 16 --seconds 30 --texts texts.jsonl
+
+Prints one JSON object: requests, errors (by status), requests/s, latency p50/p90/p99 in ms. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import statistics
+import threading
+import time
+from collections import Counter
+from urllib.parse import urlparse
+
+
+def client(host: str, port: int, texts: list[str], deadline: float, seed: int, out: dict) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    while time.perf_counter() < deadline:
+        body = json.dumps({"text": rng.choice(texts)})
+        start = time.perf_counter()
+        try:
+            conn.request("POST", "/v1/entities", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            payload = response.read()
+            ok = response.status == 200 and b"spans" in payload
+            statuses[str(response.status) if ok or response.status != 200 else "200-bad-body"] += 1
+        except (OSError, http.client.HTTPException) as exc:
+            statuses[type(exc).__name__] += 1
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=30)
+            continue
+        latencies.append(time.perf_counter() - start)
+    conn.close()
+    out["latencies"] = latencies
+    out["statuses"] = statuses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--texts", required=True, help="JSONL with a text field")
+    args = parser.parse_args()
+    url = urlparse(args.url)
+    if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load tests target loopback only")
+    texts = [json.loads(line)["text"] for line in open(args.texts, encoding="utf-8") if line.strip()]
+    deadline = time.perf_counter() + args.seconds
+    results: list[dict] = [{} for _ in range(args.clients)]
+    threads = [
+        threading.Thread(target=client, args=(url.hostname, url.port or 80, texts, deadline, i, results[i]))
+        for i in range(args.clients)
+    ]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    latencies = sorted(x for r in results for x in r.get("latencies", []))
+    statuses: Counter[str] = sum((r.get("statuses", Counter()) for r in results), Counter())
+    errors = {k: v for k, v in statuses.items() if k != "200"}
+
+    def pct(q: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2) if latencies else 0.0
+
+    print(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "seconds": round(elapsed, 2),
+                "requests": sum(statuses.values()),
+                "ok": statuses.get("200", 0),
+                "errors": errors,
+                "requests_per_s": round(statuses.get("200", 0) / elapsed, 2),
+                "p50_ms": pct(0.50),
+                "p90_ms": pct(0.90),
+                "p99_ms": pct(0.99),
+                "mean_ms": round(1000 * statistics.fmean(latencies), 2) if latencies else 0.0,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

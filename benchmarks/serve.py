@@ -1,0 +1,226 @@
+"""Serving and scaling benchmarks, written to benchmarks/results/serve.json (load, fault and cascade records).
+
+    python benchmarks/serve.py load --model runs/benchmarks/conll2003
+    python benchmarks/serve.py faults --model runs/benchmarks/conll2003-int8
+    python benchmarks/serve.py cascade --model runs/benchmarks/distill-conll-soft-L3 --fallback runs/benchmarks/conll2003
+
+- load:    `specialize serve` on 127.0.0.1, 16 concurrent clients for 30 s from a second process
+           (benchmarks/load_client.py), CoNLL-2003 test sentences, with micro-batching on and off.
+- faults:  (1) `specialize apply --engine ray` over CoNLL-2003 test with a Ray actor killed (SIGKILL) mid-run:
+           every input document must come back exactly once; (2) the server gets 1 MB of text, empty text,
+           invalid JSON and invalid UTF-8: each must get a 4xx and the server must stay up.
+- cascade: F1 against the share of documents deferred to the fallback, over a range of thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "serve.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _texts_file(folder: Path) -> Path:
+    from specialize.data.io import read_documents
+
+    path = folder / "conll_test.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i, doc in enumerate(read_documents("conll2003:test")):
+            f.write(json.dumps({"id": f"doc-{i}", "text": doc.text}) + "\n")
+    return path
+
+
+class Server:
+    def __init__(self, model: str, extra: list[str]):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "specialize", "-q", "serve", model, "--port", str(self.port), *extra]
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.5)
+        raise RuntimeError("server did not become ready in 180 s")
+
+    def request(self, body: bytes, content_type: str = "application/json") -> int:
+        req = urllib.request.Request(self.url + "/v1/entities", data=body, headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def load(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    texts = _texts_file(work)
+    records = []
+    for batching in (True, False):
+        server = Server(args.model, [] if batching else ["--no-batching"])
+        try:
+            cmd = [
+                sys.executable, str(ROOT / "benchmarks" / "load_client.py"), "--url", server.url,
+                "--clients", str(args.clients), "--seconds", str(args.seconds), "--texts", str(texts),
+            ]  # fmt: skip
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            result = json.loads(out)
+        finally:
+            server.stop()
+        records.append({"kind": "load", "model": args.model, "micro_batching": batching, **result})
+        print(f"load batching={batching}: {result}")
+    return records
+
+
+def _count_output(folder: Path) -> Counter[str]:
+    ids: Counter[str] = Counter()
+    for shard in sorted(folder.glob("part-*.jsonl")):
+        for line in shard.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                ids[json.loads(line)["id"]] += 1
+    return ids
+
+
+def _ray_actor_pids() -> list[int]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in out.splitlines() if "RayPredictor" in line or "MapWorker" in line]
+
+
+def faults(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    texts = _texts_file(work)
+    n_input = sum(1 for line in texts.read_text().splitlines() if line.strip())
+    output = work / "apply-out"
+    cmd = [
+        sys.executable, "-m", "specialize", "-q", "apply", args.model, "--input", str(texts), "--output",
+        str(output), "--engine", "ray", "--workers", "2", "--shard-size", "200",
+    ]  # fmt: skip
+    apply_proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    killed: list[int] = []
+    deadline = time.time() + 600
+    # Kill one model actor once some shards are written, i.e. in the middle of the run.
+    while time.time() < deadline and apply_proc.poll() is None and not killed:
+        if len(list(output.glob("part-*.jsonl"))) >= 2:
+            pids = _ray_actor_pids()
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+        time.sleep(0.2)
+    log, _ = apply_proc.communicate(timeout=900)
+    reruns = 0
+    if apply_proc.returncode != 0:  # the run itself failed: a rerun must resume and complete
+        reruns = 1
+        subprocess.run(cmd, check=True, capture_output=True)
+    ids = _count_output(output)
+    record = {
+        "kind": "fault",
+        "fault": "ray actor SIGKILL during apply",
+        "model": args.model,
+        "input_docs": n_input,
+        "killed_pids": killed,
+        "first_run_exit_code": apply_proc.returncode,
+        "reruns_needed": reruns,
+        "output_docs": sum(ids.values()),
+        "distinct_docs": len(ids),
+        "duplicates": sum(v - 1 for v in ids.values() if v > 1),
+        "missing": n_input - len(ids),
+        "exactly_once": len(ids) == n_input and all(v == 1 for v in ids.values()),
+        "log_tail": log[-1500:],
+    }
+    records.append(record)
+    print({k: v for k, v in record.items() if k != "log_tail"})
+
+    server = Server(args.model, [])
+    try:
+        cases = {
+            "1 MB of text": json.dumps({"text": "word " * 210_000}).encode(),
+            "empty text": json.dumps({"text": ""}).encode(),
+            "invalid JSON": b'{"text": "unterminated',
+            "invalid UTF-8": b'{"text": "caf\xe9 \xff\xfe"}',
+        }
+        for name, body in cases.items():
+            status = server.request(body)
+            up = server.healthy()
+            records.append({"kind": "fault", "fault": f"server: {name}", "status": status, "server_up": up,
+                            "ok": 400 <= status < 500 and up})  # fmt: skip
+            print(f"server {name}: HTTP {status}, still up: {up}")
+    finally:
+        server.stop()
+    return records
+
+
+def cascade(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    from specialize.serve.cascade import cascade_curve, format_curve
+
+    curve = cascade_curve(args.model, args.fallback, "conll2003:test", label_map=args.label_map)
+    print(format_curve(curve))
+    return [{"kind": "cascade", "primary": args.model, "fallback": args.fallback, **curve.to_dict()}]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["load", "faults", "cascade"])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--fallback", help="cascade: the bigger model")
+    parser.add_argument("--label-map", help="cascade: for a spacy: fallback")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from specialize.evaluation.evaluate import machine_info
+
+    with tempfile.TemporaryDirectory() as tmp:
+        new = {"load": load, "faults": faults, "cascade": cascade}[args.what](args, Path(tmp))
+    command = shlex.join(["python", *sys.argv])
+    machine = machine_info()
+    for record in new:
+        record.update(command=command, machine=machine)
+    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    kind = new[0]["kind"] if new else args.what
+    records = [r for r in records if r.get("kind") != kind] + new
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
