@@ -53,7 +53,8 @@ def main() -> int:
     url = urlparse(args.url)
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load tests target loopback only")
-    texts = [json.loads(line)["text"] for line in open(args.texts, encoding="utf-8") if line.strip()]
+    with open(args.texts, encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
     deadline = time.perf_counter() + args.seconds
     results: list[dict] = [{} for _ in range(args.clients)]
     threads = [

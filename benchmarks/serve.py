@@ -2,7 +2,8 @@
 
     python benchmarks/serve.py load --model runs/benchmarks/conll2003
     python benchmarks/serve.py faults --model runs/benchmarks/conll2003-int8
-    python benchmarks/serve.py cascade --model runs/benchmarks/distill-conll-soft-L3 --fallback runs/benchmarks/conll2003
+    python benchmarks/serve.py cascade --model runs/benchmarks/distill-conll-soft-L3 \
+        --fallback runs/benchmarks/conll2003
 
 - load:    `specialize serve` on 127.0.0.1, 16 concurrent clients for 30 s from a second process
            (benchmarks/load_client.py), CoNLL-2003 test sentences, with micro-batching on and off.
