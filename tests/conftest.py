@@ -127,3 +127,32 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def sentences() -> list[Document]:
     return tiny_sentences()
+
+
+# Settings that make a tiny random-weight model memorise a handful of sentences in a few seconds.
+OVERFIT = {
+    "training.epochs": 40,
+    "training.batch_size": 1,
+    "training.learning_rate": 3e-3,
+    "training.head_learning_rate": 1e-2,
+    "training.warmup_ratio": 0.0,
+    "training.progress": False,
+    "training.bf16": False,
+}
+
+
+def overfit_config(tiny_base: Path, **overrides: object):  # -> TrainConfig (imported lazily: no torch at collection)
+    from specialize.config import load_config
+
+    return load_config(overrides={**OVERFIT, "model.base": str(tiny_base), **overrides})
+
+
+@pytest.fixture(scope="session")
+def tiny_specialist(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folder of a tiny specialist that has memorised ``tiny_sentences()`` (shared, read-only)."""
+    from specialize.training.train import train
+
+    docs = tiny_sentences()
+    out = tmp_path_factory.mktemp("tiny_specialist") / "model"
+    train(overfit_config(tiny_base), out, train_documents=docs, dev_documents=docs, n_bootstrap=0)
+    return out

@@ -64,9 +64,7 @@ def test_names_and_aliases() -> None:
     assert "meddocan:train" in registry.list_datasets() and "german-ler:test" in registry.list_datasets()
     with pytest.raises(DatasetError, match=r"unknown dataset 'imdb'.*conll2003, ncbi-disease"):
         registry.resolve("imdb:train")
-    with pytest.raises(
-        DatasetError, match="'wnut17' has no split 'test'; use one of: wnut17:train, wnut17:dev"
-    ):
+    with pytest.raises(DatasetError, match="'wnut17' has no split 'test'; use one of: wnut17:train, wnut17:dev"):
         registry.resolve("wnut17:test")
     with pytest.raises(DatasetError, match="needs a split"):
         registry.load("conll2003")

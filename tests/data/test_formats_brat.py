@@ -37,9 +37,7 @@ def test_read_folder_counts_ignored_lines() -> None:
 
 def test_discontinuous_error_or_split(tmp_path: Path) -> None:
     folder = _pair(tmp_path, "d", "left and right lung", "T1\tOrgan 0 4;15 19\tleft lung\n")
-    with pytest.raises(
-        DataFormatError, match=r"d\.ann:1: T1: discontinuous annotation.*discontinuous='split'"
-    ):
+    with pytest.raises(DataFormatError, match=r"d\.ann:1: T1: discontinuous annotation.*discontinuous='split'"):
         read_brat(folder)
     report = ReadReport()
     doc = read_brat(folder, discontinuous="split", report=report)[0]
@@ -49,9 +47,7 @@ def test_discontinuous_error_or_split(tmp_path: Path) -> None:
 
 def test_text_mismatch_names_file_and_line(tmp_path: Path) -> None:
     folder = _pair(tmp_path, "m", "Hello world", "T1\tX 0 5\tHello\nT2\tX 6 11\tWorld\n")
-    with pytest.raises(
-        DataFormatError, match=r"m\.ann:2: T2: annotation text 'World' but the \.txt has 'world'"
-    ):
+    with pytest.raises(DataFormatError, match=r"m\.ann:2: T2: annotation text 'World' but the \.txt has 'world'"):
         read_brat(folder)
 
 

@@ -93,9 +93,7 @@ def test_crlf_and_tabs(tmp_path: Path) -> None:
 
 def test_bad_tag_error_names_file_and_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "train.txt", "EU B-ORG\nrejects O\nPeter X-PER\n")
-    with pytest.raises(
-        DataFormatError, match=r"train\.txt:3: tag 'X-PER' is not IOB: expected O, B-TYPE"
-    ) as info:
+    with pytest.raises(DataFormatError, match=r"train\.txt:3: tag 'X-PER' is not IOB: expected O, B-TYPE") as info:
         read_conll(path)
     assert info.value.line == 3 and info.value.path == path
     assert str(info.value).endswith("fix the tag or pass --format")

@@ -77,9 +77,7 @@ def test_other_record_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match=r"j\.jsonl:2: invalid JSON.*one complete JSON object"):
         read_jsonl(tmp_path / "j.jsonl")
     with pytest.raises(DataFormatError, match=r"s\.jsonl:1: spans\[0\]\.start: start is '0'"):
-        read_jsonl(
-            _lines(tmp_path / "s.jsonl", {"text": "a", "spans": [{"start": "0", "end": 1, "label": "X"}]})
-        )
+        read_jsonl(_lines(tmp_path / "s.jsonl", {"text": "a", "spans": [{"start": "0", "end": 1, "label": "X"}]}))
 
 
 def test_round_trip_and_writer_schema(tmp_path: Path) -> None:

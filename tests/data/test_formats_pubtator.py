@@ -37,9 +37,7 @@ def test_read_fixture() -> None:
 def test_mention_mismatch_and_orphan_lines(tmp_path: Path) -> None:
     path = tmp_path / "bad.txt"
     path.write_text("1|t|Some title\n1|a|Body.\n1\t0\t4\tSame\tX\tD1\n")
-    with pytest.raises(
-        DataFormatError, match=r"bad\.txt:3: PMID 1: mention 'Same' but text\[0:4\] is 'Some'"
-    ):
+    with pytest.raises(DataFormatError, match=r"bad\.txt:3: PMID 1: mention 'Same' but text\[0:4\] is 'Some'"):
         read_pubtator(path)
     path.write_text("1|t|T\n2\t0\t1\tT\tX\n")
     with pytest.raises(DataFormatError, match=r"bad\.txt:2: .*does not belong to a document"):

@@ -67,9 +67,7 @@ def test_evaluate_scores_speed_and_errors() -> None:
 
 def test_records_have_the_agreed_shape() -> None:
     result = evaluate([_perfect(), _no_loc()], DOCS, n_bootstrap=100, seed=3)
-    records = result.to_records(
-        dataset="toy", split="test", command="specialize evaluate", machine={"cpu": "x"}
-    )
+    records = result.to_records(dataset="toy", split="test", command="specialize evaluate", machine={"cpu": "x"})
     assert len(records) == 2
     rec = records[1]
     for key in (

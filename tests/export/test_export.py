@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from specialize.config import load_config
 from specialize.data.document import Document, Span
 from specialize.data.io import write_documents
 from specialize.export import ExportCheckFailed, export
@@ -15,37 +14,16 @@ from specialize.export.check import compare_predictions, format_check_report
 from specialize.models.loading import load_predictor
 from specialize.models.specialist import Specialist
 from specialize.runtime import OnnxPredictor
-from specialize.training.train import train
 
 
 @pytest.fixture(scope="module")
-def specialist_dir(tiny_base, tmp_path_factory):
-    from tests.conftest import tiny_sentences
-
-    overrides = {
-        "model.base": str(tiny_base),
-        "training.epochs": 40,
-        "training.batch_size": 1,
-        "training.learning_rate": 3e-3,
-        "training.head_learning_rate": 1e-2,
-        "training.warmup_ratio": 0.0,
-        "training.progress": False,
-        "training.bf16": False,
-    }
-    docs = tiny_sentences()
-    out = tmp_path_factory.mktemp("export_src") / "model"
-    train(load_config(overrides=overrides), out, train_documents=docs, dev_documents=docs, n_bootstrap=0)
-    return out
-
-
-@pytest.fixture(scope="module")
-def exports(specialist_dir, tmp_path_factory):
+def exports(tiny_specialist, tmp_path_factory):
     from tests.conftest import tiny_sentences
 
     root = tmp_path_factory.mktemp("exports")
-    fp32 = export(specialist_dir, root / "fp32", check=tiny_sentences())
+    fp32 = export(tiny_specialist, root / "fp32", check=tiny_sentences())
     int8 = export(
-        specialist_dir, root / "int8", int8=True, check=tiny_sentences(), max_f1_drop=100, max_recall_drop=100
+        tiny_specialist, root / "int8", int8=True, check=tiny_sentences(), max_f1_drop=100, max_recall_drop=100
     )
     return fp32, int8
 
@@ -54,9 +32,9 @@ def _keys(predictions):
     return [[s.key() for s in spans] for spans in predictions]
 
 
-def test_fp32_export_predicts_the_source_spans_exactly(specialist_dir, exports, sentences):
+def test_fp32_export_predicts_the_source_spans_exactly(tiny_specialist, exports, sentences):
     texts = [d.text for d in sentences]
-    source = Specialist.load(specialist_dir).predict(texts)
+    source = Specialist.load(tiny_specialist).predict(texts)
     exported = OnnxPredictor.load(exports[0].output).predict(texts)
     assert _keys(exported) == _keys(source) == [sorted(s.key() for s in d.spans) for d in sentences]
     for a, b in zip(source, exported, strict=True):
@@ -65,7 +43,7 @@ def test_fp32_export_predicts_the_source_spans_exactly(specialist_dir, exports, 
     assert exports[0].numerics["argmax_agreement"] == 1.0
 
 
-def test_int8_export_gives_well_formed_spans_close_to_the_source(specialist_dir, exports, sentences):
+def test_int8_export_gives_well_formed_spans_close_to_the_source(tiny_specialist, exports, sentences):
     fp32, int8 = exports
     texts = [d.text for d in sentences]
     predictor = OnnxPredictor.load(int8.output)
@@ -102,22 +80,22 @@ def test_output_folder_holds_the_whole_inference_path(exports):
     assert oct(folder.stat().st_mode & 0o777) == oct(0o755)
 
 
-def test_failed_check_raises_with_the_report_and_leaves_no_folder(specialist_dir, sentences, tmp_path):
+def test_failed_check_raises_with_the_report_and_leaves_no_folder(tiny_specialist, sentences, tmp_path):
     with pytest.raises(ExportCheckFailed) as caught:
-        export(specialist_dir, tmp_path / "out", check=sentences, max_f1_drop=-1)
+        export(tiny_specialist, tmp_path / "out", check=sentences, max_f1_drop=-1)
     report = caught.value.report
     assert report is not None and not report.passed and "micro F1" in report.failures[0]
     assert "FAIL" in format_check_report(report)
     assert list(tmp_path.iterdir()) == []  # neither the output nor the temporary folder
 
 
-def test_existing_output_is_kept_unless_overwrite(specialist_dir, tmp_path):
+def test_existing_output_is_kept_unless_overwrite(tiny_specialist, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("x")
     with pytest.raises(FileExistsError, match="--overwrite"):
-        export(specialist_dir, out)
-    export(specialist_dir, out, overwrite=True)
+        export(tiny_specialist, out)
+    export(tiny_specialist, out, overwrite=True)
     assert (out / "model.onnx").is_file() and not (out / "keep.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -138,14 +116,14 @@ def test_per_type_recall_drop_fails_even_when_micro_f1_holds():
         compare_predictions(docs, source, exported, max_recall_drop={"LOC": 1.0})
 
 
-def test_cli_export_prints_the_check_and_fails_cleanly(specialist_dir, sentences, tmp_path, capsys):
+def test_cli_export_prints_the_check_and_fails_cleanly(tiny_specialist, sentences, tmp_path, capsys):
     from specialize.cli.main import main
 
     gold = tmp_path / "gold.jsonl"
     write_documents(sentences, gold)
-    args = ["export", str(specialist_dir), "--output", str(tmp_path / "bad"), "--check", str(gold)]
+    args = ["export", str(tiny_specialist), "--output", str(tmp_path / "bad"), "--check", str(gold)]
     code = main([*args, "--max-f1-drop", "-1"])
     assert code == 1 and not (tmp_path / "bad").exists()
     assert "FAIL" in capsys.readouterr().out
-    assert main(["export", str(specialist_dir), "-o", str(tmp_path / "ok"), "--int8", "--check", str(gold)]) == 0
+    assert main(["export", str(tiny_specialist), "-o", str(tmp_path / "ok"), "--int8", "--check", str(gold)]) == 0
     assert (tmp_path / "ok" / "model.onnx").is_file()

@@ -3,40 +3,27 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from specialize.config import load_config
 from specialize.data.features import InferenceSettings
 from specialize.export import export
 from specialize.models.specialist import Specialist
 from specialize.runtime import OnnxPredictor
-from specialize.training.train import train
 
 FILLER = "the doctor said the patient was treated with the drug . "
 
 
 @pytest.fixture(scope="module")
-def folders(tiny_base, tmp_path_factory):
+def folders(tiny_specialist, tmp_path_factory):
     """(specialist folder, exported fp32 folder) of a tiny specialist overfit on the five sentences."""
-    from tests.conftest import tiny_sentences
 
-    overrides = {
-        "model.base": str(tiny_base),
-        "training.epochs": 40,
-        "training.batch_size": 1,
-        "training.learning_rate": 3e-3,
-        "training.head_learning_rate": 1e-2,
-        "training.warmup_ratio": 0.0,
-        "training.progress": False,
-        "training.bf16": False,
-    }
     root = tmp_path_factory.mktemp("runtime")
-    docs = tiny_sentences()
-    train(load_config(overrides=overrides), root / "model", train_documents=docs, dev_documents=docs, n_bootstrap=0)
+    shutil.copytree(tiny_specialist, root / "model")
     export(root / "model", root / "onnx")
     return root / "model", root / "onnx"
 

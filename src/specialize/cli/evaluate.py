@@ -32,6 +32,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--examples", type=int, default=3, help="error examples to print per category")
     p.add_argument("--json", metavar="OUT", help="write one record per model to this JSON file")
     p.add_argument(
+        "--json-examples",
+        action="store_true",
+        help="also write the error examples (--examples per category, quoting the texts) into the --json records, "
+        "for specialize report",
+    )
+    p.add_argument(
         "--cascade",
         metavar="FALLBACK",
         help="instead: F1 against the share of documents deferred to FALLBACK (folder, spacy:NAME, llm:MODEL...) "
@@ -64,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {category:<20} gold {gold:<30} predicted {pred:<30} | {example.context}")
     if args.json:
         dataset, _, split = str(args.data).partition(":") if not Path(args.data).exists() else (args.data, "", "")
-        records = result.to_records(dataset=dataset, split=split or None)
+        records = result.to_records(dataset=dataset, split=split or None, error_examples=args.json_examples)
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")

@@ -9,7 +9,19 @@ import sys
 from collections.abc import Sequence
 
 from specialize import __version__
-from specialize.cli import apply, benchmark, distill, evaluate, export, label, predict, serve, train, train_static
+from specialize.cli import (
+    apply,
+    benchmark,
+    distill,
+    evaluate,
+    export,
+    label,
+    predict,
+    report,
+    serve,
+    train,
+    train_static,
+)
 
 COMMANDS = {
     "train": train,
@@ -19,6 +31,7 @@ COMMANDS = {
     "predict": predict,
     "export": export,
     "benchmark": benchmark,
+    "report": report,
     "label": label,
     "serve": serve,
     "apply": apply,

@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--kernel-size", type=int, default=3, help="conv kernel size, odd (default 3)")
     p.add_argument("--dropout", type=float, default=0.1, help="dropout (default 0.1)")
     p.add_argument("--freeze-embeddings", action="store_true", help="keep the distilled token table fixed")
-    p.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
+    p.add_argument("--epochs", type=int, default=5, help="training epochs (default 5)")
     p.add_argument("--batch-size", type=int, default=32, help="windows per step (default 32)")
     p.add_argument("--learning-rate", type=float, default=2e-3, help="learning rate (default 2e-3)")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")

@@ -54,12 +54,19 @@ class EvaluationResult:
         split: str | None = None,
         command: str | None = None,
         machine: Mapping[str, Any] | None = None,
+        error_examples: bool = False,
     ) -> list[dict[str, Any]]:
         """One JSON-ready record per model. ``command`` defaults to this process's command line and
-        ``machine`` to :func:`machine_info`, so that a record says how and where it was produced."""
+        ``machine`` to :func:`machine_info`, so that a record says how and where it was produced.
+        ``error_examples`` adds the kept error examples (``evaluate(examples=N)`` per category) as a list, for
+        ``specialize report``; off by default because they quote the evaluation texts."""
         command = command if command is not None else shlex.join(sys.argv)
         machine = dict(machine) if machine is not None else machine_info()
-        return [_record(m, self, dataset, split, command, machine) for m in self.models]
+        records = [_record(m, self, dataset, split, command, machine) for m in self.models]
+        if error_examples:
+            for record, m in zip(records, self.models, strict=True):
+                record["error_examples"] = [e for ex in m.errors.to_dict()["examples"].values() for e in ex]
+        return records
 
 
 def _r(x: float) -> float:
@@ -101,6 +108,8 @@ def _record(
         "macro_f1_ci": _ci(ci.macro_f1 if ci else None),
         "per_type": per_type,
         "errors": dict(m.errors.counts),
+        "errors_per_type": {t: dict(c) for t, c in m.errors.per_type.items()},
+        "confusions": dict(m.errors.confusions),
         "predict_seconds": _r(m.predict_seconds),
         "docs_per_s": _r(m.docs_per_s),
         "tokens_per_s": _r(m.tokens_per_s),

@@ -249,6 +249,11 @@ class StaticStudent(Specialist):
         """A fresh student whose token table is distilled from ``encoder`` (a transformers base model)."""
         torch.manual_seed(seed)
         vocab_size = int(tokenizer.get_vocab_size())
+        rows = encoder.get_input_embeddings().num_embeddings  # type: ignore[operator]
+        if vocab_size > rows:
+            raise ValueError(
+                f"the tokenizer has {vocab_size} tokens but the encoder only {rows} embedding rows: they do not match"
+            )
         enc_config = getattr(encoder, "config", None)
         shapes = (
             list(shape_ids) if shape_ids is not None else default_shape_ids(getattr(enc_config, "type_vocab_size", 1))

@@ -49,7 +49,7 @@ def static_training_args(**overrides: Any) -> TrainingArgs:
     """Training defaults for a static student: a small network trained from scratch wants larger steps and
     more epochs than a pretrained transformer (measured on CoNLL-2003: see benchmarks/static_student.py)."""
     defaults: dict[str, Any] = {
-        "epochs": 12,
+        "epochs": 5,
         "batch_size": 32,
         "learning_rate": 2e-3,
         "head_learning_rate": 2e-3,

@@ -1,0 +1,43 @@
+"""``specialize report``: one self-contained HTML report card from result JSON files."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+HELP = "write one self-contained HTML report from evaluation, speed, distillation and cascade JSON files"
+
+
+def add_parser(subparsers: Any) -> None:
+    from specialize.evaluation.report import DEFAULT_PRICE_PER_CPU_HOUR
+
+    p = subparsers.add_parser(
+        "report",
+        help=HELP,
+        description=HELP + " (inline CSS and SVG charts: no script, nothing fetched; open it anywhere). Each "
+        "record's kind is recognised by its keys, so pass any mix of files.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "results",
+        nargs="+",
+        metavar="RESULTS",
+        help="JSON from specialize evaluate --json (add --json-examples for example errors), specialize benchmark "
+        "--json, specialize evaluate --cascade ... --json, or benchmarks/results/*.json",
+    )
+    p.add_argument("--output", "-o", default="report.html", help="the HTML file to write")
+    p.add_argument("--title", default="specialize report", help="page title")
+    p.add_argument(
+        "--price-per-cpu-hour",
+        type=float,
+        default=DEFAULT_PRICE_PER_CPU_HOUR,
+        help="US dollars per vCPU-hour for the cost table (the default is about one on-demand cloud vCPU)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from specialize.evaluation.report import report
+
+    path = report(args.results, args.output, title=args.title, price_per_cpu_hour=args.price_per_cpu_hour)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,363 @@
+"""The sections of the HTML report (see :mod:`specialize.evaluation.report`): tables here, charts drawn by
+:mod:`.report_charts`. Every value read from a record is escaped before it reaches the page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from specialize.evaluation.report import ReportData, Throughput, cost_per_million, throughputs
+from specialize.evaluation.report_charts import (
+    Bar,
+    Curve,
+    Point,
+    color,
+    esc,
+    fmt,
+    fmt_ci,
+    grouped_bars,
+    highlight,
+    line_chart,
+    scatter,
+    span_cell,
+    table,
+)
+
+CATEGORIES = ("missed", "spurious", "wrong_type", "wrong_boundary", "wrong_type_boundary")
+
+CSS = """
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 72em; margin: 2em auto; padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1.05em; margin-bottom: .3em; }
+nav ul { display: flex; flex-wrap: wrap; gap: .3em 1.2em; padding: 0; list-style: none; }
+table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; vertical-align: top; }
+th { background: #f4f4f4; } td.l, th.l { text-align: left; }
+caption { caption-side: bottom; text-align: left; color: #555; font-size: .88em; padding-top: .3em; }
+.note { color: #555; font-size: .9em; } .muted { color: #888; }
+.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .35em; }
+ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .2em 1.2em; font-size: .9em; }
+svg.chart { max-width: 100%; height: auto; display: block; margin: .5em 0; }
+svg.chart text { font: 12px system-ui, sans-serif; fill: #333; } svg.chart text.small { font-size: 10px; }
+.grid { stroke: #e8e8e8; } .frame { fill: none; stroke: #999; } .axis { stroke: #999; }
+.pareto { fill: none; stroke: #444; stroke-width: 1.5; stroke-dasharray: 6 4; }
+.ring { fill: none; stroke: #222; stroke-width: 1; } .whisker { stroke: #222; stroke-width: 1.2; fill: none; }
+.curve { fill: none; stroke-width: 2; } .baseline { stroke: #888; stroke-dasharray: 2 3; }
+.ref { fill: #fff; stroke: #222; stroke-width: 1.5; }
+g.point text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+table.confusion td { text-align: center; min-width: 3em; }
+mark { padding: 0 .1em; border-radius: 2px; }
+mark.g { background: #c8ecc8; box-shadow: inset 0 -2px #2e7d32; }
+mark.p { background: #ffe1c4; outline: 1px dashed #c25700; }
+mark.g.p { background: linear-gradient(#c8ecc8 50%, #ffe1c4 50%); }
+td.ctx { text-align: left; max-width: 40em; }
+details { margin: .5em 0; } pre { white-space: pre-wrap; font-size: .85em; }
+"""
+
+
+class _Page:
+    def __init__(self, data: ReportData, price: float) -> None:
+        self.data = data
+        self.price = price
+        self.colors = {name: color(i) for i, name in enumerate(data.models())}
+        self.speed = throughputs(data)
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in data.evaluations:
+            groups.setdefault((str(r.get("dataset") or "?"), str(r.get("split") or "")), []).append(r)
+        self.groups = groups
+
+    def model(self, name: Any) -> str:
+        swatch = f"<span class='swatch' style='background:{self.colors.get(str(name), '#999')}'></span>"
+        return swatch + esc(name)
+
+    def legend(self, names: Sequence[str]) -> str:
+        return "<ul class='legend'>" + "".join(f"<li>{self.model(n)}</li>" for n in names) + "</ul>"
+
+    @staticmethod
+    def group_name(key: tuple[str, str]) -> str:
+        return f"{key[0]} ({key[1]})" if key[1] else key[0]
+
+    # -- sections ------------------------------------------------------------------------------------------
+    def summary(self) -> str:
+        rows = [
+            [esc(r.get("dataset") or "-"), esc(r.get("split") or "-"), self.model(r["model"]),
+             fmt_ci(r.get("f1"), r.get("f1_ci")), fmt(r.get("precision")), fmt(r.get("recall")),
+             fmt_ci(r.get("macro_f1"), r.get("macro_f1_ci")), esc(r.get("n_docs", "-"))]
+            for r in self.data.evaluations
+        ]  # fmt: skip
+        if not rows:
+            return "<p class='note'>No evaluation records (specialize evaluate --json) among the inputs.</p>"
+        header = ["dataset", "split", "model", "micro F1 [95% CI]", "P", "R", "macro F1", "documents"]
+        caption = "Strict span match (start, end and type); intervals are bootstrap resamples of documents."
+        return table(header, rows, caption, left=3)
+
+    def tradeoff(self) -> str:
+        points, seen = [], set()
+        datasets = {r.get("dataset") for r in self.data.evaluations}
+        for r in self.data.evaluations:
+            t = self.speed.get(str(r["model"]))
+            if t is None or t.tokens_per_s is None or not isinstance(r.get("f1"), int | float):
+                continue
+            seen.add(t.model)
+            label = str(r["model"]) + (f" · {r.get('dataset')}" if len(datasets) > 1 else "")
+            points.append(self._point(label, t, float(r["f1"]), r.get("f1_ci")))
+        for r in self.data.records["speed"]:
+            t = self.speed.get(str(r["model"]))
+            if t is not None and t.model not in seen and t.tokens_per_s and isinstance(r.get("f1"), int | float):
+                points.append(self._point(t.model, t, float(r["f1"]), None))
+        if not points:
+            return (
+                "<p class='note'>Needs F1 and throughput for at least one model (evaluation and/or speed records).</p>"
+            )
+        desc = "; ".join(f"{p.label}: F1 {p.y:.3f} at {p.x:,.0f} tokens/s" for p in points)
+        chart = scatter(
+            "chart-tradeoff", points, x_label="tokens per second (log scale)", y_label="micro F1",
+            title="F1 against throughput", desc=desc,
+        )  # fmt: skip
+        return chart + (
+            "<p class='note'>Filled markers: <code>specialize benchmark</code> at its lowest thread count (fresh "
+            "process, fixed threads). Hollow: throughput measured during evaluation or distillation (default threads, "
+            "shared process), comparable only roughly. Vertical lines: 95% CI of F1. Dashed line and rings: the "
+            "Pareto front, the models no other model beats on both speed and F1.</p>"
+        )
+
+    def _point(self, label: str, t: Throughput, f1: float, ci: Any) -> Point:
+        assert t.tokens_per_s is not None
+        threads = f"{t.threads} thread(s)" if t.threads_known else "threads not recorded"
+        return Point(
+            label=label, x=t.tokens_per_s, y=f1, color=self.colors.get(t.model, "#999"), hollow=t.source != "benchmark",
+            y_ci=(float(ci[0]), float(ci[1])) if ci else None,
+            tooltip=f"{label}: F1 {f1:.3f}, {t.tokens_per_s:,.0f} tokens/s ({t.source}, {threads})",
+        )  # fmt: skip
+
+    def per_type(self) -> str:
+        parts = []
+        for n, (key, records) in enumerate(self.groups.items()):
+            support: dict[str, int] = {}
+            for r in records:
+                for t, s in r["per_type"].items():
+                    support[t] = max(support.get(t, 0), int(s.get("support") or 0))
+            types = sorted(t for t, s in support.items() if s > 0)  # support 0: predicted-only types, F1 is 0
+            if not types:
+                continue
+            labels = {t: f"{t} (n={support[t]})" for t in types}
+            bars = []
+            for r in records:
+                name = str(r["model"])
+                for t in types:
+                    s = r["per_type"].get(t)
+                    if s is None:
+                        continue
+                    ci = s.get("f1_ci")
+                    tip = f"{name}, {t}: F1 {s['f1']:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+                    ci_pair = (float(ci[0]), float(ci[1])) if ci else None
+                    bars.append(Bar(labels[t], name, float(s["f1"]), ci_pair, self.colors.get(name, "#999"), tip))
+            title = f"F1 per type on {self.group_name(key)}"
+            desc = "; ".join(b.tooltip for b in bars)
+            chart = grouped_bars(f"chart-types-{n}", [labels[t] for t in types], bars, title=title, desc=desc)
+            parts.append(f"<h3>{esc(title)}</h3>{self.legend([str(r['model']) for r in records])}{chart}")
+        if not parts:
+            return "<p class='note'>No per-type scores among the inputs.</p>"
+        return "".join(parts) + "<p class='note'>Whiskers: 95% bootstrap CI; n = gold spans of the type.</p>"
+
+    def errors(self) -> str:
+        parts = []
+        for key, records in self.groups.items():
+            names = [str(r["model"]) for r in records]
+            rows = [[esc(c), *(esc((r.get("errors") or {}).get(c, "-")) for r in records)] for c in CATEGORIES]
+            rows.append(["<b>total</b>", *(esc(sum((r.get("errors") or {}).values())) for r in records)])
+            parts.append(f"<h3>Error breakdown on {esc(self.group_name(key))}</h3>")
+            parts.append(table(["error", *(self.model(n) for n in names)], rows))
+            for r in records:
+                if r.get("confusions") is not None:
+                    parts.append(self._confusion(r))
+        if not parts:
+            return "<p class='note'>No error counts among the inputs.</p>"
+        if not any(r.get("confusions") is not None for r in self.data.evaluations):
+            parts.append(
+                "<p class='note'>Type confusions need records written by <code>specialize evaluate --json</code> "
+                "from this version (they carry <code>confusions</code>); these records only count errors.</p>"
+            )
+        return "".join(parts) + (
+            "<p class='note'>missed: gold span with no overlapping prediction; spurious: prediction with no "
+            "overlapping gold span; wrong_type: same boundaries, other type; wrong_boundary: overlap, same type; "
+            "wrong_type_boundary: overlap, other type and boundaries.</p>"
+        )
+
+    def _confusion(self, r: Mapping[str, Any]) -> str:
+        """Gold type (rows) against predicted type (columns); missed and spurious as a "none" column and row,
+        boundary errors of a type on the diagonal."""
+        cells: dict[tuple[str, str], int] = {}
+        for pair, count in (r.get("confusions") or {}).items():
+            gold_type, _, pred_type = str(pair).partition("->")
+            cells[(gold_type, pred_type)] = cells.get((gold_type, pred_type), 0) + int(count)
+        for t, counts in (r.get("errors_per_type") or {}).items():
+            for category, key in (("missed", (t, "")), ("spurious", ("", t)), ("wrong_boundary", (t, t))):
+                if counts.get(category):
+                    cells[key] = cells.get(key, 0) + int(counts[category])
+        if not cells:
+            return f"<p class='note'>{self.model(r['model'])}: no type or boundary errors.</p>"
+        gold = [*sorted({g for g, _ in cells if g}), ""]
+        pred = [*sorted({p for _, p in cells if p}), ""]
+        top = max(cells.values())
+
+        def cell(g: str, p: str) -> str:
+            n = cells.get((g, p), 0)
+            shade = f" style='background:rgba(213,94,0,{0.08 + 0.6 * n / top:.2f})'" if n else ""
+            return f"<td{shade}>{n or '<span class=muted>·</span>'}</td>"
+
+        head = "".join(f"<th scope='col'>{esc(p) or '<i>none (missed)</i>'}</th>" for p in pred)
+        body = "".join(
+            f"<tr><th scope='row' class='l'>{esc(g) or '<i>none (spurious)</i>'}</th>"
+            + "".join(cell(g, p) for p in pred)
+            + "</tr>"
+            for g in gold
+        )
+        caption = "Rows: gold type; columns: predicted type; diagonal: right type, wrong boundaries."
+        return (
+            f"<h3>Type confusions of {self.model(r['model'])}</h3><table class='confusion'><caption>{caption}"
+            f"</caption><thead><tr><th class='l'>gold \\ predicted</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+    def cascade(self) -> str:
+        parts = []
+        for n, c in enumerate(self.data.records["cascade"]):
+            primary, fallback = str(c["primary"]), str(c["fallback"])
+            points = [(float(p["deferred"]), float(p["f1"]), f"{p['threshold']:g}") for p in c["points"]]
+            curve = Curve(
+                primary, self.colors.get(primary, color(n)), points,
+                start=(0.0, float(c["primary_f1"]), f"{primary} alone"),
+                end=(1.0, float(c["fallback_f1"]), f"{fallback} alone"),
+            )  # fmt: skip
+            title = f"Cascade {primary} → {fallback} (confidence: {c.get('confidence')}, {c.get('n_docs')} documents)"
+            desc = "; ".join(f"threshold {t}: {x:.1%} deferred, F1 {y:.3f}" for x, y, t in points)
+            chart = line_chart(
+                f"chart-cascade-{n}", curve, x_label="share of documents deferred to the fallback",
+                y_label="micro F1", title=title, desc=desc,
+            )  # fmt: skip
+            rows = [
+                [f"{p['threshold']:g}", f"{p['deferred']:.1%}", esc(p.get("n_deferred", "-")), fmt(p["f1"]),
+                 fmt(p.get("precision")), fmt(p.get("recall"))]
+                for p in c["points"]
+            ]  # fmt: skip
+            points_table = table(["threshold", "deferred", "documents", "F1", "P", "R"], rows, left=0)
+            parts.append(f"<h3>{esc(title)}</h3>{chart}<details><summary>table</summary>{points_table}</details>")
+        if not parts:
+            return "<p class='note'>No cascade curve (specialize evaluate MODEL --cascade FALLBACK --json).</p>"
+        return "".join(parts) + (
+            "<p class='note'>Labels: confidence thresholds; documents whose confidence is below go to the fallback. "
+            "Dotted line: the two models alone joined, about what deferring documents at random gives.</p>"
+        )
+
+    def cost(self) -> str:
+        rows, guessed = [], False
+        for t in self.speed.values():
+            hours, dollars = cost_per_million(t, self.price)
+            guessed |= not t.threads_known
+            threads = esc(t.threads) if t.threads_known else f"≤ {esc(t.threads or '?')} *"
+            rows.append([self.model(t.model), esc(t.source), threads, fmt(t.size_mb, 1), fmt(t.tokens_per_doc, 1),
+                         fmt(t.docs_per_s, 1), fmt(t.tokens_per_s, 0), fmt(hours, 2), fmt(dollars, 2)])  # fmt: skip
+        if not rows:
+            return "<p class='note'>No throughput measurements among the inputs.</p>"
+        header = ["model", "measured by", "threads", "size MB", "tokens/doc", "docs/s", "tokens/s",
+                  "CPU-hours per 1M docs", "$ per 1M docs"]  # fmt: skip
+        caption = (
+            f"CPU-hours = threads × 10⁶ / (docs/s) / 3600, at ${self.price:g} per vCPU-hour (set with "
+            "--price-per-cpu-hour). Costs scale with document length: compare rows with similar tokens/doc."
+            + (" * threads not recorded: the machine's core count, an upper bound on the cost." if guessed else "")
+        )
+        return table(header, rows, esc(caption), left=2)
+
+    def distillation(self) -> str:
+        rows = []
+        for r in self.data.records["distillation"]:
+            own = r.get("throughput") or {}
+            rows.append([esc(r.get("experiment") or "-"), esc(f"{r.get('dataset')} ({r.get('split')})"),
+                         esc(r.get("role") or "-"), self.model(r["model"]), fmt_ci(r.get("f1"), r.get("f1_ci")),
+                         fmt((r.get("agreement") or {}).get("f1")), fmt(own.get("docs_per_s"), 1),
+                         fmt(own.get("speedup_vs_teacher"), 2), fmt(r.get("train_seconds"), 0)])  # fmt: skip
+        if not rows:
+            return "<p class='note'>No distillation records (benchmarks/results/distill.json) among the inputs.</p>"
+        header = [
+            "experiment",
+            "data",
+            "role",
+            "model",
+            "F1 [95% CI]",
+            "agreement F1",
+            "docs/s",
+            "× teacher",
+            "train s",
+        ]
+        return table(header, rows, "agreement: the student's span F1 against the teacher's predictions.", left=4)
+
+    def examples(self) -> str:
+        parts = []
+        for r in self.data.evaluations:
+            examples = r.get("error_examples") or []
+            if not examples:
+                continue
+            rows = [[esc(e.get("category")), esc(e.get("doc_id")), span_cell(e.get("gold")), span_cell(e.get("pred")),
+                     highlight(e)] for e in examples]  # fmt: skip
+            group = self.group_name((str(r.get("dataset") or "?"), str(r.get("split") or "")))
+            parts.append(f"<h3>{self.model(r['model'])} on {esc(group)}</h3>")
+            parts.append(table(["error", "document", "gold", "predicted", "context"], rows, left=5))
+        if not parts:
+            return (
+                "<p class='note'>No error examples: write records with <code>specialize evaluate --json OUT "
+                "--json-examples</code>.</p>"
+            )
+        legend = "<p class='note'><mark class='g'>gold span</mark> <mark class='p'>predicted span</mark> "
+        return legend + "<mark class='g p'>both</mark></p>" + "".join(parts)
+
+    def provenance(self) -> str:
+        commands: dict[str, None] = {}  # dicts as ordered sets: first-seen order, no repeats
+        machines: dict[str, None] = {}
+        for records in self.data.records.values():
+            for r in records:
+                if r.get("command"):
+                    commands[str(r["command"])] = None
+                if r.get("machine"):
+                    machines[json.dumps(r["machine"], sort_keys=True)] = None
+        out = ["<ul>", *(f"<li><code>{esc(s)}</code></li>" for s in self.data.sources), "</ul>"]
+        if commands:
+            out.append("<h3>Commands</h3><ul>" + "".join(f"<li><code>{esc(c)}</code></li>" for c in commands) + "</ul>")
+        for m in machines:
+            out.append(
+                f"<details><summary>machine</summary><pre>{esc(json.dumps(json.loads(m), indent=2))}</pre></details>"
+            )
+        if self.data.skipped:
+            out.append("<h3>Skipped</h3><ul>" + "".join(f"<li>{esc(s)}</li>" for s in self.data.skipped) + "</ul>")
+        return "".join(out)
+
+
+SECTIONS: tuple[tuple[str, str, Callable[[_Page], str]], ...] = (
+    ("summary", "Scores", _Page.summary),
+    ("tradeoff", "F1 against throughput", _Page.tradeoff),
+    ("per-type", "F1 per entity type", _Page.per_type),
+    ("errors", "Errors and type confusions", _Page.errors),
+    ("cascade", "Cascade: F1 against share deferred", _Page.cascade),
+    ("cost", "Model size and cost per million documents", _Page.cost),
+    ("distillation", "Distillation: teacher and student", _Page.distillation),
+    ("examples", "Example errors", _Page.examples),
+    ("provenance", "Inputs, commands and machines", _Page.provenance),
+)
+
+
+def render_report(data: ReportData, *, title: str, price_per_cpu_hour: float) -> str:
+    """The whole page as one string."""
+    page = _Page(data, price_per_cpu_hour)
+    nav = "".join(f"<li><a href='#{sid}'>{esc(heading)}</a></li>" for sid, heading, _ in SECTIONS)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in data.records.items() if v) or "no records"
+    body = "".join(
+        f"<section id='{sid}' aria-labelledby='{sid}-h'><h2 id='{sid}-h'>{esc(heading)}</h2>{render(page)}</section>"
+        for sid, heading, render in SECTIONS
+    )
+    return (
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body><header><h1>{esc(title)}</h1>"
+        f"<p class='note'>From {len(data.sources)} result file(s): {esc(counts)} records.</p>"
+        f"<nav aria-label='sections'><ul>{nav}</ul></nav></header><main>{body}</main></body></html>\n"
+    )

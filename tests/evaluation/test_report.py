@@ -1,0 +1,223 @@
+"""The HTML report: every section from the committed tiny results, self-contained, well-formed, escaped."""
+
+from __future__ import annotations
+
+import copy
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from specialize.cli.main import main
+from specialize.evaluation.report import load_results, record_kind, report, throughputs
+from specialize.evaluation.report_charts import Point, highlight, pareto_front
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "results"
+RESULT_FILES = [FIXTURES / "evaluation.json", FIXTURES / "speed.json", FIXTURES / "cascade.json"]
+BENCHMARK_RESULTS = sorted((Path(__file__).resolve().parents[2] / "benchmarks" / "results").glob("*.json"))
+SECTIONS = ("summary", "tradeoff", "per-type", "errors", "cascade", "cost", "distillation", "examples", "provenance")
+VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+# SVG elements the report writes self-closed (<circle/>): html.parser reports them as start-end tags.
+URL_ATTRIBUTES = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset"}
+
+
+class Checker(HTMLParser):
+    """Collects ids, tags and URL attributes, and checks that every element is closed in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.ids: set[str] = set()
+        self.tags: dict[str, int] = {}
+        self.urls: list[str] = []
+        self.text: list[str] = []
+
+    def _attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            if name in URL_ATTRIBUTES and value is not None:
+                self.urls.append(value)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._attrs(tag, attrs)
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._attrs(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1] if self.stack else 'nothing'}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check(page: str) -> Checker:
+    checker = Checker()
+    checker.feed(page)
+    checker.close()
+    assert not checker.errors, checker.errors[:5]
+    assert not checker.stack, f"unclosed: {checker.stack}"
+    return checker
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    args = ["report", *map(str, RESULT_FILES), "--output", str(out), "--title", "Toy <report> & co"]
+    assert main(args) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_report_has_every_section_with_charts_and_tables(page):
+    parsed = check(page)
+    assert set(SECTIONS) <= parsed.ids
+    for chart in ("chart-tradeoff", "chart-types-0", "chart-cascade-0"):
+        assert chart in parsed.ids and f"{chart}-t" in parsed.ids and f"{chart}-d" in parsed.ids  # accessible name
+    assert parsed.tags["svg"] == 3 and parsed.tags["h2"] == len(SECTIONS) and parsed.tags["h1"] == 1
+    assert page.count("<polyline class='pareto'") + page.count('<polyline class="pareto"') == 1
+    text = " ".join(parsed.text)
+    for expected in ("specialist-minilm", "spacy:en_core_web_sm", "specialist-minilm-int8", "big-teacher alone"):
+        assert expected in text
+    assert "Toy <report> & co" in text and "<report>" not in page  # the title was escaped
+    assert "wrong_type_boundary" in text and "none (missed)" in text  # breakdown and confusion matrix
+    assert "No distillation records" in text  # a section without data says what would fill it
+
+
+def test_report_is_self_contained(page):
+    parsed = check(page)
+    assert all(url.startswith("#") for url in parsed.urls), [u for u in parsed.urls if not u.startswith("#")]
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
+
+
+def test_example_errors_mark_gold_and_predicted_spans(page):
+    # Escaped document text (the fixture holds "<b>doctor</b> &") and marks around the spans.
+    assert "The &lt;b&gt;doctor&lt;/b&gt; &amp; <mark class='p' title='predicted PER'>Dr. </mark>" in page
+    assert "<mark class='g p' title='gold LOC, predicted PER'>Oslo</mark>" in page
+    assert "<mark class='g' title='gold PER'>Smith</mark>" in page
+    assert "<mark class='p' title='predicted PER'>Monday</mark>" in page
+
+
+def test_highlight_handles_crossing_spans_and_falls_back_on_odd_markers():
+    crossing = {
+        "gold": {"start": 0, "end": 7, "label": "PER", "text": "Ann Lee"},
+        "pred": {"start": 4, "end": 12, "label": "ORG", "text": "Lee Corp"},
+        "context": "[[Ann <<Lee]] Corp>> <b>",
+    }
+    assert highlight(crossing) == (
+        "<mark class='g' title='gold PER'>Ann </mark><mark class='g p' title='gold PER, predicted ORG'>Lee</mark>"
+        "<mark class='p' title='predicted ORG'> Corp</mark> &lt;b&gt;"
+    )
+    # The document itself held "[[": the markers no longer match the span texts, so no marks at all.
+    odd = {"gold": {"label": "PER", "text": "x"}, "pred": None, "context": "a [[ b [[x]]"}
+    assert highlight(odd) == "a [[ b [[x]]"
+
+
+def test_record_kinds_and_file_shapes(tmp_path):
+    evaluation, speed, cascade = (json.loads(p.read_text()) for p in RESULT_FILES)
+    assert [record_kind(r) for r in (evaluation[0], speed[0], cascade)] == ["evaluation", "speed", "cascade"]
+    distilled = {**evaluation[0], "role": "student", "teacher": "big", "experiment": "soft"}
+    assert record_kind(distilled) == "distillation" and record_kind({"model": "x"}) is None
+    static = {"threads": 1, "n_docs": 6, "n_tokens": 39, "results": {"static": {"f1": 0.7, "tokens_per_s": 9e4,
+                                                                                 "docs_per_s": 1.4e4}}}  # fmt: skip
+    (tmp_path / "wrapped.json").write_text(json.dumps({"records": evaluation}))
+    (tmp_path / "static.json").write_text(json.dumps(static))
+    (tmp_path / "cascade.json").write_text(json.dumps(cascade))
+    data = load_results([tmp_path / "wrapped.json", tmp_path / "static.json", tmp_path / "cascade.json"])
+    assert [len(data.records[k]) for k in ("evaluation", "speed", "cascade")] == [2, 1, 1]
+    assert throughputs(data)["static"].tokens_per_s == 9e4
+    (tmp_path / "other.json").write_text(json.dumps([{"hello": 1}]))
+    with pytest.raises(ValueError, match="no evaluation, speed, distillation or cascade record"):
+        load_results([tmp_path / "other.json"])
+
+
+def test_throughput_joins_by_model_and_cost_follows_the_price(tmp_path):
+    data = load_results(RESULT_FILES)
+    speed = throughputs(data)
+    # The benchmark's 1-thread number wins over the evaluation pass's own throughput.
+    assert speed["specialist-minilm"].source == "benchmark" and speed["specialist-minilm"].tokens_per_s == 2100.0
+    out = report(RESULT_FILES, tmp_path / "r.html", price_per_cpu_hour=1.0)
+    page = out.read_text()
+    docs_per_s = 2100.0 / 6.5
+    hours = 1e6 / docs_per_s / 3600
+    assert f"<td class=''>{hours:,.2f}</td><td class=''>{hours:,.2f}</td>" in page  # $1 per CPU-hour: equal
+
+
+def test_distillation_records_and_duplicates(tmp_path):
+    evaluation = json.loads(RESULT_FILES[0].read_text())
+    teacher, student = copy.deepcopy(evaluation)
+    for record, role, docs in ((teacher, "teacher", 10.0), (student, "student", 35.0)):
+        record.update(role=role, teacher="big", experiment="soft", train_seconds=12.0)
+        record["throughput"] = {"docs_per_s": docs, "tokens_per_s": docs * 6.5, "threads": 2,
+                                "speedup_vs_teacher": docs / 10.0}  # fmt: skip
+    student["agreement"] = {"precision": 0.9, "recall": 0.8, "f1": 0.847}
+    (tmp_path / "distill.json").write_text(json.dumps([teacher, student]))
+    (tmp_path / "again.json").write_text(json.dumps(evaluation))
+    files = [RESULT_FILES[0], tmp_path / "again.json", tmp_path / "distill.json"]
+    data = load_results(files)
+    assert len(data.records["evaluation"]) == 2  # the same (dataset, split, model) read twice counts once
+    page = check_page(report(files, tmp_path / "r.html"))
+    assert "0.847" in page and "3.50" in page and "No distillation records" not in page
+
+
+def check_page(path: Path) -> str:
+    page = path.read_text(encoding="utf-8")
+    check(page)
+    return page
+
+
+def test_hostile_names_are_escaped(tmp_path):
+    records = json.loads(RESULT_FILES[0].read_text())
+    records[0]["model"] = "<script>alert('x')</script>"
+    records[0]["per_type"]['"><img src=x>'] = dict(records[0]["per_type"]["PER"])
+    (tmp_path / "bad.json").write_text(json.dumps(records))
+    page = check_page(report([tmp_path / "bad.json", RESULT_FILES[1]], tmp_path / "r.html"))
+    assert "<script" not in page and "<img" not in page and "&lt;script&gt;" in page
+
+
+def test_pareto_front_keeps_the_unbeaten():
+    points = [Point(n, x, y, "#000") for n, x, y in [("a", 1, 0.9), ("b", 10, 0.8), ("c", 5, 0.7), ("d", 10, 0.6)]]
+    assert [p.label for p in pareto_front(points)] == ["a", "b"]
+
+
+def test_evaluate_json_examples_flag_puts_examples_in_records():
+    from specialize.data.document import Document, Span
+    from specialize.evaluation.evaluate import evaluate
+
+    class Swap:
+        name, labels = "swap", ["PER", "LOC"]
+
+        def predict(self, texts):
+            return [[Span(0, 3, "LOC")] for _ in texts]
+
+    result = evaluate([Swap()], [Document("Ann ran .", [Span(0, 3, "PER")], id="a")], n_bootstrap=0)
+    plain, with_examples = result.to_records(machine={})[0], result.to_records(machine={}, error_examples=True)[0]
+    assert "error_examples" not in plain and plain["confusions"] == {"PER->LOC": 1}
+    assert plain["errors_per_type"]["PER"]["wrong_type"] == 1
+    (example,) = with_examples["error_examples"]
+    assert example["category"] == "wrong_type" and example["context"] == "[[Ann]] ran ."
+
+
+@pytest.mark.parametrize("path", BENCHMARK_RESULTS, ids=[p.name for p in BENCHMARK_RESULTS])
+def test_committed_benchmark_results_render(path, tmp_path):
+    """Each committed benchmark result file that holds known records renders on its own."""
+    blob = json.loads(path.read_text())
+    items = blob if isinstance(blob, list) else [blob]
+    if not any(isinstance(r, dict) and (record_kind(r) or "results" in r or "records" in r) for r in items):
+        pytest.skip(f"{path.name} holds no report records")
+    check_page(report([path], tmp_path / "r.html"))
+
+
+def test_cli_reports_an_unreadable_file_clearly(tmp_path, capsys):
+    (tmp_path / "broken.json").write_text("{not json")
+    assert main(["report", str(tmp_path / "broken.json"), "-o", str(tmp_path / "r.html")]) == 1
+    assert "is not valid JSON" in capsys.readouterr().err
