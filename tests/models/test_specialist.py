@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.conftest import overfit_config
 from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
 from specialize.config import load_config
@@ -13,19 +14,8 @@ from specialize.models.specialist import Specialist
 from specialize.training.train import train
 
 
-def _overfit(tiny_base, sentences, tmp_path, **model_overrides):
-    overrides = {
-        "model.base": str(tiny_base),
-        "training.epochs": 40,
-        "training.batch_size": 1,
-        "training.learning_rate": 3e-3,
-        "training.head_learning_rate": 1e-2,
-        "training.warmup_ratio": 0.0,
-        "training.progress": False,
-        "training.bf16": False,
-        **model_overrides,
-    }
-    config = load_config(overrides=overrides)
+def _overfit(tiny_base, sentences, tmp_path, **overrides):
+    config = overfit_config(tiny_base, **overrides)
     return train(config, tmp_path / "model", train_documents=sentences, dev_documents=sentences, n_bootstrap=50)
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -16,62 +14,10 @@ pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
+from tests.serve.conftest import Server  # noqa: E402
+
 from specialize.data.document import Span  # noqa: E402
 from specialize.serve.app import create_app  # noqa: E402
-
-LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
-
-
-def make_every_word_a_person(base: Path, folder: Path) -> Path:
-    """A specialist that tags every word B-PER (zero weights, biased head): deterministic and instant."""
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-    from specialize.data.features import InferenceSettings
-    from specialize.models.specialist import Specialist
-
-    tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = AutoModelForTokenClassification.from_pretrained(
-        str(base), id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)}
-    )
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.copy_(torch.tensor([0.0, 3.0, 0.0, 0.0, 0.0]))
-    settings = InferenceSettings(
-        word_shapes=False, cls_id=tokenizer.cls_token_id, sep_id=tokenizer.sep_token_id, pad_id=tokenizer.pad_token_id
-    )
-    Specialist(model, tokenizer, settings, name="every-word").save(folder)
-    (folder / "README.md").write_text("# every-word\n\nTags every word as a person.\n")
-    return folder
-
-
-class Server:
-    """uvicorn in a thread on a socket bound to a free port on 127.0.0.1."""
-
-    def __init__(self, app) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "server did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
-
-
-@pytest.fixture(scope="module")
-def model_folder(tiny_base, tmp_path_factory) -> Path:
-    return make_every_word_a_person(tiny_base, tmp_path_factory.mktemp("serve") / "every-word")
 
 
 @pytest.fixture(scope="module")

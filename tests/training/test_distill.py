@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tests.conftest import tiny_sentences
+from tests.conftest import OVERFIT, tiny_sentences
 
 from specialize.cli.main import main
 from specialize.config import TrainConfig, load_config
@@ -23,16 +23,8 @@ from specialize.training.distill import DistillationArgs, distill, distillation_
 from specialize.training.soft_targets import check_soft_labels, map_word_probabilities
 from specialize.training.train import TrainResult, build_specialist, train
 
-# The overfitting recipe of tests/models/test_specialist.py, on one thread: a training job shares the CPU.
-FAST = {
-    "training.batch_size": 1,
-    "training.learning_rate": 3e-3,
-    "training.head_learning_rate": 1e-2,
-    "training.warmup_ratio": 0.0,
-    "training.progress": False,
-    "training.bf16": False,
-    "training.threads": 1,
-}
+# The overfitting recipe of tests/conftest.py, on one thread: a training job shares the CPU.
+FAST = {**OVERFIT, "training.threads": 1}
 
 
 def _config(**overrides: object) -> TrainConfig:

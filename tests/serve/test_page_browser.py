@@ -1,0 +1,152 @@
+"""The demo page and the HTML report in a real headless Chromium (selenium): what a person sees, not just the HTML.
+
+Needs the Debian packages ``chromium`` and ``chromium-driver`` and ``pip install selenium`` (the dev extra);
+skipped with that message when they are missing. Nothing is downloaded: the driver and browser paths are given
+explicitly and ``SE_OFFLINE`` keeps selenium-manager from looking for either online. Screenshots go to
+``test-artifacts/`` at the repository root (ignored by git; CI can upload them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("selenium", reason="selenium is not installed: pip install -e '.[dev]' (or pip install selenium)")
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from tests.serve.conftest import Server  # noqa: E402
+
+from specialize.evaluation.report import report  # noqa: E402
+from specialize.serve.app import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+RESULTS = ROOT / "tests" / "fixtures" / "results"
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="headless Chromium not found (chromium and chromedriver on PATH): "
+    "apt-get install -y chromium chromium-driver",
+)
+
+# The marks as the page shows them: the entity's own text (the first child) and its small label tag.
+READ_MARKS = """
+return Array.from(document.querySelectorAll('#result mark')).map((m) => ({
+  text: m.firstChild.textContent, tag: m.querySelector('small').textContent, title: m.title}));
+"""
+# The result box's text without the label tags: must be the input text exactly (offsets applied right).
+READ_PLAIN = """
+const copy = document.getElementById('result').cloneNode(true);
+copy.querySelectorAll('small').forEach((s) => s.remove());
+return copy.textContent;
+"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    previous = os.environ.get("SE_OFFLINE")
+    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never try the network
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1100,800",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):  # fmt: skip
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        if previous is None:
+            os.environ.pop("SE_OFFLINE", None)
+        else:
+            os.environ["SE_OFFLINE"] = previous
+
+
+def _submit(browser: Any, text: str, *, type_it: bool = True) -> None:
+    box = browser.find_element(By.ID, "text")
+    box.clear()
+    if type_it:
+        box.send_keys(text)
+    else:
+        # ChromeDriver cannot type characters outside the BMP (emoji); set the value as a paste would.
+        browser.execute_script("arguments[0].value = arguments[1];", box, text)
+    browser.find_element(By.ID, "go").click()
+    WebDriverWait(browser, 60).until(lambda d: "entities, answered by" in d.find_element(By.ID, "status").text)
+
+
+def _assert_page_shows(browser: Any, text: str, api: dict[str, Any]) -> None:
+    marks = browser.execute_script(READ_MARKS)
+    assert [(m["text"], m["tag"].split()[0]) for m in marks] == [(s["text"], s["label"]) for s in api["spans"]]
+    for mark, span in zip(marks, api["spans"], strict=True):
+        assert abs(float(mark["tag"].split()[1]) - span["score"]) <= 0.0051  # shown with two decimals
+        assert mark["title"].startswith(span["label"])
+    assert browser.execute_script(READ_PLAIN) == text
+    status = browser.find_element(By.ID, "status").text
+    assert f"{len(api['spans'])} entities, answered by {api['model']}" in status
+
+
+def test_demo_page_highlights_the_entities_the_api_returns(browser, model_folder):
+    text = "Merkel met Smith in Berlin, café Zürich"
+    emoji_text = "😀 Obama 👩‍🔬 visited Paris"  # offsets count code points; JavaScript strings count UTF-16
+    with Server(create_app(str(model_folder), max_wait_ms=2)) as server:
+        browser.get(server.url + "/")
+        WebDriverWait(browser, 30).until(lambda d: "every-word" in d.find_element(By.ID, "info").text)
+        assert browser.title == "specialize: every-word"
+
+        api = httpx.post(f"{server.url}/v1/entities", json={"text": emoji_text}, timeout=60).json()
+        _submit(browser, emoji_text, type_it=False)
+        _assert_page_shows(browser, emoji_text, api)
+
+        api = httpx.post(f"{server.url}/v1/entities", json={"text": text}, timeout=60).json()
+        assert {"Merkel", "Berlin", "café", "Zürich"} <= {s["text"] for s in api["spans"]}
+        _submit(browser, text)
+        _assert_page_shows(browser, text, api)
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert browser.save_screenshot(str(ARTIFACTS / "page.png"))
+
+        _submit(browser, "   ", type_it=False)  # empty text: the API's 422 is shown as an error, not a crash
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "status").get_attribute("class") == "error")
+        assert "422" in browser.find_element(By.ID, "status").text
+
+
+def test_report_renders_its_charts_in_chromium(browser, tmp_path):
+    files = [RESULTS / "evaluation.json", RESULTS / "speed.json", RESULTS / "cascade.json"]
+    page = report(files, tmp_path / "report.html", title="specialize report (test fixtures)")
+    browser.get(page.as_uri())
+    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
+    assert [c.get_attribute("id") for c in charts] == ["chart-tradeoff", "chart-types-0", "chart-cascade-0"]
+    for chart in charts:
+        assert chart.size["width"] > 300 and chart.size["height"] > 100, chart.get_attribute("id")
+        assert chart.get_attribute("role") == "img" and chart.find_element(By.TAG_NAME, "title").get_attribute(
+            "textContent"
+        )
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-tradeoff g.point")) == 3
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-tradeoff polyline.pareto")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-types-0 rect")) == 4  # 2 types x 2 models
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#examples mark")) > 5
+    # The whole page in one picture: make the window as tall as the document first.
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1100, min(int(height) + 40, 12000))
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
+    finally:
+        browser.set_window_size(1100, 800)
