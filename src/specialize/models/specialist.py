@@ -19,17 +19,11 @@ import numpy as np
 import torch
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedModel
 
-from specialize.data.alignment import TokenizedDocument, tokenize_texts
-from specialize.data.document import Span
 from specialize.data.features import (
     InferenceSettings,
     WindowFeatures,
-    build_features,
-    length_sorted_batches,
-    merge_word_scores,
-    pad_batch,
 )
-from specialize.data.tagging import SpanDecoder, entity_types
+from specialize.data.window_tagger import WindowTagger
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +32,7 @@ REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
 WORD_SHAPE_MODULE = Path(__file__).parents[1] / "data" / "word_shape.py"
 
 
-class Specialist:
+class Specialist(WindowTagger):
     """A token-classification specialist usable as a ``SpanPredictor``."""
 
     def __init__(
@@ -50,70 +44,30 @@ class Specialist:
     ):
         self.model = model
         self.hf_tokenizer = hf_tokenizer
-        # The Rust tokenizer itself: whole documents, no truncation, no padding, offsets always.
-        self.tokenizer = hf_tokenizer.backend_tokenizer
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
-        self.settings = settings or InferenceSettings(
+        settings = settings or InferenceSettings(
             cls_id=hf_tokenizer.cls_token_id,
             sep_id=hf_tokenizer.sep_token_id,
             pad_id=hf_tokenizer.pad_token_id,
         )
         self.name = name
         id2label: dict[Any, str] = dict(model.config.id2label or {})
-        self.label_list = [id2label[i] for i in range(len(id2label))]
-        self.decoder = SpanDecoder(self.label_list)
-
-    @property
-    def labels(self) -> list[str]:
-        return entity_types(self.label_list)
-
-    # -- preprocess -> forward -> postprocess ---------------------------------------------------------------
-    def preprocess(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[WindowFeatures]]:
-        docs = tokenize_texts(self.tokenizer, texts)
-        s = self.settings
-        features = build_features(
-            docs,
-            max_length=s.max_length,
-            stride=s.stride,
-            cls_id=s.cls_id,
-            sep_id=s.sep_id,
-            word_shapes=s.word_shapes,
-        )
-        return docs, features
+        # The Rust tokenizer itself tokenizes (whole documents); hf_tokenizer is kept for saving.
+        self._init_tagging(hf_tokenizer.backend_tokenizer, settings, [id2label[i] for i in range(len(id2label))])
 
     @torch.inference_mode()
+    def batch_probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
+        probs: np.ndarray = torch.softmax(logits.float(), dim=-1).numpy()
+        return probs
+
     def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
-        """Label probabilities (positions, labels) for every window."""
+        # Dropout off while predicting (dev evaluation happens mid-training), then back to how it was.
         was_training = self.model.training
         self.model.eval()
-        out: list[np.ndarray] = [np.empty(0)] * len(features)
-        for batch_indices in length_sorted_batches(features, self.settings.batch_size):
-            batch = pad_batch([features[i] for i in batch_indices], self.settings.pad_id)
-            logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
-            probs = torch.softmax(logits.float(), dim=-1).numpy()
-            for row, i in enumerate(batch_indices):
-                out[i] = probs[row, : len(features[i])]
-        self.model.train(was_training)
-        return out
-
-    def postprocess(
-        self,
-        docs: Sequence[TokenizedDocument],
-        features: Sequence[WindowFeatures],
-        window_probs: list[np.ndarray],
-    ) -> list[list[Span]]:
-        word_probs = merge_word_scores(docs, features, window_probs, len(self.label_list))
-        return [self.decoder.decode(p, d.word_offsets) for p, d in zip(word_probs, docs, strict=True)]
-
-    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
-        docs, features = self.preprocess(texts)
-        return self.postprocess(docs, features, self.forward(features))
-
-    def word_probabilities(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[np.ndarray]]:
-        """Per-word label distributions (for soft-label distillation and confidence estimates)."""
-        docs, features = self.preprocess(texts)
-        return docs, merge_word_scores(docs, features, self.forward(features), len(self.label_list))
+        try:
+            return super().forward(features)
+        finally:
+            self.model.train(was_training)
 
     # -- persistence ------------------------------------------------------------------------------------------
     def save(self, directory: str | Path, extra_config: dict[str, Any] | None = None) -> Path:

@@ -16,17 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from specialize.data.alignment import TokenizedDocument, tokenize_texts
-from specialize.data.document import Span
-from specialize.data.features import (
-    InferenceSettings,
-    WindowFeatures,
-    build_features,
-    length_sorted_batches,
-    merge_word_scores,
-    pad_batch,
-)
-from specialize.data.tagging import SpanDecoder, entity_types
+from specialize.data.features import InferenceSettings
+from specialize.data.window_tagger import WindowTagger
 from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
@@ -60,7 +51,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return out
 
 
-class OnnxPredictor:
+class OnnxPredictor(WindowTagger):
     """An exported specialist as a :class:`~specialize.models.base.SpanPredictor` (onnxruntime + tokenizers)."""
 
     def __init__(
@@ -72,14 +63,8 @@ class OnnxPredictor:
         name: str = "onnx",
     ) -> None:
         self.session = session
-        self.tokenizer = tokenizer
-        # Whole documents, offsets always: windows are cut by specialize.data, never by the tokenizer.
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
-        self.settings = settings
-        self.label_list = list(label_list)
         self.name = name
-        self.decoder = SpanDecoder(self.label_list)
+        self._init_tagging(tokenizer, settings, label_list)
         # Models without token-type embeddings (DistilBERT-style) are exported without that input.
         self.input_names = [i.name for i in session.get_inputs()]
         self.output_name = session.get_outputs()[0].name
@@ -116,60 +101,14 @@ class OnnxPredictor:
         logger.info("loaded %s (%d labels, threads=%s)", model_path, len(labels), threads or "default")
         return cls(session, tokenizer, settings, labels, name=name or folder.name)
 
-    @property
-    def labels(self) -> list[str]:
-        return entity_types(self.label_list)
-
-    # -- preprocess -> forward -> postprocess: the same steps as specialize.models.specialist.Specialist ------
-    def preprocess(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[WindowFeatures]]:
-        docs = tokenize_texts(self.tokenizer, texts)
-        s = self.settings
-        features = build_features(
-            docs,
-            max_length=s.max_length,
-            stride=s.stride,
-            cls_id=s.cls_id,
-            sep_id=s.sep_id,
-            word_shapes=s.word_shapes,
-        )
-        return docs, features
-
     def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         """Raw logits (batch, positions, labels) for one padded batch from ``pad_batch``."""
         feeds = {name: batch[name] for name in self.input_names}
         out: np.ndarray = self.session.run([self.output_name], feeds)[0]
         return out
 
-    def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
-        """Label probabilities (positions, labels) for every window."""
-        out: list[np.ndarray] = [np.empty(0)] * len(features)
-        for batch_indices in length_sorted_batches(features, self.settings.batch_size):
-            batch = pad_batch([features[i] for i in batch_indices], self.settings.pad_id)
-            probs = softmax(self.logits(batch))
-            for row, i in enumerate(batch_indices):
-                out[i] = probs[row, : len(features[i])]
-        return out
-
-    def postprocess(
-        self,
-        docs: Sequence[TokenizedDocument],
-        features: Sequence[WindowFeatures],
-        window_probs: list[np.ndarray],
-    ) -> list[list[Span]]:
-        word_probs = merge_word_scores(docs, features, window_probs, len(self.label_list))
-        return [self.decoder.decode(p, d.word_offsets) for p, d in zip(word_probs, docs, strict=True)]
-
-    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
-        texts = list(texts)
-        if not texts:
-            return []
-        docs, features = self.preprocess(texts)
-        return self.postprocess(docs, features, self.forward(features))
-
-    def word_probabilities(self, texts: Sequence[str]) -> tuple[list[TokenizedDocument], list[np.ndarray]]:
-        """Per-word label distributions, as ``Specialist.word_probabilities`` gives them."""
-        docs, features = self.preprocess(texts)
-        return docs, merge_word_scores(docs, features, self.forward(features), len(self.label_list))
+    def batch_probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        return softmax(self.logits(batch))
 
     def __repr__(self) -> str:
         return f"OnnxPredictor(name={self.name!r}, labels={self.labels}, inputs={self.input_names})"
