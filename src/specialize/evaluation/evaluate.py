@@ -60,7 +60,7 @@ class EvaluationResult:
         ``machine`` to :func:`machine_info`, so that a record says how and where it was produced.
         ``error_examples`` adds the kept error examples (``evaluate(examples=N)`` per category) as a list, for
         ``specialize report``; off by default because they quote the evaluation texts."""
-        command = command if command is not None else shlex.join(sys.argv)
+        command = command if command is not None else command_line()
         machine = dict(machine) if machine is not None else machine_info()
         records = [_record(m, self, dataset, split, command, machine) for m in self.models]
         if error_examples:
@@ -136,6 +136,13 @@ def _version(dist: str) -> str | None:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def command_line() -> str:
+    """This process's command as a user would retype it (``python -m specialize`` shows as ``specialize``)."""
+    program = Path(sys.argv[0]).name if sys.argv else ""
+    head = ["specialize"] if program in ("__main__.py", "specialize") else sys.argv[:1]
+    return shlex.join([*head, *sys.argv[1:]])
 
 
 def machine_info() -> dict[str, Any]:

@@ -18,7 +18,6 @@ import logging
 import os
 import random
 import resource
-import shlex
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from specialize.data.document import Document, Span
-from specialize.evaluation.evaluate import _render, _resolve_data, machine_info
+from specialize.evaluation.evaluate import _render, _resolve_data, command_line, machine_info
 from specialize.evaluation.span_metrics import score_spans
 
 logger = logging.getLogger(__name__)
@@ -295,7 +294,7 @@ def benchmark(
         "batch_size": batch_size,
         "label_map": label_map,
     }
-    command = command if command is not None else shlex.join(sys.argv)
+    command = command if command is not None else command_line()
     machine = machine_info()
     records = []
     with tempfile.TemporaryDirectory(prefix="specialize-bench-") as tmp:

@@ -198,6 +198,16 @@ def save_run(
     )
     specialist.save(output, extra_config=extra_config)
     (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    training = {
+        "train_seconds": round(history.train_seconds, 1),
+        "steps": history.steps,
+        "windows_per_second": round(history.windows_per_second, 2),
+        "best_dev_f1": history.best_f1,
+        "best_step": history.best_step,
+        "stopped_early": history.stopped_early,
+        "evaluations": history.evaluations,
+    }
+    (output / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
     (output / "README.md").write_text(render_model_card(card), encoding="utf-8")
     logger.info("saved the specialist to %s", output)
 
