@@ -28,24 +28,36 @@ DATASETS = {
 GENERAL_MODEL = "spacy:en_core_web_md"
 
 
-def run(name: str, runs_dir: Path, threads: int | None) -> list[dict]:
+def run(name: str, runs_dir: Path, threads: int | None, reuse: Path | None) -> list[dict]:
+    """Train (or, with ``reuse``, load a folder trained earlier with the same config) and evaluate both models."""
     from specialize.config import load_config
+    from specialize.data.labels import parse_label_map
     from specialize.evaluation.evaluate import evaluate, format_table
-    from specialize.models.spacy_pipeline import SpacyPipeline, parse_label_map
-    from specialize.training.train import train
+    from specialize.models.specialist import Specialist
+    from specialize.models.spacy_pipeline import SpacyPipeline
+    from specialize.training.train import load_data, train
 
     config_file, label_map = DATASETS[name]
     overrides = {"training.progress": False, "training.threads": threads}
     config = load_config(ROOT / config_file, overrides)
-    result = train(config, runs_dir / name)
+    if reuse is None:
+        specialist = train(config, runs_dir / name).specialist
+        folder = runs_dir / name
+    else:
+        specialist, folder = Specialist.load(reuse), reuse
+    training = json.loads((folder / "training.json").read_text())
     general = SpacyPipeline.load(GENERAL_MODEL, label_map=parse_label_map(label_map) if label_map else None)
-    evaluation = evaluate([result.specialist, general], f"{name}:test")
+    test = config.data.test or f"{name}:test"
+    documents = load_data("test", test, config.data.format, config.data.label_map).documents
+    evaluation = evaluate([specialist, general], documents)
     print(format_table(evaluation))
-    command = shlex.join([sys.executable.rsplit("/", 1)[-1], *sys.argv])
+    command = shlex.join(["python", *sys.argv])
     records = evaluation.to_records(dataset=name, split="test", command=command)
     records[0]["model"] = f"specialist (MiniLM-L6, {config_file})"
-    records[0]["train_seconds"] = round(result.history.train_seconds, 1)
-    records[0]["best_dev_f1"] = result.history.best_f1
+    records[0]["test_data"] = test
+    records[0]["train_seconds"] = training["train_seconds"]
+    records[0]["train_command"] = training["command"]
+    records[0]["best_dev_f1"] = training["best_dev_f1"]
     records[1]["model"] = f"{GENERAL_MODEL} (label map: {label_map or 'none'})"
     records[1]["train_seconds"] = None
     return records
@@ -83,6 +95,9 @@ def main() -> int:
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "benchmarks", help="where models are saved")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    parser.add_argument(
+        "--reuse", type=Path, help="evaluate this folder, trained earlier from the same config, instead of training"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -90,7 +105,7 @@ def main() -> int:
     out = RESULTS / "ner_accuracy.json"
     records = json.loads(out.read_text()) if out.exists() else []
     for name in args.datasets:
-        new = run(name, args.runs, args.threads)
+        new = run(name, args.runs, args.threads, args.reuse)
         records = [r for r in records if r["dataset"] != name] + new
         out.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         write_markdown(records, RESULTS / "ner_accuracy.md")

@@ -38,6 +38,8 @@ class DataConfig:
     dev: str | None = None  # used for checkpoint selection and early stopping
     test: str | None = None  # scored once after training; the scores go into the model card
     format: str | None = None  # file format when it cannot be detected
+    # Rename span labels on reading, e.g. "SpecificDisease=Disease,Modifier=Disease" or a preset: "ncbi-disease".
+    label_map: str | None = None
 
 
 @dataclass

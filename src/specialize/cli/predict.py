@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     label_map = None
     if args.label_map:
-        from specialize.models.spacy_pipeline import parse_label_map
+        from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
     model = load_predictor(args.model, label_map=label_map)

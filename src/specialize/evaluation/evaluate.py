@@ -236,7 +236,7 @@ def evaluate(
     predicts that are not in gold count as false positives.
     """
     if isinstance(label_map, str):
-        from specialize.models.spacy_pipeline import parse_label_map
+        from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(label_map)
     docs = _resolve_data(data)

@@ -127,8 +127,8 @@ def _load(spec: str, threads: int, label_map: str | None) -> Any:
         torch.set_num_threads(threads)
         if kind == "hf-pipeline":
             return HFPipelinePredictor(spec.removeprefix(HF_PIPELINE))
+    from specialize.data.labels import parse_label_map
     from specialize.models.loading import load_predictor
-    from specialize.models.spacy_pipeline import parse_label_map
 
     return load_predictor(spec, label_map=parse_label_map(label_map) if label_map else None)
 

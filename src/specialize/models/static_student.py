@@ -28,7 +28,6 @@ import torch
 from torch import nn
 
 from specialize.data.features import InferenceSettings
-from specialize.data.tagging import SpanDecoder
 from specialize.data.word_shape import NUM_SHAPES, SHAPE_CAPITALIZED, SHAPE_LOWER
 from specialize.models.specialist import FORMAT_VERSION, Specialist
 
@@ -71,16 +70,30 @@ class TaggerOutput:
 
 class ConvBlock(nn.Module):
     """x + GELU(conv(x)), then LayerNorm. Padded positions are zeroed first, so a window's result does not
-    depend on how much padding its batch added (same as zero padding at the sequence end)."""
+    depend on how much padding its batch added (same as zero padding at the sequence end).
+
+    The convolution is computed as one matrix product over the ``kernel_size`` shifted copies of the input,
+    concatenated: the same numbers as ``conv1d`` with the same weights, but it exports to ONNX as a MatMul,
+    which onnxruntime runs faster than its Conv (measured 0.31 s vs 0.39 s on CoNLL test at one thread) and
+    which int8 export quantizes to MatMulInteger (0.19 s; int8 Conv is slower than fp32 there).
+    """
 
     def __init__(self, dim: int, kernel_size: int, dilation: int, dropout: float) -> None:
         super().__init__()
+        # Stored as a Conv1d so the weights keep their usual layout (out, in, kernel) in the saved file.
         self.conv = nn.Conv1d(dim, dim, kernel_size, padding=dilation * (kernel_size // 2), dilation=dilation)
         self.dropout = nn.Dropout(dropout)
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        y = self.conv((x * mask).transpose(1, 2)).transpose(1, 2)
+        length = x.shape[1]
+        kernel, dilation = self.conv.kernel_size[0], self.conv.dilation[0]
+        reach = dilation * (kernel // 2)
+        padded = nn.functional.pad(x * mask, (0, 0, reach, reach))
+        shifted = torch.cat([padded[:, i * dilation : i * dilation + length] for i in range(kernel)], dim=-1)
+        # (out, in, kernel) -> (out, kernel * in), matching the concatenation order above.
+        weight = self.conv.weight.permute(0, 2, 1).reshape(self.conv.out_channels, -1)
+        y = nn.functional.linear(shifted, weight, self.conv.bias)
         out: torch.Tensor = self.norm(x + self.dropout(nn.functional.gelu(y)))
         return out
 
@@ -216,18 +229,13 @@ class StaticStudent(Specialist):
         name: str = "static-student",
         source: str | None = None,
     ) -> None:
-        # Specialist.__init__ reads a transformers config and tokenizer; set the same attributes directly.
+        # Specialist.__init__ reads a transformers config and tokenizer; this model has neither.
         if len(label_list) != model.config.num_labels:
             raise ValueError(f"{len(label_list)} labels for a model with {model.config.num_labels} outputs")
         self.model = model
         self.hf_tokenizer = None
-        self.tokenizer = tokenizer
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
-        self.settings = settings
         self.name = name
-        self.label_list = list(label_list)
-        self.decoder = SpanDecoder(self.label_list)
+        self._init_tagging(tokenizer, settings, label_list)
         self.source = source  # the encoder the embeddings were distilled from, for the model card
 
     @classmethod

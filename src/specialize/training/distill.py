@@ -158,7 +158,7 @@ def _resolve_teacher(
     """The teacher object, and its folder when it is a specialist folder (the student can start from it)."""
     if not isinstance(teacher, str | Path):
         return teacher, None
-    from specialize.models.spacy_pipeline import parse_label_map
+    from specialize.data.labels import parse_label_map
     from specialize.teachers.spec import load_teacher, split_spec
 
     mapping = parse_label_map(label_map) if isinstance(label_map, str) else label_map
@@ -321,7 +321,9 @@ def distill(
     teacher, teacher_folder = _resolve_teacher(teacher, label_map)
     teacher_specialist = check_soft_labels(teacher) if args.soft else as_specialist(teacher)  # fails before I/O
     gold_source = gold if gold is not None else config.data.train
-    gold_data = load_data("train", gold_source, config.data.format) if gold_source is not None else None
+    gold_data = None
+    if gold_source is not None:
+        gold_data = load_data("train", gold_source, config.data.format, config.data.label_map)
     unlabeled_data = _load_unlabeled(unlabeled, text_field)
     if gold_data is None and unlabeled_data is None:
         raise ValueError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")

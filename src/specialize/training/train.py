@@ -65,10 +65,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_data(role: str, source: str | Path | Sequence[Document], data_format: str | None = None) -> LoadedData:
-    """Read a path or dataset name (``ncbi-disease:train``) and remember its file and checksum."""
+def load_data(
+    role: str,
+    source: str | Path | Sequence[Document],
+    data_format: str | None = None,
+    label_map: str | None = None,
+) -> LoadedData:
+    """Read a path or dataset name (``ncbi-disease:train``) and remember its file and checksum; ``label_map``
+    (``"A=B,C=D"`` or a preset) renames span labels, leaving labels it does not name unchanged."""
     if not isinstance(source, str | Path):
-        return LoadedData(role, "(documents)", list(source))
+        return LoadedData(role, "(documents)", _mapped(list(source), label_map, role))
     from specialize.data.io import read_documents
 
     path = Path(source)
@@ -79,7 +85,18 @@ def load_data(role: str, source: str | Path | Sequence[Document], data_format: s
     documents = read_documents(str(source), format=data_format)
     if not documents:
         raise ValueError(f"{role} data {source} contains no documents")
-    return LoadedData(role, str(source), documents, path, sha256_of(path))
+    return LoadedData(role, str(source), _mapped(documents, label_map, role), path, sha256_of(path))
+
+
+def _mapped(documents: list[Document], label_map: str | None, role: str) -> list[Document]:
+    if not label_map:
+        return documents
+    from specialize.data.labels import map_document_labels, parse_label_map
+
+    documents, unmapped = map_document_labels(documents, parse_label_map(label_map))
+    if unmapped:
+        logger.info("%s data: labels not in the label map, kept as they are: %s", role, dict(unmapped))
+    return documents
 
 
 def check_spans(data: LoadedData) -> None:
@@ -99,9 +116,9 @@ def load_eval_data(
     """Dev and test data: documents passed directly, else ``config.data`` paths, else None."""
     data_cfg = config.data
     dev_source = dev_documents if dev_documents is not None else data_cfg.dev
-    dev_data = load_data("dev", dev_source, data_cfg.format) if dev_source is not None else None
+    dev_data = load_data("dev", dev_source, data_cfg.format, data_cfg.label_map) if dev_source is not None else None
     test_source = test_documents if test_documents is not None else data_cfg.test
-    test_data = load_data("test", test_source, data_cfg.format) if test_source is not None else None
+    test_data = load_data("test", test_source, data_cfg.format, data_cfg.label_map) if test_source is not None else None
     return dev_data, test_data
 
 
@@ -198,7 +215,10 @@ def save_run(
     )
     specialist.save(output, extra_config=extra_config)
     (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    from specialize.evaluation.evaluate import command_line
+
     training = {
+        "command": command_line(),
         "train_seconds": round(history.train_seconds, 1),
         "steps": history.steps,
         "windows_per_second": round(history.windows_per_second, 2),
@@ -233,9 +253,10 @@ def train(
     data_cfg, model_cfg, args = config.data, config.model, config.training
     if args.threads:
         torch.set_num_threads(args.threads)
-    if train_documents is None and data_cfg.train is None:
+    train_source = train_documents if train_documents is not None else data_cfg.train
+    if train_source is None:
         raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
-    train_data = load_data("train", train_documents if train_documents is not None else data_cfg.train, data_cfg.format)  # type: ignore[arg-type]
+    train_data = load_data("train", train_source, data_cfg.format, data_cfg.label_map)
     dev_data, test_data = load_eval_data(config, dev_documents, test_documents)
     for data in (train_data, dev_data, test_data):
         if data is not None:
