@@ -33,8 +33,8 @@ def run(name: str, runs_dir: Path, threads: int | None, reuse: Path | None) -> l
     from specialize.config import load_config
     from specialize.data.labels import parse_label_map
     from specialize.evaluation.evaluate import evaluate, format_table
-    from specialize.models.specialist import Specialist
     from specialize.models.spacy_pipeline import SpacyPipeline
+    from specialize.models.specialist import Specialist
     from specialize.training.train import load_data, train
 
     config_file, label_map = DATASETS[name]
