@@ -56,7 +56,7 @@ def run(name: str, runs_dir: Path, threads: int | None, reuse: Path | None) -> l
     records[0]["model"] = f"specialist (MiniLM-L6, {config_file})"
     records[0]["test_data"] = test
     records[0]["train_seconds"] = training["train_seconds"]
-    records[0]["train_command"] = training["command"]
+    records[0]["train_command"] = training.get("command")
     records[0]["best_dev_f1"] = training["best_dev_f1"]
     records[1]["model"] = f"{GENERAL_MODEL} (label map: {label_map or 'none'})"
     records[1]["train_seconds"] = None
