@@ -23,16 +23,17 @@ from specialize.cli import (
     train_static,
 )
 
+# In the order of the workflow: label -> train/distill -> evaluate -> export -> serve/apply.
 COMMANDS = {
+    "label": label,
     "train": train,
     "distill": distill,
     "train-static": train_static,
     "evaluate": evaluate,
-    "predict": predict,
-    "export": export,
     "benchmark": benchmark,
     "report": report,
-    "label": label,
+    "export": export,
+    "predict": predict,
     "serve": serve,
     "apply": apply,
 }
@@ -41,8 +42,9 @@ COMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="specialize",
-        description="Turn big, general NLP models into small, specialized ones: train a small named-entity "
-        "specialist on your annotated text, compare it with general models, and run it.",
+        description="Turn big, general NLP models into small, specialized ones: label text with a teacher, "
+        "train or distil a small named-entity specialist, compare it with the teacher and general models, export "
+        "it for fast CPU inference, and serve or apply it.",
         epilog="Run 'specialize COMMAND --help' for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"specialize {__version__}")

@@ -136,7 +136,7 @@ def _card(student: StaticStudent, records: list[dict[str, Any]], data: list[Load
         "specialize export THIS_FOLDER --output THIS_FOLDER-onnx   # torch-free OnnxPredictor, fastest on CPU",
         "```",
         "",
-        f"Training: {info['how']}",
+        f"Training: {info['how']}.",
         "",
         *_scores_section(records),
         "## Data",
