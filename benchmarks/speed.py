@@ -37,7 +37,9 @@ def _export(source: Path, target: Path) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-export", action="store_true", help="reuse existing exported folders")
-    parser.add_argument("--static", type=Path, default=RUNS / "static-conll-onnx", help="exported static student")
+    parser.add_argument(
+        "--static", type=Path, default=ROOT / "runs" / "static-conll-onnx-int8", help="exported static student"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,11 +51,15 @@ def main() -> int:
         RUNS / "distill-conll-soft-L3": RUNS / "distill-conll-soft-L3-int8",
     }
     checks = {}
+    missing = [s for s in exports if not (s / "config.json").exists()]
+    for source in missing:
+        logging.warning("%s is missing (run benchmarks/distill.py --experiments soft): not benchmarked", source)
+        del exports[source]
     if not args.skip_export:
         for source, target in exports.items():
             checks[target.name] = _export(source, target)
     models = [SPACY, str(RUNS / "conll2003"), *(str(t) for t in exports.values())]
-    if (args.static / "model.onnx").exists():
+    if (args.static / "model.onnx").exists():  # written by benchmarks/static_student.py
         models.append(str(args.static))
     command = shlex.join(["python", *sys.argv])
     records = benchmark(
