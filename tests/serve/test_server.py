@@ -249,3 +249,19 @@ def test_serve_command_starts_a_server_that_answers(model_folder):
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_report_card_is_served_and_linked_from_the_page(tmp_path):
+    from fastapi.testclient import TestClient
+
+    report = tmp_path / "report.html"
+    report.write_text("<!doctype html><title>report</title><svg></svg>")
+    with TestClient(create_app(Uncertain(), report=report, batching=False)) as http:
+        assert 'href="/report"' in http.get("/").text
+        response = http.get("/report")
+        assert response.status_code == 200 and "<svg>" in response.text
+    with TestClient(create_app(Uncertain(), batching=False)) as http:
+        missing = http.get("/report")
+        assert missing.status_code == 404 and "--report" in missing.text
+    with pytest.raises(FileNotFoundError, match="specialize report"):
+        create_app(Uncertain(), report=tmp_path / "nope.html")

@@ -36,6 +36,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="how long a batch waits for more requests")
     p.add_argument("--max-text-chars", type=int, default=100_000, help="longest document accepted (characters)")
     p.add_argument("--max-batch-docs", type=int, default=64, help="most documents accepted in one request")
+    p.add_argument("--report", help="an HTML report card (from 'specialize report') to serve at /report")
     p.add_argument("--label-map", help="for spacy: models (served or fallback), e.g. PERSON=PER,GPE=LOC")
 
 
@@ -64,5 +65,6 @@ def run(args: argparse.Namespace) -> int:
         max_text_chars=args.max_text_chars,
         max_batch_docs=args.max_batch_docs,
         model_card=card,
+        report=args.report,
     )
     return 0

@@ -38,7 +38,7 @@ from specialize.serve.page import INDEX_HTML
 
 logger = logging.getLogger(__name__)
 
-ROUTES = ("/", "/v1/entities", "/healthz", "/readyz", "/metrics", "/model-card", "/docs", "/openapi.json")
+ROUTES = ("/", "/v1/entities", "/healthz", "/readyz", "/metrics", "/model-card", "/report", "/docs", "/openapi.json")
 
 
 # -- request and response bodies ---------------------------------------------------------------------------
@@ -229,6 +229,7 @@ def create_app(
     max_batch_size: int = 32,
     max_wait_ms: float = 5,
     model_card: str | Path | None = None,
+    report: str | Path | None = None,
     max_body_bytes: int | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``model`` (a predictor or a spec: specialist/exported folder, ``spacy:NAME``).
@@ -236,10 +237,14 @@ def create_app(
     With ``fallback`` (a predictor or any teacher/predictor spec) documents whose confidence is below
     ``threshold`` are answered by the fallback (see :class:`~specialize.serve.cascade.Cascade`). Models load
     here, so a bad path fails at startup, not at the first request. ``model_card`` defaults to the model
-    folder's README.md. ``max_body_bytes`` defaults to what ``max_batch_docs`` texts of ``max_text_chars``
+    folder's README.md; ``report`` is an HTML report card (``specialize report``) served at ``/report``.
+    ``max_body_bytes`` defaults to what ``max_batch_docs`` texts of ``max_text_chars``
     need even when every character is sent as a ``\\uXXXX`` surrogate pair.
     """
     card_path = Path(model_card) if model_card is not None else None
+    report_path = Path(report) if report is not None else None
+    if report_path is not None and not report_path.is_file():
+        raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
     if isinstance(model, str):
         from specialize.models.loading import load_predictor
 
@@ -330,6 +335,13 @@ def create_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> HTMLResponse:
         return HTMLResponse(INDEX_HTML)
+
+    @app.get("/report", tags=["model"], response_class=HTMLResponse, responses={404: {"description": "no report"}})
+    async def report_card() -> HTMLResponse:
+        """The report card given with ``--report`` (self-contained HTML from ``specialize report``)."""
+        if report_path is None:
+            raise HTTPException(404, "no report: start the server with --report report.html (see `specialize report`)")
+        return HTMLResponse(report_path.read_text(encoding="utf-8"))
 
     @app.get("/model-card", tags=["model"], responses={404: {"description": "no model card"}})
     async def card(format: Annotated[str, Query(pattern="^(markdown|html)$")] = "markdown") -> Response:

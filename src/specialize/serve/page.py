@@ -32,6 +32,7 @@ INDEX_HTML = """<!doctype html>
   <h1>specialize</h1>
   <span id="info">loading model information...</span>
   <a href="/model-card?format=html">model card</a>
+  <a href="/report">report</a>
   <a href="/docs">API docs</a>
 </header>
 <p>Paste text and find its entities.</p>
