@@ -55,6 +55,12 @@ def add_parser(subparsers: Any) -> None:
         help="teacher option, repeatable; VALUE is parsed as JSON when it is valid JSON "
         "(e.g. base_url=http://localhost:8000/v1, max_concurrency=8, case_sensitive=true)",
     )
+    p.add_argument(
+        "--engine", choices=["local", "ray"], default="local",
+        help="ray: run the teacher on Ray actors (pip install 'specialize[ray]'); the store stays local",
+    )  # fmt: skip
+    p.add_argument("--workers", type=int, default=2, help="Ray actors, each loading the teacher once")
+    p.add_argument("--address", help="address of an existing Ray cluster (default: start a local one)")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -81,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
             text_field=args.text_field,
             progress=not args.no_progress,
             label_map=label_map,
+            engine=args.engine,
+            workers=args.workers,
+            address=args.address,
             **options,
         )
     except LLMRequestError as exc:  # the server kept failing, or refused the request

@@ -178,6 +178,9 @@ def label(
     text_field: str = "text",
     progress: bool = True,
     label_map: dict[str, str] | None = None,
+    engine: str = "local",
+    workers: int = 2,
+    address: str | None = None,
     **teacher_options: Any,
 ) -> LabelStats:
     """Label ``input`` (a file read by ``read_texts``: .txt lines, JSONL, CSV column, folder; or texts or
@@ -185,7 +188,22 @@ def label(
     and write JSONL like ``specialize predict`` to ``output``; returns the run's statistics.
 
     With ``store`` (a path or an open :class:`LabelStore`) labels are committed per batch and reused.
+    ``engine="ray"`` runs the teacher on ``workers`` Ray actors (``address``: an existing cluster); the store
+    and the output stay with this process.
     """
+    if engine not in ("local", "ray"):
+        raise ValueError(f"unknown engine {engine!r}; use local or ray")
+    if engine == "ray":
+        if not isinstance(teacher, str):
+            raise ValueError("the ray engine loads the teacher on each actor: pass a teacher spec, not an object")
+        from specialize.scale.ray_teacher import RayTeacher
+
+        ray_teacher = RayTeacher(teacher, workers=workers, address=address, label_map=label_map, **teacher_options)
+        try:
+            return label(ray_teacher, input, output, store=store, batch_size=batch_size * workers,
+                         text_field=text_field, progress=progress)  # fmt: skip
+        finally:
+            ray_teacher.close()
     if isinstance(teacher, str):
         from specialize.teachers.spec import load_teacher
 
