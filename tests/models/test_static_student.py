@@ -34,17 +34,8 @@ from specialize.training.train_static import StaticArgs, static_training_args, t
 
 @pytest.fixture(scope="module")
 def vocab_base(tmp_path_factory):
-    """conftest's tiny BERT, with a tokenizer that knows its vocabulary.
-
-    ``BertTokenizerFast(vocab_file=...)`` in conftest is ignored by transformers 5 (the argument is ``vocab``),
-    so that tokenizer maps every word to [UNK]; a static student learns token identity from its table, so here
-    the tokenizer is re-saved from vocab.txt.
-    """
-    from transformers import BertTokenizerFast
-
-    folder = build_tiny_base(tmp_path_factory.mktemp("static_base"), layers=2)
-    BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
-    return folder
+    """conftest's tiny BERT (its tokenizer knows the vocabulary: a static student learns token identity)."""
+    return build_tiny_base(tmp_path_factory.mktemp("static_base"), layers=2)
 
 
 @pytest.fixture(scope="module")
