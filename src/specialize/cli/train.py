@@ -71,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config, overrides_from_args(args))
     result = train(config, args.output)
+    print_result(result)
+    return 0
+
+
+def print_result(result: Any) -> None:
+    """Where the model went, its held-out scores and training time (train and train-static print alike)."""
     print(f"saved {result.output}")
     for record in result.evaluation:
         print(
@@ -78,4 +84,3 @@ def run(args: argparse.Namespace) -> int:
             f"P {record['precision']:.4f} R {record['recall']:.4f}"
         )
     print(json.dumps({"train_seconds": round(result.history.train_seconds, 1), "best_dev_f1": result.history.best_f1}))
-    return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 HELP = "train a static-embedding student (fastest on CPU) from a teacher specialist or encoder"
@@ -50,6 +49,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from specialize.cli.train import print_result
     from specialize.training.distill import DistillationArgs
     from specialize.training.train_static import StaticArgs, static_training_args, train_static
 
@@ -80,11 +80,5 @@ def run(args: argparse.Namespace) -> int:
         data_format=args.format,
         n_bootstrap=args.bootstrap,
     )
-    print(f"saved {result.output}")
-    for record in result.evaluation:
-        print(
-            f"{record['split']} ({record['dataset']}): F1 {record['f1']:.4f} {record['f1_ci']} "
-            f"P {record['precision']:.4f} R {record['recall']:.4f}"
-        )
-    print(json.dumps({"train_seconds": round(result.history.train_seconds, 1), "best_dev_f1": result.history.best_f1}))
+    print_result(result)
     return 0
