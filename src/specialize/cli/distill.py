@@ -10,6 +10,8 @@ HELP = "distil a teacher (a specialist folder, spacy:NAME, a gazetteer...) into 
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.cli.train import add_training_options
+
     p = subparsers.add_parser(
         "distill",
         help=HELP,
@@ -36,23 +38,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--temperature", type=float, help="softmax temperature of the soft labels (default 2)")
     p.add_argument("--alpha", type=float, help="weight of the teacher term against gold cross-entropy (default 0.5)")
     p.add_argument("--hard", action="store_true", help="train on the teacher's spans instead of its distributions")
-    p.add_argument("--epochs", type=int, help="training epochs (default 3)")
-    p.add_argument("--batch-size", type=int, help="windows per training step (default 16)")
-    p.add_argument("--learning-rate", type=float, help="encoder learning rate (default 1e-4)")
-    p.add_argument("--threads", type=int, help="CPU threads for torch, also for the speed comparison")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--patience", type=int, help="stop after this many epochs without dev improvement")
+    add_training_options(p, threads_help="CPU threads for torch, also for the speed comparison")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     p.add_argument("--repeats", type=int, default=3, help="timed passes per model for the speed comparison")
-    p.add_argument("--config", help="TOML file with [data], [model] and [training] tables")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override any config value, e.g. --set model.max_length=128 (repeatable)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
 
 

@@ -22,10 +22,16 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
     p.add_argument("--base", help="encoder folder to start from (default: all-MiniLM-L6-v2)")
     p.add_argument("--layers", help="keep only these encoder layers, e.g. 0,2,4")
+    add_training_options(p, threads_help="CPU threads for torch (default: all cores)")
+    p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
+
+
+def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> None:
+    """The [training] flags, --config, --set and --no-progress that train and distill share."""
     p.add_argument("--epochs", type=int, help="training epochs (default 3)")
     p.add_argument("--batch-size", type=int, help="windows per training step (default 16)")
     p.add_argument("--learning-rate", type=float, help="encoder learning rate (default 1e-4)")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    p.add_argument("--threads", type=int, help=threads_help)
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--patience", type=int, help="stop after this many epochs without dev improvement")
     p.add_argument("--config", help="TOML file with [data], [model] and [training] tables")
@@ -37,7 +43,6 @@ def add_parser(subparsers: Any) -> None:
         help="override any config value, e.g. --set model.max_length=128 (repeatable)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
