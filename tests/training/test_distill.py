@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from tests.conftest import OVERFIT, tiny_sentences
+from transformers import AutoModelForTokenClassification
 
 from specialize.cli.main import main
 from specialize.config import TrainConfig, load_config
@@ -258,3 +259,34 @@ def test_cli_distill_hard_labels_from_a_gazetteer_spec(tiny_base, tmp_path, caps
     config = json.loads((tmp_path / "student" / "config.json").read_text())
     assert config["specialize"]["training"]["distillation"]["soft"] is False
     assert sorted(Specialist.load(tmp_path / "student").labels) == ["LOC", "ORG", "PER"]
+
+
+def test_feed_forward_pruning_keeps_the_neurons_that_matter_and_reloads(teacher, tmp_path):
+    from specialize.models.token_classifier import prune_feed_forward
+
+    model_cfg = load_config(overrides={"model.layers": "0,2", "model.intermediate_size": 24}).model
+    labels = teacher.specialist.label_list
+    model = build_specialist(teacher.output, labels, model_cfg, seed=1, name="student").model
+    assert model.config.intermediate_size == 24
+    assert all(layer.intermediate.dense.out_features == 24 for layer in model.bert.encoder.layer)
+    assert all(layer.output.dense.in_features == 24 for layer in model.bert.encoder.layer)
+    model.save_pretrained(tmp_path / "pruned")
+    reloaded = AutoModelForTokenClassification.from_pretrained(tmp_path / "pruned")
+    batch = {"input_ids": torch.tensor([[2, 7, 9, 3]]), "token_type_ids": torch.tensor([[0, 1, 2, 0]])}
+    model.eval()
+    torch.testing.assert_close(reloaded(**batch).logits, model(**batch).logits)
+
+    # Silence half of every layer's neurons: pruning to the other half must not change the output at all.
+    model = build_specialist(teacher.output, labels, load_config(overrides={"model.layers": "0,2"}).model, seed=1,
+                             name="full").model.eval()  # fmt: skip
+    size = model.config.intermediate_size
+    silent = torch.arange(0, size, 2)
+    with torch.no_grad():
+        for layer in model.bert.encoder.layer:
+            layer.output.dense.weight[:, silent] = 0.0
+    before = model(**batch).logits
+    prune_feed_forward(model, size // 2)
+    assert model.config.intermediate_size == size // 2
+    torch.testing.assert_close(model(**batch).logits, before)
+    with pytest.raises(ValueError, match="intermediate_size must be in 1"):
+        prune_feed_forward(model, size * 4)

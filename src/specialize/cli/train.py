@@ -27,7 +27,12 @@ def add_parser(subparsers: Any) -> None:
 
 
 def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> None:
-    """The [training] flags, --config, --set and --no-progress that train and distill share."""
+    """The [training] flags, --intermediate-size, --config, --set and --no-progress that train and distill share."""
+    p.add_argument(
+        "--intermediate-size",
+        type=int,
+        help="prune every feed-forward block to this many neurons, the most important kept (e.g. 768 of 1536)",
+    )
     p.add_argument("--epochs", type=int, help="training epochs (default 3)")
     p.add_argument("--batch-size", type=int, help="windows per training step (default 16)")
     p.add_argument("--learning-rate", type=float, help="encoder learning rate (default 1e-4)")
@@ -53,6 +58,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "data.format": args.format,
         "model.base": args.base,
         "model.layers": args.layers,
+        "model.intermediate_size": args.intermediate_size,
         "training.epochs": args.epochs,
         "training.batch_size": args.batch_size,
         "training.learning_rate": args.learning_rate,

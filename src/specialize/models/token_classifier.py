@@ -3,6 +3,8 @@
 Two options shape the student:
 - ``layers``: keep a subset of the encoder's layers (e.g. ``[0, 2, 4]``) to build a smaller, faster model
   from a bigger one (DistilBERT-style layer dropping);
+- ``intermediate_size``: keep only the most important neurons of each layer's feed-forward block (two thirds
+  of a BERT layer's multiply-adds), a structured pruning that distillation then recovers from;
 - ``word_shapes``: feed each word's casing through BERT's token-type embeddings (see data/word_shape.py), which
   gives uncased encoders back the strongest NER signal they lose, and keeps the architecture a plain
   ``BertForTokenClassification`` that ``transformers`` loads by itself.
@@ -68,6 +70,55 @@ def keep_layers(model: PreTrainedModel, layers: Sequence[int]) -> PreTrainedMode
     return model
 
 
+def _feed_forward_pair(layer: torch.nn.Module) -> tuple[torch.nn.Linear, torch.nn.Linear]:
+    """(hidden -> intermediate, intermediate -> hidden) linear layers of one encoder layer."""
+    if hasattr(layer, "intermediate") and hasattr(layer, "output"):  # BERT, RoBERTa, ELECTRA...
+        return layer.intermediate.dense, layer.output.dense
+    if hasattr(layer, "ffn"):  # DistilBERT
+        return layer.ffn.lin1, layer.ffn.lin2
+    raise ValueError(f"cannot find the feed-forward block of {type(layer).__name__} to prune")
+
+
+def _sliced_linear(linear: torch.nn.Linear, keep: torch.Tensor, dim: int) -> torch.nn.Linear:
+    """A copy of ``linear`` keeping the ``keep`` indices of its output (dim 0) or input (dim 1) features."""
+    weight = linear.weight.detach().index_select(dim, keep).clone()
+    out_features, in_features = weight.shape
+    new = torch.nn.Linear(in_features, out_features, bias=linear.bias is not None)
+    with torch.no_grad():
+        new.weight.copy_(weight)
+        if linear.bias is not None:
+            new.bias.copy_(linear.bias.detach() if dim == 1 else linear.bias.detach()[keep])
+    return new
+
+
+def prune_feed_forward(model: PreTrainedModel, size: int) -> PreTrainedModel:
+    """Keep ``size`` neurons of every layer's feed-forward block, the ones whose weights matter most.
+
+    A neuron's importance is the product of the norms of its input row and output column: a neuron that reads
+    little or writes little changes the layer's output little. Kept neurons stay in their original order, so
+    the pruned layer computes exactly the sum over the kept neurons of what the full layer computed.
+    """
+    layers = _encoder_layers(model)
+    current = int(getattr(model.config, "intermediate_size", 0) or getattr(model.config, "hidden_dim", 0))
+    if not 0 < size <= current:
+        raise ValueError(f"intermediate_size must be in 1..{current} (the model's feed-forward size), got {size}")
+    if size == current:
+        return model
+    for layer in layers:
+        up, down = _feed_forward_pair(layer)
+        importance = up.weight.detach().norm(dim=1) * down.weight.detach().norm(dim=0)
+        keep = torch.topk(importance, size).indices.sort().values
+        new_up, new_down = _sliced_linear(up, keep, 0), _sliced_linear(down, keep, 1)
+        if hasattr(layer, "intermediate"):
+            layer.intermediate.dense, layer.output.dense = new_up, new_down
+        else:
+            layer.ffn.lin1, layer.ffn.lin2 = new_up, new_down
+    attr = "intermediate_size" if hasattr(model.config, "intermediate_size") else "hidden_dim"
+    setattr(model.config, attr, size)
+    logger.info("pruned every feed-forward block from %d to %d neurons", current, size)
+    return model
+
+
 def enable_word_shapes(model: PreTrainedModel) -> PreTrainedModel:
     """Grow the token-type embedding to one row per word shape, each starting as the original row 0.
 
@@ -96,6 +147,7 @@ def build_token_classifier(
     labels: Sequence[str],
     *,
     layers: Sequence[int] | None = None,
+    intermediate_size: int | None = None,
     word_shapes: bool = True,
     seed: int = 0,
 ) -> PreTrainedModel:
@@ -108,6 +160,8 @@ def build_token_classifier(
     model = AutoModelForTokenClassification.from_pretrained(str(base), config=config)
     if layers is not None and list(layers) != list(range(len(_encoder_layers(model)))):
         model = keep_layers(model, layers)
+    if intermediate_size is not None:
+        model = prune_feed_forward(model, intermediate_size)
     if word_shapes:
         model = enable_word_shapes(model)
     n_params = sum(p.numel() for p in model.parameters())

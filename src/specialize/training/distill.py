@@ -280,6 +280,8 @@ def _describe(teacher: SpanPredictor, args: DistillationArgs, config: TrainConfi
         if from_teacher
         else f"the encoder `{config.model.base or 'all-MiniLM-L6-v2'}` (layers {config.model.layers or 'all'})"
     )
+    if config.model.intermediate_size is not None:
+        start += f", every feed-forward block pruned to its {config.model.intermediate_size} most important neurons"
     return (
         f"Distilled from the teacher `{teacher.name}` ({type(teacher).__name__}) with {how}. "
         f"The student started from {start}."

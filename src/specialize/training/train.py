@@ -146,7 +146,14 @@ def build_specialist(
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
         raise ValueError(f"{base}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
-    model = build_token_classifier(base, labels, layers=model_cfg.layers, word_shapes=model_cfg.word_shapes, seed=seed)
+    model = build_token_classifier(
+        base,
+        labels,
+        layers=model_cfg.layers,
+        intermediate_size=model_cfg.intermediate_size,
+        word_shapes=model_cfg.word_shapes,
+        seed=seed,
+    )
     settings = InferenceSettings(
         max_length=model_cfg.max_length,
         stride=model_cfg.stride,
