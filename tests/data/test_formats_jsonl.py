@@ -102,3 +102,16 @@ def test_single_pretty_printed_object(tmp_path: Path) -> None:
     record = {"id": "p", "text": "Eve", "spans": [{"start": 0, "end": 3, "label": "PER"}]}
     (tmp_path / "one.json").write_text(json.dumps(record, indent=2))
     assert read_jsonl(tmp_path / "one.json") == [Document("Eve", [Span(0, 3, "PER")], id="p")]
+
+
+def test_kb_id_round_trip_and_error(tmp_path: Path) -> None:
+    doc = Document("Gout.", [Span(0, 4, "Disease", kb_id="D006073")], id="a")
+    write_jsonl([doc], tmp_path / "out.jsonl")
+    back = read_jsonl(tmp_path / "out.jsonl")
+    assert back[0].spans[0].kb_id == "D006073" and back == [doc]
+    assert Span(0, 4, "Disease", kb_id="X") == Span(0, 4, "Disease")  # ids never change NER matching
+    (tmp_path / "bad.jsonl").write_text(
+        '{"text": "Gout.", "spans": [{"start": 0, "end": 4, "label": "D", "kb_id": 3}]}\n'
+    )
+    with pytest.raises(DataFormatError, match=r"bad\.jsonl:1: spans\[0\]\.kb_id: kb_id is 3"):
+        read_jsonl(tmp_path / "bad.jsonl")

@@ -58,3 +58,27 @@ def test_round_trip(tmp_path: Path) -> None:
     write_pubtator(docs, out)
     assert read_pubtator(out) == docs
     assert out.read_text() == (FIXTURES / "sample_pubtator.txt").read_text()
+
+
+def test_concept_ids_go_to_span_kb_id(tmp_path: Path) -> None:
+    docs = read_pubtator(FIXTURES / "sample_pubtator.txt")
+    assert [s.kb_id for s in docs[0].spans] == ["D001241", "D051437", "D058186|D007674", "D001241"]
+    assert docs[1].spans[0].kb_id == "-1"  # "no concept" is kept as written; linking.ids reads it as none
+    path = tmp_path / "no_id.txt"
+    path.write_text("1|t|Some title\n1\t0\t4\tSome\tX\n")
+    assert read_pubtator(path)[0].spans[0].kb_id is None
+
+
+def test_linked_span_without_concept_is_written_with_its_id(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from specialize.data.document import Document, Span
+
+    doc = Document("Gout attack.", [Span(0, 4, "Disease", kb_id="D006073")], id="7")
+    write_pubtator([doc], tmp_path / "out.pubtator")
+    assert (tmp_path / "out.pubtator").read_text() == "7|t|Gout attack.\n7\t0\t4\tGout\tDisease\tD006073\n"
+    assert read_pubtator(tmp_path / "out.pubtator")[0].spans[0].kb_id == "D006073"
+    relinked = read_pubtator(FIXTURES / "sample_pubtator.txt")[0]
+    relinked.spans[1] = replace(relinked.spans[1], kb_id="D000001")
+    write_pubtator([relinked], tmp_path / "re.pubtator")
+    assert read_pubtator(tmp_path / "re.pubtator")[0].spans[1].kb_id == "D000001"

@@ -8,12 +8,19 @@ from typing import Any
 
 @dataclass(frozen=True, order=True)
 class Span:
-    """A labelled character range ``text[start:end]``; ``score`` is set by models, ``None`` for gold."""
+    """A labelled character range ``text[start:end]``; ``score`` is set by models, ``None`` for gold.
+
+    ``kb_id`` is the knowledge-base concept the span refers to (a MeSH id such as ``D003920``), as the source
+    wrote it: it may be composite (``"D001|D002"``: one mention of several concepts; NCBI-disease also joins
+    with ``+``) or ``"-1"`` (annotated as having no concept). ``specialize.linking.ids.parse_ids`` turns it
+    into a tuple of single ids. Like ``score`` it takes no part in span identity, so NER matching ignores it.
+    """
 
     start: int
     end: int
     label: str
     score: float | None = field(default=None, compare=False)
+    kb_id: str | None = field(default=None, compare=False)
 
     def key(self) -> tuple[int, int, str]:
         """Identity used by strict span matching (score ignored)."""
@@ -25,6 +32,8 @@ class Span:
             out["text"] = text[self.start : self.end]
         if self.score is not None:
             out["score"] = round(float(self.score), 6)
+        if self.kb_id is not None:
+            out["kb_id"] = self.kb_id
         return out
 
 

@@ -2,7 +2,8 @@
 
 Accepted record shapes, one per line (or as the items of one JSON array):
 
-* ``{"text", "spans": [{"start", "end", "label"[, "text", "score"]}]}`` (spaCy / Prodigy / our writer)
+* ``{"text", "spans": [{"start", "end", "label"[, "text", "score", "kb_id"]}]}`` (spaCy / Prodigy / our
+  writer; ``kb_id`` is a linked concept id, see ``Span``)
 * ``"entities"`` instead of ``"spans"``, its items also as ``[start, end, label]`` lists
 * spaCy's training tuples ``["text", {"entities": [[start, end, label], ...]}]``
 * Label Studio exports ``{"data": {"text"}, "annotations": [{"result": [{"value": {"start", "end",
@@ -156,6 +157,7 @@ def _label_studio_spans(record: dict[str, Any], report: ReadReport) -> list[Any]
 
 
 def _parse_span(item: Any, text: str, error: Callable[..., DataFormatError], field: str) -> Span:
+    kb_id: Any = None
     if isinstance(item, list | tuple) and len(item) == 3:
         start, end, label, expected, score = item[0], item[1], item[2], None, None
     elif isinstance(item, dict):
@@ -164,6 +166,7 @@ def _parse_span(item: Any, text: str, error: Callable[..., DataFormatError], fie
         label = item.get("label", item.get("entity_type"))
         expected = item.get("text", item.get("entity_value"))
         score = item.get("score")
+        kb_id = item.get("kb_id")
     else:
         raise error(
             f"span is {item!r}",
@@ -189,7 +192,13 @@ def _parse_span(item: Any, text: str, error: Callable[..., DataFormatError], fie
         )
     if score is not None and not isinstance(score, int | float):
         raise error(f"score is {score!r}", fix="make score a number or drop it", field=f"{field}.score")
-    return Span(start, end, label, None if score is None else float(score))
+    if kb_id is not None and not (isinstance(kb_id, str) and kb_id.strip()):
+        raise error(
+            f"kb_id is {kb_id!r}",
+            fix='make kb_id a concept id string such as "D003920", or drop it',
+            field=f"{field}.kb_id",
+        )
+    return Span(start, end, label, None if score is None else float(score), kb_id=kb_id)
 
 
 def document_to_json(doc: Document) -> dict[str, Any]:

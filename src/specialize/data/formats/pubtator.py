@@ -7,8 +7,10 @@ Per document::
     PMID<TAB>start<TAB>end<TAB>mention<TAB>type[<TAB>concept_id[<TAB>extra...]]
     PMID<TAB>CID<TAB>chemical-id<TAB>disease-id          (relation; any non-numeric second column)
 
-The document text is ``title + " " + abstract`` (what the offsets count). Concept ids go to
-``meta["concepts"]`` as ``{"start", "end", "id"[, "extra"]}``, relations to ``meta["relations"]`` as lists
+The document text is ``title + " " + abstract`` (what the offsets count). A mention's concept id goes to
+its span's ``kb_id`` exactly as written (composite ``D001|D002``/``D001+D002`` and ``-1`` included; an empty
+or missing column gives ``None``) and also to ``meta["concepts"]`` as ``{"start", "end", "id"[, "extra"]}``
+(which keeps the extra columns for writing back), relations to ``meta["relations"]`` as lists
 of their columns, the PMID to ``meta["pmid"]`` and the title length to ``meta["title_length"]`` (so the
 file can be written back). A PMID seen twice keeps its id for the first copy and gets ``PMID:2`` after.
 """
@@ -122,8 +124,9 @@ def _to_document(block: _Block, doc_id: str, path: Path, report: ReadReport) -> 
                 line=number,
                 field=f"PMID {block.pmid}",
             )
-        spans.append(Span(start, end, label))
-        if len(columns) > 5 and columns[5]:
+        kb_id = columns[5].strip() if len(columns) > 5 and columns[5].strip() else None
+        spans.append(Span(start, end, label, kb_id=kb_id))
+        if kb_id is not None:
             concept: dict[str, Any] = {"start": start, "end": end, "id": columns[5]}
             if len(columns) > 6:
                 concept["extra"] = columns[6:] if len(columns) > 7 else columns[6]
@@ -159,10 +162,13 @@ def write_pubtator(docs: Iterable[Document], path: str | Path) -> None:
             match = next((c for c in unused if (c["start"], c["end"]) == (span.start, span.end)), None)
             if match is not None:
                 unused.remove(match)
-                columns.append(str(match["id"]))
+                written = str(match["id"])  # as read, blanks included, unless the span was relinked since
+                columns.append(written if span.kb_id in (None, written.strip()) else span.kb_id)
                 extra = match.get("extra")
                 if extra is not None:
                     columns.extend(extra if isinstance(extra, list) else [str(extra)])
+            elif span.kb_id is not None:  # e.g. linked by specialize link
+                columns.append(span.kb_id)
             lines.append("\t".join(columns))
         lines.extend("\t".join([pmid, *map(str, rel)]) for rel in doc.meta.get("relations") or [])
         blocks.append("".join(line + "\n" for line in lines))
