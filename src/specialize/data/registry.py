@@ -47,6 +47,7 @@ class Split:
     sha256: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     folder: bool = False
+    group_split: tuple[str, str] | None = None  # (meta field, salt): a split of the file by group, see data/splits
 
 
 @dataclass(frozen=True)
@@ -196,14 +197,18 @@ _ALL = [
          for split in ("train", "dev", "test")},
     ),
     Dataset(
-        "presidio-synth-pii", "Presidio synthetic English PII, 17 types; no official split", "MIT",
-        f"{_PRESIDIO[0]}@{_PRESIDIO[1]}",
-        {"all": Split("presidio_synth_pii/synth_dataset_v2.json", Format.JSONL,
+        "presidio-synth-pii",
+        "Presidio synthetic English PII, 17 types; no official split: train/dev/test (70/10/20) by template id",
+        "MIT", f"{_PRESIDIO[0]}@{_PRESIDIO[1]}",
+        {split: Split("presidio_synth_pii/synth_dataset_v2.json", Format.JSONL,
                       _raw(*_PRESIDIO, "data/synth_dataset_v2.json"),
-                      "ec08a771ba8135314cafb60752b2295212222ba3a4cd75d73811839c699e0012")},
+                      "ec08a771ba8135314cafb60752b2295212222ba3a4cd75d73811839c699e0012",
+                      group_split=None if split == "all" else ("template_id", "presidio-template"))
+         for split in ("all", "train", "dev", "test")},
     ),
 ]  # fmt: skip
 DATASETS: dict[str, Dataset] = {d.name: d for d in _ALL}
+DATASET_ALIASES = {"presidio-pii": "presidio-synth-pii"}
 
 
 def list_datasets() -> list[str]:
@@ -215,6 +220,7 @@ def parse_name(name: str) -> tuple[Dataset, str]:
     """``"NCBI_disease:devel"`` -> (the ncbi-disease Dataset, ``"dev"``); errors list what exists."""
     dataset_name, _, split = name.strip().partition(":")
     key = dataset_name.lower().replace("_", "-")
+    key = DATASET_ALIASES.get(key, key)
     if key not in DATASETS:
         raise DatasetError(
             f"unknown dataset {dataset_name!r} (and no such file); known datasets: {', '.join(DATASETS)}"
@@ -313,4 +319,10 @@ def load(name: str, *, format: Format | str | None = None, **options: Any) -> li
     dataset, split_name = parse_name(name)
     split = dataset.splits[split_name]
     path = resolve(name)
-    return read_documents(path, format or split.format, **{**split.options, **options})
+    docs = read_documents(path, format or split.format, **{**split.options, **options})
+    if split.group_split is not None:
+        from specialize.data.splits import split_by_group
+
+        field_name, salt = split.group_split
+        docs = split_by_group(docs, split_name, field=field_name, salt=salt)
+    return docs
