@@ -185,10 +185,17 @@ _ALL = [
         }),
     ),
     Dataset(
-        "inlegalner", "Indian legal NER, 14 types; JSONL derived from upstream dev.spacy (mirror only)",
+        # Only upstream's dev split is public in this form: "all" is that file, train/dev/test (70/10/20) are
+        # parts of it by hashed record id. The records carry no judgment id, so sentences of one judgment can
+        # fall in different parts.
+        "inlegalner",
+        "Indian legal NER, 14 types; JSONL derived from upstream dev.spacy (mirror only); upstream dev as "
+        "'all', split 70/10/20 by hashed record id into train/dev/test",
         "Apache-2.0", f"{_INLEGAL[0]}@{_INLEGAL[1]}",
-        {"dev": Split("inlegalner/dev.jsonl", Format.JSONL,
-                      sha256="6ccc86c2a97ea659db9ff9e11e2dd4605b8009b20c0e368b428a26b679846aab")},
+        {split: Split("inlegalner/dev.jsonl", Format.JSONL,
+                      sha256="6ccc86c2a97ea659db9ff9e11e2dd4605b8009b20c0e368b428a26b679846aab",
+                      group_split=None if split == "all" else ("id", "inlegalner"))
+         for split in ("all", "train", "dev", "test")},
     ),
     Dataset(
         "meddocan", "Spanish clinical de-identification (synthetic PHI), brat folders (mirror only)",

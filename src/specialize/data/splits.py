@@ -19,6 +19,7 @@ from specialize.data.errors import DatasetError
 
 SPLITS = ("train", "dev", "test")
 DEFAULT_PERCENTS = (70, 10)  # train, dev; the remaining 20 are test
+BY_ID = "id"  # split_by_group(field=BY_ID): by document id (corpora of independent records, such as InLegalNER)
 
 
 def split_of(key: Any, *, salt: str = "group", percents: tuple[int, int] = DEFAULT_PERCENTS) -> str:
@@ -38,9 +39,18 @@ def split_by_group(
     salt: str = "group",
     percents: tuple[int, int] = DEFAULT_PERCENTS,
 ) -> list[Document]:
-    """The documents of ``split`` (train/dev/test), grouped by ``doc.meta[field]``."""
+    """The documents of ``split`` (train/dev/test), grouped by ``doc.meta[field]``; ``field="id"`` (:data:`BY_ID`)
+    groups by the document id instead, one document per group."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    if field == BY_ID:
+        missing = [str(i) for i, d in enumerate(docs) if d.id is None]
+        if missing:
+            raise DatasetError(
+                f"{len(missing)} documents have no id to split by (first: document {missing[0]}); "
+                "give every record an 'id'"
+            )
+        return [d for d in docs if split_of(d.id, salt=salt, percents=percents) == split]
     missing = [d.id for d in docs if field not in d.meta]
     if missing:
         raise DatasetError(
