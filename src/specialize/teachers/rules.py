@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -296,7 +296,10 @@ def _iter_terms(
 class RegexTeacher(TeacherBase):
     """Label every match of each label's patterns; a named group ``span`` narrows the labelled part.
 
-    Overlapping matches are resolved longest first, then leftmost (counted as ``overlap``).
+    ``validators`` (label -> function of the matched string) reject matches a pattern cannot rule out alone,
+    such as a card number failing the Luhn check (counted as ``invalid``). ``scores`` (label -> score) score
+    the spans of a label, so that a checked identifier outranks a loose pattern where they overlap.
+    Overlapping matches are resolved by score, then longest, then leftmost (counted as ``overlap``).
     """
 
     def __init__(
@@ -304,11 +307,18 @@ class RegexTeacher(TeacherBase):
         patterns: Mapping[str, Sequence[str]],
         *,
         ignore_case: bool = False,
+        validators: Mapping[str, Callable[[str], bool]] | None = None,
+        scores: Mapping[str, float] | None = None,
         name: str = "regex",
         source: str = "inline",
     ) -> None:
         self.name = name
         self.ignore_case = ignore_case
+        self.validators = dict(validators or {})
+        self.scores = dict(scores or {})
+        stray = sorted((set(self.validators) | set(self.scores)) - set(patterns))
+        if stray:
+            raise ValueError(f"{source}: validators or scores for labels without patterns: {stray}")
         flags = re.IGNORECASE if ignore_case else 0
         self._compiled: list[tuple[str, re.Pattern[str]]] = []
         for label, items in patterns.items():
@@ -324,11 +334,18 @@ class RegexTeacher(TeacherBase):
         if not self._compiled:
             raise ValueError(f"{source}: no patterns; give at least one label with a pattern")
         self._labels = sorted({label for label, _ in self._compiled})
+        # Validators and scores enter the key only when given, so label stores of plain regex teachers stay valid.
+        checks: dict[str, Any] = {}
+        if self.validators:
+            checks["validators"] = {label: f"{fn.__module__}.{fn.__qualname__}" for label, fn in self.validators.items()}
+        if self.scores:
+            checks["scores"] = self.scores
         self._fingerprint = make_fingerprint(
             "regex",
             Path(source).name,
             patterns=sorted((label, p.pattern) for label, p in self._compiled),
             ignore_case=ignore_case,
+            **checks,
         )
 
     @classmethod
@@ -368,13 +385,21 @@ class RegexTeacher(TeacherBase):
         outputs = []
         for text in texts:
             found: set[Span] = set()
+            invalid = 0
             for label, pattern in self._compiled:
+                validator = self.validators.get(label)
                 for m in pattern.finditer(text):
                     group = "span" if "span" in pattern.groupindex and m.start("span") >= 0 else 0
-                    if m.end(group) > m.start(group):
-                        found.add(Span(m.start(group), m.end(group), label))
+                    if m.end(group) <= m.start(group):
+                        continue
+                    if validator is not None and not validator(m.group(group)):
+                        invalid += 1
+                        continue
+                    found.add(Span(m.start(group), m.end(group), label, self.scores.get(label)))
             spans, dropped = resolve_overlaps(found)
             out = TeacherOutput(spans=spans)
+            if invalid:
+                out.rejected["invalid"] += invalid
             if dropped:
                 out.rejected["overlap"] += dropped
             outputs.append(out)
