@@ -337,7 +337,7 @@ class RegexTeacher(TeacherBase):
         # Validators and scores enter the key only when given, so label stores of plain regex teachers stay valid.
         checks: dict[str, Any] = {}
         if self.validators:
-            checks["validators"] = {label: f"{fn.__module__}.{fn.__qualname__}" for label, fn in self.validators.items()}
+            checks["validators"] = {lab: f"{fn.__module__}.{fn.__qualname__}" for lab, fn in self.validators.items()}
         if self.scores:
             checks["scores"] = self.scores
         self._fingerprint = make_fingerprint(
