@@ -16,10 +16,12 @@ from specialize.cli import (
     evaluate,
     export,
     label,
+    link,
     predict,
     report,
     serve,
     train,
+    train_linker,
     train_static,
 )
 
@@ -34,6 +36,8 @@ COMMANDS = {
     "report": report,
     "export": export,
     "predict": predict,
+    "train-linker": train_linker,
+    "link": link,
     "serve": serve,
     "apply": apply,
 }
