@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from specialize import __version__
 from specialize.cli import (
     apply,
+    audit,
     benchmark,
     distill,
     evaluate,
@@ -32,6 +33,7 @@ COMMANDS = {
     "distill": distill,
     "train-static": train_static,
     "evaluate": evaluate,
+    "audit": audit,
     "benchmark": benchmark,
     "report": report,
     "export": export,
