@@ -3,8 +3,8 @@
     python benchmarks/speed.py            # export the int8 models (checked on CoNLL-2003 dev), then benchmark
 
 Models (all from the other benchmark scripts): spaCy en_core_web_sm running `ner` alone (the reference), the
-MiniLM-L6 CoNLL-2003 specialist in torch, its checked int8 ONNX export, the checked int8 ONNX export of the
-3-layer distilled student, and the static-embedding student's ONNX export. Every model runs in a fresh process
+MiniLM-L6 CoNLL-2003 specialist in torch, its checked int8 ONNX export, the checked int8 ONNX exports of the
+3-layer distilled students (full feed-forward blocks, and pruned to 512 neurons), and the static-embedding student's ONNX export. Every model runs in a fresh process
 at 1 and 2 threads on the same texts, one after the other in this one run; medians of 3 passes.
 """
 
@@ -49,11 +49,12 @@ def main() -> int:
     exports = {
         RUNS / "conll2003": RUNS / "conll2003-int8",
         RUNS / "distill-conll-soft-L3": RUNS / "distill-conll-soft-L3-int8",
+        RUNS / "distill-conll-soft-L3-ffn512": RUNS / "distill-conll-soft-L3-ffn512-int8",
     }
     checks = {}
     missing = [s for s in exports if not (s / "config.json").exists()]
     for source in missing:
-        logging.warning("%s is missing (run benchmarks/distill.py --experiments soft): not benchmarked", source)
+        logging.warning("%s is missing (run benchmarks/distill.py): not benchmarked", source)
         del exports[source]
     if not args.skip_export:
         for source, target in exports.items():
