@@ -22,7 +22,9 @@ benchmarks/ner_accuracy.py): the specialist finds the mentions in each test abst
 them (with and without the floor), and the document code sets are scored against the gold ones.
 
 Linker folders are cached under ``runs/linking/`` (the training strings are embedded once; ``--rebuild`` to
-redo). Records (task ``mesh-linking``) replace only this task's records in benchmarks/results/domains.json.
+redo; ``build_seconds`` is 0 in records of a reused folder). Variants sharing a linker share its query
+embeddings, so ``link_seconds`` includes encoding the mentions only for the first variant that needs it.
+Records (task ``mesh-linking``) replace only this task's records in benchmarks/results/domains.json.
 """
 
 from __future__ import annotations
