@@ -6,11 +6,12 @@ The merge, per document:
    phone-number-shaped house number inside a predicted street address stays part of the address, which
    hides it anyway and keeps the address whole.
 2. Patterns win on structured types: a model span overlapping a kept pattern span is cut to its parts
-   outside the pattern span (a validated card number beats the model's guess at its boundaries); parts with
-   no letter or digit left are dropped.
+   outside the pattern span (a validated card number beats the model's guess at its boundaries); punctuation
+   and spaces at a cut edge are trimmed, and parts with no letter or digit left are dropped.
 
-The result never has overlapping spans, and every character a model span covered stays covered by some span
-(a cut part went to the pattern span), so merging can only lower the leak rate.
+The result never has overlapping spans, and every letter and digit a model span covered stays covered (a cut
+part went to the pattern span); only punctuation next to a cut, such as "%20|" around a found IP address, can
+be left out.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def merge_spans(
         for p in patterns:
             pieces = [piece for start, end in pieces for piece in _subtract(start, end, p.start, p.end)]
         for start, end in pieces:
-            start, end = _strip(text, start, end)
+            # only the edges a pattern cut are tidied: the model's own boundaries ("Dr.") stay as predicted
+            start, end = _strip(text, start, end, m.start != start, m.end != end)
             if any(c.isalnum() for c in text[start:end]):
                 merged.append(Span(start, end, m.label, m.score))
     return sorted(merged)
@@ -55,11 +57,11 @@ def _subtract(start: int, end: int, cut_start: int, cut_end: int) -> list[tuple[
     return [(a, b) for a, b in ((start, cut_start), (cut_end, end)) if a < b]
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop whitespace and punctuation left at the edges of a cut part (", " between a name and a phone)."""
-    while start < end and not text[start].isalnum():
+def _strip(text: str, start: int, end: int, left: bool, right: bool) -> tuple[int, int]:
+    """Drop whitespace and punctuation left at the cut edges of a part (", " between a name and a phone)."""
+    while left and start < end and not text[start].isalnum():
         start += 1
-    while end > start and not text[end - 1].isalnum():
+    while right and end > start and not text[end - 1].isalnum():
         end -= 1
     return start, end
 

@@ -6,6 +6,8 @@ any spaCy model name/path), so nothing is downloaded. ``pip install 'specialize[
 pins preshed below the version spaCy 3.8 ships with, so install it with ``--no-deps`` next to an existing
 spaCy (plus ``phonenumbers tldextract requests-file``) if pip refuses.
 
+Presidio runs with its own default NLP configuration (``conf/default.yaml``) but for the model: its spaCy label
+mapping, and the spaCy labels it ignores, ORGANIZATION included (``labels_to_ignore`` changes that list).
 Presidio's entity names are mapped onto the Presidio synthetic dataset's (``PRESIDIO_LABEL_MAP``): they are the
 same names but for ``LOCATION`` (spaCy's GPE/LOC/FAC, the dataset's ``GPE``) and ``URL`` (the dataset's
 ``DOMAIN_NAME``). Presidio has no street address, age, title or ZIP code recognizer; its other types (bank
@@ -17,7 +19,9 @@ they are resolved as its anonymizer does, highest score first, then the longest.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from specialize.data.document import Span
 from specialize.teachers.grounding import resolve_overlaps
@@ -37,6 +41,7 @@ class PresidioPredictor:
         spacy_model: str = DEFAULT_SPACY_MODEL,
         *,
         label_map: Mapping[str, str] | None = None,
+        labels_to_ignore: Collection[str] | None = None,
         score_threshold: float = 0.0,
         language: str = "en",
         name: str = "presidio",
@@ -53,12 +58,12 @@ class PresidioPredictor:
         self.score_threshold = score_threshold
         self.label_map = dict(PRESIDIO_LABEL_MAP if label_map is None else label_map)
         self.spacy_model = resolve_model_name(spacy_model)
-        provider = NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": language, "model_name": self.spacy_model}],
-            }
-        )
+        configuration = _default_nlp_configuration()
+        configuration["models"] = [{"lang_code": language, "model_name": self.spacy_model}]
+        if labels_to_ignore is not None:
+            configuration["ner_model_configuration"]["labels_to_ignore"] = sorted(labels_to_ignore)
+        self.labels_to_ignore = list(configuration["ner_model_configuration"].get("labels_to_ignore") or [])
+        provider = NlpEngineProvider(nlp_configuration=configuration)
         self.engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=[language])
         logger.info("Presidio analyzer on spaCy model %s", self.spacy_model)
 
@@ -78,6 +83,18 @@ class PresidioPredictor:
             }
             out.append(resolve_overlaps(spans)[0])
         return out
+
+
+def _default_nlp_configuration() -> dict[str, Any]:
+    """Presidio's own default NLP configuration (conf/default.yaml: spaCy label mapping, the spaCy labels it
+    ignores, ORGANIZATION among them for its false positives), whose model the caller replaces."""
+    import presidio_analyzer
+    import yaml
+
+    path = Path(presidio_analyzer.__file__).parent / "conf" / "default.yaml"
+    configuration: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    configuration.setdefault("ner_model_configuration", {})
+    return configuration
 
 
 def _offline_tldextract() -> None:
