@@ -51,10 +51,10 @@ def split_by_group(
                 "give every record an 'id'"
             )
         return [d for d in docs if split_of(d.id, salt=salt, percents=percents) == split]
-    missing = [d.id for d in docs if field not in d.meta]
-    if missing:
+    without = [d.id or f"#{i}" for i, d in enumerate(docs) if field not in d.meta]
+    if without:
         raise DatasetError(
-            f"{len(missing)} documents have no meta field {field!r} to split by (first: {missing[0]}); "
+            f"{len(without)} documents have no meta field {field!r} to split by (first: {without[0]}); "
             f"give every record a {field!r}, or read the whole set without a split"
         )
     return [d for d in docs if split_of(d.meta[field], salt=salt, percents=percents) == split]
