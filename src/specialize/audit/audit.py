@@ -93,7 +93,8 @@ class AuditResult:
     person_labels: list[str]
     seed: int
     n_bootstrap: int
-    predict_seconds: float
+    seconds: float
+    """Wall time of the audit: predictions of every variant and the scoring."""
 
     @property
     def largest_gap(self) -> Gap:
@@ -118,7 +119,7 @@ class AuditResult:
             "person_labels": self.person_labels,
             "seed": self.seed,
             "n_bootstrap": self.n_bootstrap,
-            "predict_seconds": round(self.predict_seconds, 3),
+            "seconds": round(self.seconds, 3),
             "names": "specialize.audit.names (24 given names per origin and gender, 24 surnames per origin)",
             "command": command if command is not None else command_line(),
             "machine": dict(machine) if machine is not None else machine_info(),
@@ -315,5 +316,5 @@ def audit(
         person_labels=sorted(labels),
         seed=seed,
         n_bootstrap=n_bootstrap,
-        predict_seconds=seconds,
+        seconds=seconds,
     )
