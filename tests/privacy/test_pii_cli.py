@@ -71,3 +71,15 @@ def test_redact_with_patterns_only_from_stdin_and_label_errors(tmp_path, capsys,
     (tmp_path / "t.txt").write_text("x\n")
     assert main(["redact", "patterns", "--input", str(tmp_path / "t.txt"), "--labels", "DISEASE"]) == 1
     assert "never finds ['DISEASE']" in capsys.readouterr().err
+
+
+def test_redact_runs_an_exported_onnx_folder(tiny_specialist, tmp_path) -> None:
+    from specialize.export import export
+
+    onnx = export(tiny_specialist, tmp_path / "onnx").output
+    _write_inputs(tmp_path / "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    assert main(["redact", str(onnx), "--input", str(tmp_path / "in.jsonl"), "--output", str(out)]) == 0
+    records = _read(out)
+    assert records["a"]["text"] == "<PER> visited <LOC> ."  # same spans as the torch specialist
+    assert records["b"]["text"] == "write to <EMAIL_ADDRESS> , card <CREDIT_CARD>"
