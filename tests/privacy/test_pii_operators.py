@@ -59,6 +59,12 @@ def test_surrogates_are_consistent_distinct_and_typed() -> None:
     assert scoped._fakes == {}  # document scope forgets the table between documents
 
 
+def test_surrogates_never_repeat_a_word_of_the_value() -> None:
+    for salt in range(200):
+        fake = Redactor("surrogate", salt=str(salt)).replacement("PERSON", "Drew Smith")
+        assert "smith" not in fake.lower() and "drew" not in fake.lower(), fake
+
+
 @pytest.mark.parametrize(
     ("label", "value", "check"),
     [

@@ -85,6 +85,12 @@ def test_merge_patterns_win_on_structured_types_and_addresses_keep_their_codes()
         ("CREDIT_CARD", "4111 1111 1111 1111"),
         ("STREET_ADDRESS", "12 Oak St, zip code 90210"),  # the ZIP code inside the address stays in it
     ]
+    pay = "pay IBAN GB82WEST12345698765432 now"
+    inside = merge_spans(pay, [Span(0, 31, "STREET_ADDRESS", 0.6)], [Span(9, 31, "IBAN_CODE", 1.0)], STRUCTURED_TYPES)
+    assert [(s.label, pay[s.start : s.end]) for s in inside] == [
+        ("STREET_ADDRESS", "pay IBAN"),
+        ("IBAN_CODE", "GB82WEST12345698765432"),  # a validated identifier wins even inside a model span
+    ]
     untouched = merge_spans("Dr. Ada", [Span(0, 3, "TITLE"), Span(4, 7, "PERSON")], [], STRUCTURED_TYPES)
     assert [(s.start, s.end) for s in untouched] == [(0, 3), (4, 7)]  # uncut model spans keep their boundaries
     covered = {i for s in model for i in range(s.start, s.end) if not text[i].isspace() and text[i].isalnum()}

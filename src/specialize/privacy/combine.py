@@ -2,9 +2,10 @@
 
 The merge, per document:
 
-1. A pattern span is kept unless a model span of an unstructured type strictly contains it: a ZIP code or a
-   phone-number-shaped house number inside a predicted street address stays part of the address, which
-   hides it anyway and keeps the address whole.
+1. A pattern span is kept unless it is a loose one (scored below ``VALIDATED``: phone-number shapes, ZIP
+   codes, bare domains) strictly inside a model span of an unstructured type: a ZIP code or a house number
+   inside a predicted street address stays part of the address, which hides it anyway and keeps the address
+   whole. Checksum-validated identifiers (card, IBAN, e-mail, IP, SSN) are kept wherever they are.
 2. Patterns win on structured types: a model span overlapping a kept pattern span is cut to its parts
    outside the pattern span (a validated card number beats the model's guess at its boundaries); punctuation
    and spaces at a cut edge are trimmed, and parts with no letter or digit left are dropped.
@@ -25,6 +26,8 @@ from specialize.teachers.rules import RegexTeacher
 
 logger = logging.getLogger(__name__)
 
+VALIDATED = 0.9  # pattern scores from here up come from a checksum or a parse (privacy.patterns.PII_SCORES)
+
 
 def merge_spans(
     text: str, model_spans: Sequence[Span], pattern_spans: Sequence[Span], structured: frozenset[str]
@@ -33,7 +36,8 @@ def merge_spans(
     patterns = [
         p
         for p in pattern_spans
-        if not any(
+        if (p.score or 0.0) >= VALIDATED
+        or not any(
             m.label not in structured and m.start <= p.start and p.end <= m.end and (m.start, m.end) != (p.start, p.end)
             for m in model_spans
         )

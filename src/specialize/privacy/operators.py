@@ -19,6 +19,7 @@ import hmac
 import logging
 import os
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -95,6 +96,16 @@ def join_overlaps(spans: Sequence[Span]) -> list[Span]:
     return joined
 
 
+# Parts of a URL or e-mail address that fakes keep on purpose; they reveal nothing.
+_STRUCTURAL_WORDS = frozenset({"http", "https", "www", "com", "org", "net", "example"})
+
+
+def _shares_a_word(fake: str, value: str) -> bool:
+    """The fake equals the value or repeats one of its words (letters only, 3+ long: names, streets)."""
+    words = {w.lower() for w in re.findall(r"[^\W\d_]{3,}", value)} - _STRUCTURAL_WORDS
+    return fake == value or any(w.lower() in words for w in re.findall(r"[^\W\d_]{3,}", fake))
+
+
 class Redactor:
     """Applies one operator to texts; holds the salt and, for surrogates, the value -> fake table."""
 
@@ -138,9 +149,10 @@ class Redactor:
             return self._fakes[key]
         rng = random.Random(keyed_seed(self.salt, label, value))
         fake = fake_value(label, value, rng)
-        # Two values must not share a fake (that would merge two people); nor may a fake equal its value.
+        # Two values must not share a fake (that would merge two people), and a fake must not repeat a word of
+        # its value ("John Smith" -> "Drew Smith" would leave the surname in the output).
         for _ in range(50):
-            if self._taken.get(fake, key) == key and fake != value:
+            if self._taken.get(fake, key) == key and not _shares_a_word(fake, value):
                 break
             fake = fake_value(label, value, rng)
         else:
