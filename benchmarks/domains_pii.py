@@ -91,6 +91,15 @@ def score_model(name: str, predictor: Any, docs: list, n_bootstrap: int) -> dict
     return record
 
 
+def replace_task(existing: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``existing`` with this task's records replaced by ``records``, in place (where the first one was), so that
+    a rerun changes only this task's lines of the shared file; other tasks' records are kept as they are."""
+    at = next((i for i, r in enumerate(existing) if r.get("task") == TASK), len(existing))
+    before = [r for r in existing[:at] if r.get("task") != TASK]
+    after = [r for r in existing[at:] if r.get("task") != TASK]
+    return before + records + after
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "benchmarks", help="where the model is saved")
@@ -160,8 +169,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "domains.json"
     existing = json.loads(out.read_text()) if out.exists() else []  # re-read just before writing: shared file
-    kept = [r for r in existing if r.get("task") != TASK]
-    out.write_text(json.dumps(kept + records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(replace_task(existing, records), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{'model':72} {'recall':>7} {'prec':>7} {'F2':>7} {'leak':>7}")
     for r in records:
         print(f"{r['model']:72} {r['recall']:7.3f} {r['precision']:7.3f} {r['f2']:7.3f} {r['leak_rate']:7.3f}")
