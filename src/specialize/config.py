@@ -34,12 +34,17 @@ class ConfigError(ValueError):
 
 @dataclass
 class DataConfig:
-    train: str | None = None  # path or dataset name such as "ncbi-disease:train"
+    # Path or dataset name such as "ncbi-disease:train", or several (documents concatenated), e.g.
+    # ["ncbi-disease:train", "bc5cdr:train"].
+    train: str | list[str] | None = None
     dev: str | None = None  # used for checkpoint selection and early stopping
     test: str | None = None  # scored once after training; the scores go into the model card
     format: str | None = None  # file format when it cannot be detected
     # Rename span labels on reading, e.g. "SpecificDisease=Disease,Modifier=Disease" or a preset: "ncbi-disease".
     label_map: str | None = None
+    # Learn only these entity types (after the label map); spans of other types are dropped and counted, e.g.
+    # ["Disease"] to add a corpus that also annotates chemicals.
+    labels: list[str] | None = None
 
 
 @dataclass

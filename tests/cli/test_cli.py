@@ -87,3 +87,37 @@ def test_module_entry_point_help():
     assert result.returncode == 0
     for command in ("train", "evaluate", "predict"):
         assert command in result.stdout
+
+
+def test_several_training_sources_and_kept_labels(tmp_path, caplog):
+    """--train twice concatenates both files; data.labels drops the other types, counted, and the card lists both."""
+    import logging
+
+    from specialize.config import load_config
+    from specialize.data.document import Document, Span
+    from specialize.training.train import load_data
+
+    first = [Document("Obama visited Paris .", [Span(0, 5, "PER"), Span(14, 19, "LOC")])]
+    second = [Document("Merkel met Biden in Berlin .", [Span(0, 6, "PER"), Span(11, 16, "PER"), Span(20, 26, "LOC")])]
+    write_documents(first, tmp_path / "a.jsonl")
+    write_documents(second, tmp_path / "b.jsonl")
+    (tmp_path / "config.toml").write_text(
+        f'[data]\ntrain = ["{tmp_path / "a.jsonl"}", "{tmp_path / "b.jsonl"}"]\nlabels = ["PER"]\n'
+    )
+    config = load_config(tmp_path / "config.toml")
+    assert config.data.train == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
+    with caplog.at_level(logging.INFO, logger="specialize.training.train"):
+        data = load_data("train", config.data.train, keep_labels=config.data.labels)
+    assert [d.text for d in data.documents] == [first[0].text, second[0].text]
+    assert [[s.label for s in d.spans] for d in data.documents] == [["PER"], ["PER", "PER"]]
+    assert [p.source for p in data.files()] == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
+    assert all(p.sha256 and len(p.sha256) == 64 for p in data.files())
+    assert "{'LOC': 1}" in caplog.text  # each file's dropped spans are counted, none silently
+    # On the command line, --train repeats.
+    from specialize.cli.main import build_parser
+    from specialize.cli.train import overrides_from_args
+
+    args = build_parser().parse_args(["train", "--train", "a", "--train", "b", "--output", "x"])
+    assert overrides_from_args(args)["data.train"] == ["a", "b"]
+    args = build_parser().parse_args(["train", "--train", "a", "--output", "x"])
+    assert overrides_from_args(args)["data.train"] == "a"

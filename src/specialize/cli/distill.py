@@ -29,7 +29,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--label-map", help="rename the teacher's labels, e.g. PERSON=PER,GPE=LOC or a preset: conll")
     p.add_argument("--unlabeled", help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv or a folder")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
-    p.add_argument("--train", help="gold training data (path or dataset name), learned next to the teacher")
+    p.add_argument(
+        "--train",
+        action="append",
+        help="gold training data (path or dataset name), learned next to the teacher; repeatable",
+    )
     p.add_argument("--dev", help="dev data: picks the best checkpoint; both models are scored on it")
     p.add_argument("--test", help="test data: both models are scored on it and timed on its texts")
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")

@@ -16,7 +16,11 @@ def add_parser(subparsers: Any) -> None:
         description=HELP + ". Data are file paths (CoNLL/IOB, JSONL, brat, PubTator; files or folders) or "
         "dataset names such as ncbi-disease:train. Options override the --config file.",
     )
-    p.add_argument("--train", help="training data (path or dataset name)")
+    p.add_argument(
+        "--train",
+        action="append",
+        help="training data (path or dataset name); repeat to train on several sources together",
+    )
     p.add_argument("--dev", help="dev data: picks the best checkpoint and drives early stopping")
     p.add_argument("--test", help="test data, scored once after training; the scores go into the model card")
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
@@ -52,7 +56,8 @@ def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> No
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {
-        "data.train": args.train,
+        # One --train is a plain source; several are concatenated (config: train = ["a", "b"]).
+        "data.train": args.train[0] if args.train and len(args.train) == 1 else args.train,
         "data.dev": args.dev,
         "data.test": args.test,
         "data.format": args.format,

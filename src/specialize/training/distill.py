@@ -325,7 +325,7 @@ def distill(
     gold_source = gold if gold is not None else config.data.train
     gold_data = None
     if gold_source is not None:
-        gold_data = load_data("train", gold_source, config.data.format, config.data.label_map)
+        gold_data = load_data("train", gold_source, config.data.format, config.data.label_map, config.data.labels)
     unlabeled_data = _load_unlabeled(unlabeled, text_field)
     if gold_data is None and unlabeled_data is None:
         raise ValueError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,11 @@ class LoadedData:
     documents: list[Document]
     path: Path | None = None
     sha256: str | None = None
+    parts: list[LoadedData] = field(default_factory=list)  # the sources of data read from several
+
+    def files(self) -> list[LoadedData]:
+        """The sources to list in a model card: the parts of combined data, else this data itself."""
+        return self.parts or [self]
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -67,14 +73,21 @@ def sha256_of(path: Path) -> str:
 
 def load_data(
     role: str,
-    source: str | Path | Sequence[Document],
+    source: str | Path | Sequence[str] | Sequence[Document],
     data_format: str | None = None,
     label_map: str | None = None,
+    keep_labels: Sequence[str] | None = None,
 ) -> LoadedData:
-    """Read a path or dataset name (``ncbi-disease:train``) and remember its file and checksum; ``label_map``
-    (``"A=B,C=D"`` or a preset) renames span labels, leaving labels it does not name unchanged."""
+    """Read a path or dataset name (``ncbi-disease:train``), or several (their documents concatenated), and
+    remember each file and checksum; ``label_map`` (``"A=B,C=D"`` or a preset) renames span labels, leaving labels
+    it does not name unchanged; ``keep_labels`` then drops spans of any other type (counted in the log)."""
+    if isinstance(source, list | tuple) and source and all(isinstance(s, str | Path) for s in source):
+        parts = [load_data(role, s, data_format, label_map, keep_labels) for s in source]  # type: ignore[arg-type]
+        documents = [d for part in parts for d in part.documents]
+        return LoadedData(role, " + ".join(part.source for part in parts), documents, parts=parts)
     if not isinstance(source, str | Path):
-        return LoadedData(role, "(documents)", _mapped(list(source), label_map, role))
+        documents = _mapped(list(source), label_map, role)  # type: ignore[arg-type]
+        return LoadedData(role, "(documents)", _kept(documents, keep_labels, role, "(documents)"))
     from specialize.data.io import read_documents
 
     path = Path(source)
@@ -85,7 +98,19 @@ def load_data(
     documents = read_documents(str(source), format=data_format)
     if not documents:
         raise ValueError(f"{role} data {source} contains no documents")
-    return LoadedData(role, str(source), _mapped(documents, label_map, role), path, sha256_of(path))
+    documents = _kept(_mapped(documents, label_map, role), keep_labels, role, str(source))
+    return LoadedData(role, str(source), documents, path, sha256_of(path))
+
+
+def _kept(documents: list[Document], keep_labels: Sequence[str] | None, role: str, source: str) -> list[Document]:
+    """Documents with only the spans of ``keep_labels`` (all of them when None); dropped spans are counted."""
+    if keep_labels is None:
+        return documents
+    keep = set(keep_labels)
+    dropped: Counter[str] = Counter(s.label for d in documents for s in d.spans if s.label not in keep)
+    if dropped:
+        logger.info("%s data %s: dropped spans of types not in data.labels: %s", role, source, dict(dropped))
+    return [replace(d, spans=[s for s in d.spans if s.label in keep]) for d in documents]
 
 
 def _mapped(documents: list[Document], label_map: str | None, role: str) -> list[Document]:
@@ -116,9 +141,11 @@ def load_eval_data(
     """Dev and test data: documents passed directly, else ``config.data`` paths, else None."""
     data_cfg = config.data
     dev_source = dev_documents if dev_documents is not None else data_cfg.dev
-    dev_data = load_data("dev", dev_source, data_cfg.format, data_cfg.label_map) if dev_source is not None else None
     test_source = test_documents if test_documents is not None else data_cfg.test
-    test_data = load_data("test", test_source, data_cfg.format, data_cfg.label_map) if test_source is not None else None
+    dev_data, test_data = (
+        None if source is None else load_data(role, source, data_cfg.format, data_cfg.label_map, data_cfg.labels)
+        for role, source in (("dev", dev_source), ("test", test_source))
+    )
     return dev_data, test_data
 
 
@@ -210,7 +237,7 @@ def save_run(
         labels=specialist.labels,
         layers=layers,
         n_parameters=sum(p.numel() for p in specialist.model.parameters()),
-        data_files=[d.describe() for d in data],
+        data_files=[part.describe() for d in data for part in d.files()],
         evaluation=records,
         config=config,
         history=history.evaluations,
@@ -263,7 +290,7 @@ def train(
     train_source = train_documents if train_documents is not None else data_cfg.train
     if train_source is None:
         raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
-    train_data = load_data("train", train_source, data_cfg.format, data_cfg.label_map)
+    train_data = load_data("train", train_source, data_cfg.format, data_cfg.label_map, data_cfg.labels)
     dev_data, test_data = load_eval_data(config, dev_documents, test_documents)
     for data in (train_data, dev_data, test_data):
         if data is not None:

@@ -145,7 +145,7 @@ def _card(student: StaticStudent, records: list[dict[str, Any]], data: list[Load
         "|---|---|---|---|---|",
         *(
             f"| {d['role']} | {d['source']} | `{d['sha256']}` | {d['documents']} | {d['spans']} |"
-            for d in (x.describe() for x in data)
+            for d in (part.describe() for x in data for part in x.files())
         ),
         "",
         "## Configuration",
