@@ -22,14 +22,21 @@ import tomllib
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from specialize.data.classification import Pooling
 from specialize.training.args import TrainingArgs
 
 
 class ConfigError(ValueError):
     pass
+
+
+class Task(StrEnum):
+    NER = "ner"  # token classification: character-offset spans
+    CLASSIFICATION = "classification"  # labels of whole texts (single- or multi-label)
 
 
 @dataclass
@@ -56,8 +63,18 @@ class ModelConfig:
     word_shapes: bool = True  # give the model each word's casing (see specialize.data.word_shape)
     max_length: int = 256  # subwords per window, special tokens included
     stride: int = 64  # overlap between windows of long documents
+    task: str = Task.NER.value  # "ner" or "classification" (see specialize.models.text_classifier)
+    # Classification only. None = multi-label unless every training text has exactly one label.
+    multi_label: bool | None = None
+    pooling: str = Pooling.MEAN.value  # window logits of a long text -> one prediction: "mean" or "max"
+    threshold: float = 0.5  # multi-label: probability from which a label is predicted
 
     def validate(self) -> None:
+        for key, value, enum in (("task", self.task, Task), ("pooling", self.pooling, Pooling)):
+            if value not in {e.value for e in enum}:
+                raise ValueError(f"model.{key} must be one of {', '.join(e.value for e in enum)}, got {value!r}")
+        if not 0 < self.threshold < 1:
+            raise ValueError(f"model.threshold must be in (0, 1), got {self.threshold}")
         if self.max_length < 8:
             raise ValueError(f"model.max_length must be at least 8, got {self.max_length}")
         if self.intermediate_size is not None and self.intermediate_size < 1:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-HELP = "find entities in text with a trained specialist (or a spacy: pipeline)"
+HELP = "find entities in text (or classify texts) with a trained specialist (or a spacy: pipeline)"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -15,7 +15,8 @@ def add_parser(subparsers: Any) -> None:
         help=HELP,
         description=HELP + ". Input: .txt (one document per line), .jsonl/.json (a text field), .csv (a text "
         "column), a folder of .txt files, or standard input (one document per line). Output: one JSON line per "
-        "document with spans (start, end, label, text, score); ids and metadata are kept.",
+        "document with spans (start, end, label, text, score), or for a text classifier with labels and scores; "
+        "ids and metadata are kept.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train', or spacy:NAME")
@@ -26,6 +27,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from specialize.models.classify import is_classifier_folder
+
+    if is_classifier_folder(args.model):
+        return _run_classify(args)
     from specialize.models.loading import load_predictor
     from specialize.models.predict import predict
 
@@ -42,4 +47,14 @@ def run(args: argparse.Namespace) -> int:
             f"wrote {len(docs)} documents with {sum(len(d.spans) for d in docs)} spans to {args.output}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from specialize.models.classify import classify
+
+    inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    results = classify(args.model, inputs, args.output or sys.stdout, text_field=args.text_field)
+    if args.output:
+        print(f"wrote labels of {len(results)} texts to {args.output}", file=sys.stderr)
     return 0

@@ -26,6 +26,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
     p.add_argument("--base", help="encoder folder to start from (default: all-MiniLM-L6-v2)")
     p.add_argument("--layers", help="keep only these encoder layers, e.g. 0,2,4")
+    p.add_argument(
+        "--task",
+        choices=["ner", "classification"],
+        help="ner (default): spans; classification: labels of whole texts, from JSONL {text, label|labels}, "
+        "CSV (text,label) or a dataset such as mtsamples-specialty:train",
+    )
     add_training_options(p, threads_help="CPU threads for torch (default: all cores)")
     p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
 
@@ -85,7 +91,10 @@ def run(args: argparse.Namespace) -> int:
     from specialize.config import load_config
     from specialize.training.train import train
 
-    config = load_config(args.config, overrides_from_args(args))
+    overrides = overrides_from_args(args)
+    if args.task:
+        overrides["model.task"] = args.task
+    config = load_config(args.config, overrides)
     result = train(config, args.output)
     print_result(result)
     return 0

@@ -133,31 +133,32 @@ def read_labelled_jsonl(path: str | Path) -> list[LabelledText]:
     path = Path(path)
     out = []
     for number, (line, location, record) in enumerate(iter_records(path), 1):
-        where = {"path": path, "line": line}
         if not isinstance(record, dict):
             raise DataFormatError(
                 f"record is a {type(record).__name__}, not an object",
                 fix='each record must be an object like {"text": ..., "label": ...}',
                 field=location or None,
-                **where,
+                path=path,
+                line=line,
             )
         text = record.get("text")
         if not isinstance(text, str):
             raise DataFormatError(
-                "record has no string 'text' field", fix="add the text under 'text'", field="text", **where
+                "record has no string 'text' field", fix="add the text under 'text'", field="text", path=path, line=line
             )
         if "labels" in record:
-            labels = _labels_of(record["labels"], field_name="labels", **where)
+            labels = _labels_of(record["labels"], field_name="labels", path=path, line=line)
         elif "label" in record:
-            labels = _labels_of(record["label"], field_name="label", **where)
+            labels = _labels_of(record["label"], field_name="label", path=path, line=line)
         else:
             raise DataFormatError(
                 "record has neither 'label' nor 'labels'",
                 fix='add "label": "A", or "labels": [...] ([] for a text with no label)',
                 field="label",
-                **where,
+                path=path,
+                line=line,
             )
-        meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+        meta = record["meta"] if isinstance(record.get("meta"), dict) else {}
         doc_id = record.get("id")
         out.append(LabelledText(text, labels, str(doc_id) if doc_id is not None else f"{path.stem}:{number}", meta))
     return out

@@ -32,6 +32,9 @@ class TrainingArgs:
     # where it measured 1.25x faster here; emulated bf16 on other CPUs is slower than float32.
     bf16: bool | None = None
     progress: bool = True  # tqdm progress bar with loss and sentences/s
+    # Classification: train on at most this many windows of each long text (evenly spaced, first and last
+    # included) to bound an epoch's cost; prediction always reads every window. None = all windows.
+    max_windows_per_document: int | None = None
 
     @property
     def use_bf16(self) -> bool:
@@ -48,6 +51,10 @@ class TrainingArgs:
             (self.threads is None or self.threads >= 1, "threads must be >= 1"),
             (self.patience is None or self.patience >= 1, "patience must be >= 1"),
             (self.evaluations_per_epoch >= 1, "evaluations_per_epoch must be >= 1"),
+            (
+                self.max_windows_per_document is None or self.max_windows_per_document >= 1,
+                "max_windows_per_document must be >= 1",
+            ),
         ]
         errors = [message for ok, message in checks if not ok]
         if errors:

@@ -277,8 +277,20 @@ def train(
 ) -> TrainResult:
     """Train a specialist as ``config`` says, evaluate it, and save it with its model card in ``output``.
 
-    Documents passed directly take the place of ``config.data`` paths.
+    Documents passed directly take the place of ``config.data`` paths. With ``config.model.task ==
+    "classification"`` this trains a text classifier instead (labelled texts, see training/train_classifier.py).
     """
+    if config.model.task == "classification":
+        from specialize.training.train_classifier import train_classifier
+
+        return train_classifier(
+            config,
+            output,
+            train_texts=train_documents,  # type: ignore[arg-type]
+            dev_texts=dev_documents,  # type: ignore[arg-type]
+            test_texts=test_documents,  # type: ignore[arg-type]
+            n_bootstrap=n_bootstrap,
+        )
     import torch
 
     from specialize.models.token_classifier import default_base_model

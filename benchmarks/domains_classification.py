@@ -1,0 +1,153 @@
+"""Text classification benchmarks (domain specialists): MTSamples specialty and CUAD clause types.
+
+    python benchmarks/domains_classification.py                              # both tasks
+    python benchmarks/domains_classification.py --tasks cuad-clauses         # one; the other's records are kept
+
+For each task, on the same deterministic test split (see specialize/data/classification_datasets.py):
+- the MiniLM-L6 text classifier (``specialize train --task classification``), sized for a 1-thread CPU budget
+  (see TASKS: max_length, windows used per training text, epochs, training subsample), and
+- a TF-IDF (word 1-2-grams) + logistic regression baseline fitted on the same training texts,
+scored with accuracy (exact label-set match), micro and macro F1 and per-label F1, with 95% bootstrap CIs over
+test texts (1,000 resamples, paired). Records replace only this script's tasks in benchmarks/results/domains.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "domains.json"
+RUNS = ROOT / "runs" / "domains"
+
+# Sized so that each transformer run (one epoch + test prediction) fits ~20 minutes on one uncontended thread:
+# MTSamples trains on the first 128-subword window of each note (prediction reads every window), CUAD on a
+# 3,000-passage sample of its ~16,700 training passages. The baseline sees the same training texts (whole).
+TASKS: dict[str, dict[str, Any]] = {
+    "mtsamples-specialty": {
+        "dataset": "mtsamples-specialty",
+        "overrides": {
+            "model.max_length": 128,
+            "model.stride": 32,
+            "training.max_windows_per_document": 1,
+            "training.epochs": 1,
+        },
+        "train_limit": None,
+    },
+    "cuad-clauses": {
+        "dataset": "cuad-clauses",
+        "overrides": {"model.max_length": 128, "model.stride": 32, "training.epochs": 1},
+        "train_limit": 3000,
+    },
+}
+
+
+def _subsample(texts: list[Any], limit: int | None, seed: int) -> list[Any]:
+    if limit is None or len(texts) <= limit:
+        return texts
+    picked = sorted(random.Random(seed).sample(range(len(texts)), limit))
+    return [texts[i] for i in picked]
+
+
+def run_task(task: str, threads: int, n_bootstrap: int) -> list[dict[str, Any]]:
+    from specialize.config import load_config
+    from specialize.data.classification_datasets import load_labelled_dataset
+    from specialize.evaluation.classification import evaluate_classification
+    from specialize.evaluation.evaluate import machine_info
+    from specialize.models.tfidf_baseline import TfidfBaseline
+    from specialize.training.train import train
+
+    spec = TASKS[task]
+    dataset = spec["dataset"]
+    train_all = load_labelled_dataset(f"{dataset}:train")
+    dev = load_labelled_dataset(f"{dataset}:dev")
+    test = load_labelled_dataset(f"{dataset}:test")
+    train_texts = _subsample(train_all, spec["train_limit"], seed=0)
+    logging.info(
+        "%s: %d train (of %d), %d dev, %d test texts", task, len(train_texts), len(train_all), len(dev), len(test)
+    )
+
+    baseline = TfidfBaseline().fit(train_texts)
+    overrides = {
+        "model.task": "classification",
+        "training.threads": threads,
+        **spec["overrides"],
+    }
+    config = load_config(overrides=overrides)
+    start = time.perf_counter()
+    # No dev evaluation: with one epoch there is no checkpoint to choose, and it would cost minutes of CPU.
+    result = train(config, RUNS / task, train_documents=train_texts, n_bootstrap=0)
+    wall = time.perf_counter() - start
+    evaluation = evaluate_classification([result.specialist, baseline], test, n_bootstrap=n_bootstrap)
+    command = shlex.join(["python", *sys.argv])
+    machine = {**machine_info(), "torch_threads": threads}
+    records = evaluation.to_records(dataset=dataset, split="test", command=command, machine=machine)
+    training = json.loads((RUNS / task / "training.json").read_text())
+    sizes = {"n_train": len(train_texts), "n_train_available": len(train_all), "n_dev": len(dev), "n_test": len(test)}
+    out = []
+    for record, model in zip(records, (result.specialist, baseline), strict=True):
+        is_specialist = model is result.specialist
+        task_type = record.pop("task")
+        record = {
+            "task": task,
+            "task_type": task_type,
+            **record,
+            "model": f"MiniLM-L6 classifier ({RUNS.name}/{task})" if is_specialist else "TF-IDF + logistic regression",
+            **sizes,
+            "train_seconds": round(result.history.train_seconds if is_specialist else baseline.fit_seconds, 1),
+        }
+        if is_specialist:
+            record["train_wall_seconds"] = round(wall, 1)
+            record["training"] = {
+                "overrides": overrides,
+                "windows": training["windows"],
+            }
+        else:
+            record["training"] = {"features": "word 1-2-grams, sublinear tf, min_df 2", "C": baseline.c}
+        out.append(record)
+    return out
+
+
+def merge(records: list[dict[str, Any]], tasks: list[str], path: Path = RESULTS) -> list[dict[str, Any]]:
+    """Records of other tasks (other scripts) kept as they are; this run's tasks replaced."""
+    existing = json.loads(path.read_text()) if path.exists() else []
+    kept = [r for r in existing if r.get("task") not in tasks]
+    merged = kept + records
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    return merged
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated: {', '.join(TASKS)}")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown:
+        parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
+    for task in tasks:
+        records = run_task(task, args.threads, args.bootstrap)
+        merge(records, [task])  # after each task, so a finished task lands even if a later one fails
+        for r in records:
+            print(
+                f"{task} {r['model']}: accuracy {r['accuracy']:.3f} micro F1 {r['micro_f1']:.3f} {r['micro_f1_ci']} "
+                f"macro F1 {r['macro_f1']:.3f} {r['macro_f1_ci']} (train {r['train_seconds']} s)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

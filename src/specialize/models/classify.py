@@ -1,0 +1,80 @@
+"""``predict`` for text classifiers: texts or a file in, one JSON line per text with its labels out."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from specialize.data.document import Document
+
+logger = logging.getLogger(__name__)
+
+TASK = "classification"  # config.json specialize.task of a text classifier folder
+
+
+def is_classifier_folder(path: str | Path) -> bool:
+    """True for a folder whose config.json says ``specialize.task == "classification"`` (no torch import)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        return json.loads(config.read_text()).get("specialize", {}).get("task") == TASK
+    except (OSError, json.JSONDecodeError):
+        return False
+
+
+def classify(
+    model: Any,
+    inputs: Sequence[str] | Sequence[Document] | str | Path,
+    output: str | Path | IO[str] | None = None,
+    *,
+    text_field: str = "text",
+    chunk_size: int = 256,
+) -> list[dict[str, Any]]:
+    """Labels of each input text: ``{"id", "text", "labels": [...], "scores": {label: probability}, "meta"}``.
+
+    ``model`` is a :class:`~specialize.models.text_classifier.TextClassifier` or its folder; ``inputs`` a
+    list of texts or documents, or anything ``specialize.data.io.read_texts`` reads (text, JSONL, CSV, a
+    folder of .txt files). ``scores`` holds every label's probability, so a caller can choose its own
+    threshold. With ``output`` (a path or an open stream) the lines are written as they are produced.
+    """
+    if isinstance(model, str | Path):
+        from specialize.models.text_classifier import TextClassifier
+
+        model = TextClassifier.load(model)
+    if isinstance(inputs, str | Path):
+        from specialize.data.io import read_texts
+
+        docs = read_texts(inputs, text_field=text_field)
+    else:
+        docs = [d if isinstance(d, Document) else Document(d) for d in inputs]
+    stream: IO[str] | None
+    close = False
+    if output is None or hasattr(output, "write"):
+        stream = output  # type: ignore[assignment]
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        stream = open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed below, written incrementally
+        close = True
+    results: list[dict[str, Any]] = []
+    try:
+        for lo in range(0, len(docs), chunk_size):
+            batch = docs[lo : lo + chunk_size]
+            probabilities = model.predict_proba([d.text for d in batch])
+            for doc, labels, row in zip(batch, model.decide(probabilities), probabilities, strict=True):
+                record: dict[str, Any] = {} if doc.id is None else {"id": doc.id}
+                record.update(text=doc.text, labels=labels)
+                record["scores"] = {label: round(float(p), 6) for label, p in zip(model.labels, row, strict=True)}
+                if doc.meta:
+                    record["meta"] = doc.meta
+                results.append(record)
+                if stream is not None:
+                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if close and stream is not None:
+            stream.close()
+    logger.info("classified %d texts", len(results))
+    return results
