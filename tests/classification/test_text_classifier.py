@@ -11,6 +11,7 @@ from transformers import AutoModelForSequenceClassification
 
 from specialize.data.classification import LabelledText
 from specialize.models.review import review_contract
+from specialize.models.specialist import Specialist
 from specialize.models.text_classifier import TextClassifier, is_classifier_folder, pool_logits
 from specialize.training.train import train
 
@@ -63,6 +64,8 @@ def test_folder_is_a_plain_transformers_sequence_classifier_with_card_and_record
     assert [r["split"] for r in records] == ["test"]
     assert records[0]["accuracy"] == 1.0 and records[0]["macro_f1"] == 1.0 and records[0]["micro_f1_ci"]
     assert set(records[0]["per_label"]) == {"business", "clinical", "sport"}
+    with pytest.raises(ValueError, match="is a text classifier"):  # span commands refuse it clearly
+        Specialist.load(folder)
     card = (folder / "README.md").read_text()
     assert "pipeline_tag: text-classification" in card and "macro F1" in card and "mean" in card
 

@@ -100,6 +100,11 @@ class Specialist(WindowTagger):
             from specialize.models.static_student import StaticStudent
 
             return StaticStudent.load(directory, name=name)
+        if raw.get("specialize", {}).get("task") == "classification":
+            raise ValueError(
+                f"{directory} is a text classifier, not a span model: use it with specialize predict, evaluate or "
+                "review (export, serve, apply, distill and label take span models only for now)"
+            )
         saved = raw.get("specialize", {}).get("inference")
         if saved is None:
             raise ValueError(
