@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "domains.json"
 RUNS = ROOT / "runs" / "domains"
 
-# Sized so that each transformer run (one epoch + test prediction) fits ~20 minutes on one uncontended thread:
-# MTSamples trains on the first 128-subword window of each note (prediction reads every window), CUAD on a
-# 3,000-passage sample of its ~16,700 training passages. The baseline sees the same training texts (whole).
+# Sized down for the shared 2-core machine (one epoch on one thread, no dev evaluation): MTSamples trains on the
+# first 128-subword window of each note (prediction reads every window, mean-pooled), CUAD on a 3,000-passage
+# sample of its ~16,700 training passages. The baseline is fitted on the same training texts (whole texts).
+# Each record keeps these settings under "training", with n_train and n_train_available.
 TASKS: dict[str, dict[str, Any]] = {
     "mtsamples-specialty": {
         "dataset": "mtsamples-specialty",
