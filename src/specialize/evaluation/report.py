@@ -38,7 +38,15 @@ def record_kind(record: Mapping[str, Any]) -> str | None:
         return "cascade"
     if "model" in record and isinstance(record.get("tokens_per_s"), Mapping):
         return "speed"
-    if "model" in record and "f1" in record and isinstance(record.get("per_type"), Mapping):
+    per_type = record.get("per_type")
+    # Span-F1 records only: other tasks' records (e.g. redaction scores with F2 and leak rates per type) share
+    # the field names but not the meaning, and are reported by their own benchmark pages.
+    if (
+        "model" in record
+        and "f1" in record
+        and isinstance(per_type, Mapping)
+        and all(isinstance(s, Mapping) and "f1" in s for s in per_type.values())
+    ):
         return "distillation" if "role" in record or "teacher" in record else "evaluation"
     return None
 
