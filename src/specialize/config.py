@@ -67,13 +67,15 @@ class ModelConfig:
     # Classification only. None = multi-label unless every training text has exactly one label.
     multi_label: bool | None = None
     pooling: str = Pooling.MEAN.value  # window logits of a long text -> one prediction: "mean" or "max"
-    threshold: float = 0.5  # multi-label: probability from which a label is predicted
+    # Multi-label: probability from which a label is predicted. None = chosen on dev (the grid value with the best
+    # dev micro F1, see specialize.models.text_classifier.select_threshold), 0.5 when there is no dev set.
+    threshold: float | None = None
 
     def validate(self) -> None:
         for key, value, enum in (("task", self.task, Task), ("pooling", self.pooling, Pooling)):
             if value not in {e.value for e in enum}:
                 raise ValueError(f"model.{key} must be one of {', '.join(e.value for e in enum)}, got {value!r}")
-        if not 0 < self.threshold < 1:
+        if self.threshold is not None and not 0 < self.threshold < 1:
             raise ValueError(f"model.threshold must be in (0, 1), got {self.threshold}")
         if self.max_length < 8:
             raise ValueError(f"model.max_length must be at least 8, got {self.max_length}")

@@ -60,7 +60,8 @@ def _scores(records: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def render_classifier_card(card: ClassifierCardData) -> str:
     s = card.settings
-    kind = f"multi-label (threshold {s.threshold})" if s.multi_label else "single-label"
+    source = {"dev": "chosen on dev micro F1", "config": "set in the config"}.get(s.threshold_source, "default")
+    kind = f"multi-label (threshold {s.threshold:g}, {source})" if s.multi_label else "single-label"
     lines = [
         "---",
         "library_name: transformers",

@@ -33,11 +33,23 @@ from specialize.data.classification import Pooling
 from specialize.data.features import WindowFeatures, build_features, length_sorted_batches, pad_batch
 from specialize.models.classify import TASK, is_classifier_folder
 
-__all__ = ["TASK", "ClassifierSettings", "TextClassifier", "build_sequence_classifier", "is_classifier_folder"]
+__all__ = [
+    "TASK",
+    "THRESHOLD_GRID",
+    "ClassifierSettings",
+    "TextClassifier",
+    "build_sequence_classifier",
+    "is_classifier_folder",
+    "select_threshold",
+]
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+
+# Multi-label thresholds tried on dev: a briefly trained sigmoid head rarely reaches 0.5 on rare labels, so the
+# usable cut-off is often far below it.
+THRESHOLD_GRID: tuple[float, ...] = tuple(round(0.05 * k, 2) for k in range(1, 20))
 
 
 @dataclass
@@ -50,6 +62,7 @@ class ClassifierSettings:
     multi_label: bool = False
     pooling: str = Pooling.MEAN.value
     threshold: float = 0.5  # multi-label: a label is predicted when its probability reaches this
+    threshold_source: str = "default"  # "dev" (chosen on dev micro F1), "config" (set by the user) or "default"
     cls_id: int = 101
     sep_id: int = 102
     pad_id: int = 0
@@ -109,6 +122,34 @@ def pool_logits(window_logits: Sequence[np.ndarray], doc_index: Sequence[int], n
     out = np.zeros((n_docs, n_labels), dtype=np.float32)
     np.add.at(out, index, stacked)
     return out / counts[:, None]
+
+
+def select_threshold(
+    gold: Sequence[Sequence[str]],
+    probabilities: np.ndarray,
+    labels: Sequence[str],
+    grid: Sequence[float] = THRESHOLD_GRID,
+) -> tuple[float, float]:
+    """The grid threshold with the best micro F1 of ``probabilities`` (texts x ``labels``) against ``gold`` label
+    lists, and that F1. Ties go to the threshold nearest 0.5 (the least surprising cut-off)."""
+    if not grid:
+        raise ValueError("the threshold grid is empty")
+    index = {label: j for j, label in enumerate(labels)}
+    truth = np.zeros(probabilities.shape, dtype=bool)
+    for row, text_labels in enumerate(gold):
+        # Gold labels the model does not know count as misses at every threshold (they only lower F1 uniformly).
+        truth[row, [index[label] for label in text_labels if label in index]] = True
+    n_gold = sum(len(g) for g in gold)
+    best: tuple[float, float] | None = None
+    for threshold in sorted(grid, key=lambda t: (abs(t - 0.5), t)):
+        predicted = probabilities >= threshold
+        tp = int(np.sum(predicted & truth))
+        denominator = int(predicted.sum()) + n_gold
+        f1 = 2 * tp / denominator if denominator else 0.0
+        if best is None or f1 > best[1]:
+            best = (float(threshold), f1)
+    assert best is not None
+    return best
 
 
 def activate(logits: np.ndarray, multi_label: bool) -> np.ndarray:

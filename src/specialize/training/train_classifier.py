@@ -21,7 +21,12 @@ import torch
 from specialize.config import TrainConfig
 from specialize.data.classification import LabelledText, is_multi_label, label_counts, label_set, read_labelled
 from specialize.data.features import WindowFeatures, pad_batch
-from specialize.models.text_classifier import ClassifierSettings, TextClassifier, build_sequence_classifier
+from specialize.models.text_classifier import (
+    ClassifierSettings,
+    TextClassifier,
+    build_sequence_classifier,
+    select_threshold,
+)
 from specialize.training.train import TrainResult, sha256_of
 from specialize.training.trainer import Trainer, TrainingHistory
 
@@ -110,14 +115,23 @@ def _targets(texts: Sequence[LabelledText], labels: list[str], multi_label: bool
     return np.array([index[t.labels[0]] for t in texts], dtype=np.int64)
 
 
-def dev_evaluator(dev: LabelledData) -> Any:
+def dev_evaluator(dev: LabelledData, choose_threshold: bool = False) -> Any:
+    """Scores on dev for checkpoint selection. With ``choose_threshold`` (multi-label, no threshold in the config)
+    each evaluation first sets the threshold with the best dev micro F1, and reports it as ``threshold``: a fixed
+    0.5 would score every early checkpoint 0 and the best one could never be told apart."""
     from specialize.evaluation.classification_metrics import score_labels
 
     texts = [t.text for t in dev.texts]
     gold = [t.labels for t in dev.texts]
 
     def evaluate_dev(classifier: TextClassifier) -> dict[str, float]:
-        scores = score_labels(gold, classifier.predict(texts))
+        probabilities = classifier.predict_proba(texts)
+        extra: dict[str, float] = {}
+        if choose_threshold:
+            threshold, _ = select_threshold(gold, probabilities, classifier.labels)
+            classifier.settings.threshold = threshold
+            extra["threshold"] = threshold
+        scores = score_labels(gold, classifier.decide(probabilities))
         micro = scores.labels.micro
         return {
             "precision": micro.precision,
@@ -125,6 +139,7 @@ def dev_evaluator(dev: LabelledData) -> Any:
             "f1": micro.f1,
             "macro_f1": scores.macro_f1,
             "accuracy": scores.accuracy,
+            **extra,
         }
 
     return evaluate_dev
@@ -190,7 +205,8 @@ def train_classifier(
         stride=model_cfg.stride,
         multi_label=multi_label,
         pooling=model_cfg.pooling,
-        threshold=model_cfg.threshold,
+        threshold=model_cfg.threshold if model_cfg.threshold is not None else 0.5,
+        threshold_source="config" if model_cfg.threshold is not None else "default",
         cls_id=tokenizer.cls_token_id,
         sep_id=tokenizer.sep_token_id,
         pad_id=tokenizer.pad_token_id or 0,
@@ -206,8 +222,17 @@ def train_classifier(
         args.max_windows_per_document,
     )
     targets = _targets(train_data.texts, labels, multi_label)
-    trainer = ClassificationTrainer(classifier, args, dev_evaluator(dev_data) if dev_data else None, targets)
+    choose_threshold = multi_label and model_cfg.threshold is None and dev_data is not None
+    evaluate_dev = dev_evaluator(dev_data, choose_threshold) if dev_data else None
+    trainer = ClassificationTrainer(classifier, args, evaluate_dev, targets)
     history = trainer.train(features)
+    if choose_threshold and history.best_step is not None:
+        # The threshold chosen with the restored (best) checkpoint, not the last evaluation's.
+        best = next(e for e in history.evaluations if e["step"] == history.best_step)
+        settings.threshold, settings.threshold_source = float(best["threshold"]), "dev"
+        logger.info("multi-label threshold %.2f, chosen on dev (micro F1 %.4f)", settings.threshold, best["f1"])
+    elif multi_label:
+        logger.info("multi-label threshold %.2f (%s)", settings.threshold, settings.threshold_source)
 
     from specialize.evaluation.classification import evaluate_classification
 
