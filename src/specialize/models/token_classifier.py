@@ -70,13 +70,23 @@ def keep_layers(model: PreTrainedModel, layers: Sequence[int]) -> PreTrainedMode
     return model
 
 
-def _feed_forward_pair(layer: torch.nn.Module) -> tuple[torch.nn.Linear, torch.nn.Linear]:
-    """(hidden -> intermediate, intermediate -> hidden) linear layers of one encoder layer."""
-    if hasattr(layer, "intermediate") and hasattr(layer, "output"):  # BERT, RoBERTa, ELECTRA...
-        return layer.intermediate.dense, layer.output.dense
-    if hasattr(layer, "ffn"):  # DistilBERT
-        return layer.ffn.lin1, layer.ffn.lin2
+# Where each architecture family keeps a layer's feed-forward linears: (hidden -> intermediate, intermediate ->
+# hidden). BERT, RoBERTa, ELECTRA...; DistilBERT.
+_FEED_FORWARD_PATHS = (("intermediate.dense", "output.dense"), ("ffn.lin1", "ffn.lin2"))
+
+
+def _feed_forward_paths(layer: torch.nn.Module) -> tuple[str, str]:
+    """Submodule paths of the (up, down) feed-forward linears of one encoder layer."""
+    names = dict(layer.named_modules())
+    for up, down in _FEED_FORWARD_PATHS:
+        if isinstance(names.get(up), torch.nn.Linear) and isinstance(names.get(down), torch.nn.Linear):
+            return up, down
     raise ValueError(f"cannot find the feed-forward block of {type(layer).__name__} to prune")
+
+
+def _replace_submodule(layer: torch.nn.Module, path: str, new: torch.nn.Module) -> None:
+    parent, _, name = path.rpartition(".")
+    setattr(layer.get_submodule(parent), name, new)
 
 
 def _sliced_linear(linear: torch.nn.Linear, keep: torch.Tensor, dim: int) -> torch.nn.Linear:
@@ -105,14 +115,13 @@ def prune_feed_forward(model: PreTrainedModel, size: int) -> PreTrainedModel:
     if size == current:
         return model
     for layer in layers:
-        up, down = _feed_forward_pair(layer)
+        up_path, down_path = _feed_forward_paths(layer)
+        up, down = layer.get_submodule(up_path), layer.get_submodule(down_path)
+        assert isinstance(up, torch.nn.Linear) and isinstance(down, torch.nn.Linear)  # checked by the lookup
         importance = up.weight.detach().norm(dim=1) * down.weight.detach().norm(dim=0)
         keep = torch.topk(importance, size).indices.sort().values
-        new_up, new_down = _sliced_linear(up, keep, 0), _sliced_linear(down, keep, 1)
-        if hasattr(layer, "intermediate"):
-            layer.intermediate.dense, layer.output.dense = new_up, new_down
-        else:
-            layer.ffn.lin1, layer.ffn.lin2 = new_up, new_down
+        _replace_submodule(layer, up_path, _sliced_linear(up, keep, 0))
+        _replace_submodule(layer, down_path, _sliced_linear(down, keep, 1))
     attr = "intermediate_size" if hasattr(model.config, "intermediate_size") else "hidden_dim"
     setattr(model.config, attr, size)
     logger.info("pruned every feed-forward block from %d to %d neurons", current, size)

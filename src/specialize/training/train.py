@@ -82,7 +82,7 @@ def load_data(
     remember each file and checksum; ``label_map`` (``"A=B,C=D"`` or a preset) renames span labels, leaving labels
     it does not name unchanged; ``keep_labels`` then drops spans of any other type (counted in the log)."""
     if isinstance(source, list | tuple) and source and all(isinstance(s, str | Path) for s in source):
-        parts = [load_data(role, s, data_format, label_map, keep_labels) for s in source]  # type: ignore[arg-type]
+        parts = [load_data(role, s, data_format, label_map, keep_labels) for s in source]
         documents = [d for part in parts for d in part.documents]
         return LoadedData(role, " + ".join(part.source for part in parts), documents, parts=parts)
     if not isinstance(source, str | Path):
