@@ -54,9 +54,14 @@ class LabelledData:
         }
 
 
-def load_labelled(role: str, source: str | Path | Sequence[LabelledText]) -> LabelledData:
+def load_labelled(role: str, source: str | Path | Sequence[str] | Sequence[LabelledText]) -> LabelledData:
+    """Labelled texts from a path or dataset name, or several (``data.train = ["a", "b"]``) concatenated."""
+    if isinstance(source, list | tuple) and source and all(isinstance(s, str | Path) for s in source):
+        parts = [load_labelled(role, s) for s in source]
+        # The card names every source; per-file checksums are recorded only for a single source.
+        return LabelledData(role, " + ".join(part.source for part in parts), [t for part in parts for t in part.texts])
     if not isinstance(source, str | Path):
-        return LabelledData(role, "(texts)", list(source))
+        return LabelledData(role, "(texts)", list(source))  # type: ignore[arg-type]
     texts = read_labelled(source)
     if not texts:
         raise ValueError(f"{role} data {source} contains no texts")
