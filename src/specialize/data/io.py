@@ -6,16 +6,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from specialize.data.document import Document
 from specialize.data.errors import DataFormatError
@@ -224,6 +226,35 @@ def read_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
         for number, line in enumerate(read_text(path).split("\n"), 1)
         if line.strip()
     ]
+
+
+def input_documents(
+    inputs: Sequence[str] | Sequence[Document] | str | Path, *, text_field: str = "text"
+) -> list[Document]:
+    """What predict, classify and redact take as input: texts or documents, or anything :func:`read_texts` reads."""
+    if isinstance(inputs, str | Path):
+        return read_texts(inputs, text_field=text_field)
+    return [d if isinstance(d, Document) else Document(d) for d in inputs]
+
+
+@contextlib.contextmanager
+def jsonl_output(output: str | Path | IO[str] | None) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """A function writing one JSON line per record to ``output`` as results arrive: an open text stream (left
+    open), a path (parent folders made, closed at the end), or None (records are not written)."""
+    with contextlib.ExitStack() as stack:
+        stream: IO[str] | None
+        if output is None or hasattr(output, "write"):
+            stream = output  # type: ignore[assignment]
+        else:
+            path = Path(output)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stream = stack.enter_context(path.open("w", encoding="utf-8"))
+
+        def write(record: dict[str, Any]) -> None:
+            if stream is not None:
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+        yield write
 
 
 def _json_texts(path: Path, text_field: str) -> list[Document]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from specialize.data.document import Document
+from specialize.data.io import input_documents, jsonl_output
 
 logger = logging.getLogger(__name__)
 
@@ -45,22 +46,9 @@ def classify(
         from specialize.models.text_classifier import TextClassifier
 
         model = TextClassifier.load(model)
-    if isinstance(inputs, str | Path):
-        from specialize.data.io import read_texts
-
-        docs = read_texts(inputs, text_field=text_field)
-    else:
-        docs = [d if isinstance(d, Document) else Document(d) for d in inputs]
-    stream: IO[str] | None
-    close = False
-    if output is None or hasattr(output, "write"):
-        stream = output  # type: ignore[assignment]
-    else:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        stream = open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed below, written incrementally
-        close = True
+    docs = input_documents(inputs, text_field=text_field)
     results: list[dict[str, Any]] = []
-    try:
+    with jsonl_output(output) as write:
         for lo in range(0, len(docs), chunk_size):
             batch = docs[lo : lo + chunk_size]
             probabilities = model.predict_proba([d.text for d in batch])
@@ -71,10 +59,6 @@ def classify(
                 if doc.meta:
                     record["meta"] = doc.meta
                 results.append(record)
-                if stream is not None:
-                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if close and stream is not None:
-            stream.close()
+                write(record)
     logger.info("classified %d texts", len(results))
     return results

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 from specialize.data.document import Document
+from specialize.data.io import input_documents, jsonl_output
 from specialize.models.base import SpanPredictor
 
 logger = logging.getLogger(__name__)
@@ -37,30 +37,13 @@ def predict(
         from specialize.models.loading import load_predictor
 
         model = load_predictor(model)
-    if isinstance(inputs, str | Path):
-        from specialize.data.io import read_texts
-
-        docs = read_texts(inputs, text_field=text_field)
-    else:
-        docs = [d if isinstance(d, Document) else Document(d) for d in inputs]
-    stream: IO[str] | None
-    close = False
-    if output is None or hasattr(output, "write"):
-        stream = output  # type: ignore[assignment]
-    else:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        stream = open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed below, written incrementally
-        close = True
+    docs = input_documents(inputs, text_field=text_field)
     results: list[Document] = []
-    try:
+    with jsonl_output(output) as write:
         for batch in _batches(docs, chunk_size):
             for doc, spans in zip(batch, model.predict([d.text for d in batch]), strict=True):
                 predicted = Document(doc.text, sorted(spans), doc.id, doc.meta)
                 results.append(predicted)
-                if stream is not None:
-                    stream.write(json.dumps(predicted.to_dict(), ensure_ascii=False) + "\n")
-    finally:
-        if close and stream is not None:
-            stream.close()
+                write(predicted.to_dict())
     logger.info("predicted %d documents, %d spans", len(results), sum(len(d.spans) for d in results))
     return results

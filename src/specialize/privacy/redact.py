@@ -8,7 +8,6 @@ documents are cut into windows by the model's own predictor, never truncated.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from specialize.data.document import Document
+from specialize.data.io import input_documents, jsonl_output
 from specialize.models.base import SpanPredictor
 from specialize.privacy.operators import Operator, Redaction, Redactor, Scope
 
@@ -81,27 +81,14 @@ def redact(
     """
     if isinstance(model, str):
         model = load_redaction_model(model)
-    if isinstance(inputs, str | Path):
-        from specialize.data.io import read_texts
-
-        docs = read_texts(inputs, text_field=text_field)
-    else:
-        docs = [d if isinstance(d, Document) else Document(d) for d in inputs]
+    docs = input_documents(inputs, text_field=text_field)
     if labels is not None:
         unknown = sorted(set(labels) - set(model.labels))
         if unknown:
             raise ValueError(f"model {model.name!r} never finds {unknown}; it finds {model.labels}")
     redactor = Redactor(operator, salt=salt, scope=scope)
-    stream: IO[str] | None = None
-    close = False
-    if output is not None and hasattr(output, "write"):
-        stream = output  # type: ignore[assignment]
-    elif output is not None:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        stream = open(output, "w", encoding="utf-8")  # noqa: SIM115 - closed below, written incrementally
-        close = True
     results: list[RedactedDocument] = []
-    try:
+    with jsonl_output(output) as write:
         for i in range(0, len(docs), chunk_size):
             batch = docs[i : i + chunk_size]
             for doc, spans in zip(batch, model.predict([d.text for d in batch]), strict=True):
@@ -109,11 +96,7 @@ def redact(
                     spans = [s for s in spans if s.label in labels]
                 result = RedactedDocument(doc.id, redactor.redact(doc.text, spans), doc.meta)
                 results.append(result)
-                if stream is not None:
-                    stream.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-    finally:
-        if close and stream is not None:
-            stream.close()
+                write(result.to_dict())
     logger.info(
         "redacted %d documents, %d spans (%s)",
         len(results),
