@@ -130,9 +130,9 @@ def _record(
 def _resolve(model: LabelPredictor | str) -> LabelPredictor:
     if not isinstance(model, str | Path):
         return model
-    from specialize.models.text_classifier import TextClassifier
+    from specialize.models.classify import load_classifier
 
-    return TextClassifier.load(model)
+    return load_classifier(model)
 
 
 def evaluate_classification(

@@ -6,7 +6,9 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
+
+import numpy as np
 
 from specialize.data.document import Document
 from specialize.data.io import input_documents, jsonl_output
@@ -27,8 +29,39 @@ def is_classifier_folder(path: str | Path) -> bool:
         return False
 
 
+class Classifier(Protocol):
+    """What every text classifier offers, torch (``TextClassifier``) or exported (``OnnxClassifier``)."""
+
+    name: str
+
+    @property
+    def labels(self) -> list[str]: ...
+
+    @property
+    def multi_label(self) -> bool: ...
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def decide(self, probabilities: np.ndarray) -> list[list[str]]: ...
+
+    def predict(self, texts: Sequence[str]) -> list[list[str]]: ...
+
+
+def load_classifier(path: str | Path) -> Classifier:
+    """A text classifier folder: written by ``specialize train --task classification`` (torch), or by
+    ``specialize export`` (``model.onnx``: runs without torch)."""
+    path = Path(path)
+    if (path / "model.onnx").is_file():
+        from specialize.runtime.onnx_classifier import OnnxClassifier
+
+        return OnnxClassifier.load(path)
+    from specialize.models.text_classifier import TextClassifier
+
+    return TextClassifier.load(path)
+
+
 def classify(
-    model: Any,
+    model: Classifier | str | Path,
     inputs: Sequence[str] | Sequence[Document] | str | Path,
     output: str | Path | IO[str] | None = None,
     *,
@@ -37,15 +70,13 @@ def classify(
 ) -> list[dict[str, Any]]:
     """Labels of each input text: ``{"id", "text", "labels": [...], "scores": {label: probability}, "meta"}``.
 
-    ``model`` is a :class:`~specialize.models.text_classifier.TextClassifier` or its folder; ``inputs`` a
+    ``model`` is a :class:`Classifier` or its folder (torch or exported); ``inputs`` a
     list of texts or documents, or anything ``specialize.data.io.read_texts`` reads (text, JSONL, CSV, a
     folder of .txt files). ``scores`` holds every label's probability, so a caller can choose its own
     threshold. With ``output`` (a path or an open stream) the lines are written as they are produced.
     """
     if isinstance(model, str | Path):
-        from specialize.models.text_classifier import TextClassifier
-
-        model = TextClassifier.load(model)
+        model = load_classifier(model)
     docs = input_documents(inputs, text_field=text_field)
     results: list[dict[str, Any]] = []
     with jsonl_output(output) as write:

@@ -57,9 +57,9 @@ def review_contract(model: Any, text: str) -> ContractReview:
 def review_contracts(model: Any, texts: Sequence[str]) -> list[ContractReview]:
     """:func:`review_contract` for several contracts, classified in one batch."""
     if isinstance(model, str | Path):
-        from specialize.models.text_classifier import TextClassifier
+        from specialize.models.classify import load_classifier
 
-        model = TextClassifier.load(model)
+        model = load_classifier(model)
     cuts = [passage_spans(text) for text in texts]
     flat = [
         normalize_whitespace(text[start:end]) for text, spans in zip(texts, cuts, strict=True) for start, end in spans
