@@ -39,6 +39,13 @@ class Task(StrEnum):
     CLASSIFICATION = "classification"  # labels of whole texts (single- or multi-label)
 
 
+class HeadInit(StrEnum):
+    """How a text classifier's head starts (see specialize.training.linear_probe)."""
+
+    PROBE = "probe"  # fitted on the frozen encoder's features before fine-tuning (LP-FT)
+    RANDOM = "random"  # the usual random initialisation
+
+
 @dataclass
 class DataConfig:
     # Path or dataset name such as "ncbi-disease:train", or several (documents concatenated), e.g.
@@ -70,9 +77,14 @@ class ModelConfig:
     # Multi-label: probability from which a label is predicted. None = chosen on dev (the grid value with the best
     # dev micro F1, see specialize.models.text_classifier.select_threshold), 0.5 when there is no dev set.
     threshold: float | None = None
+    head_init: str = HeadInit.PROBE.value  # classification: "probe" (linear probe, then fine-tune) or "random"
 
     def validate(self) -> None:
-        for key, value, enum in (("task", self.task, Task), ("pooling", self.pooling, Pooling)):
+        for key, value, enum in (
+            ("task", self.task, Task),
+            ("pooling", self.pooling, Pooling),
+            ("head_init", self.head_init, HeadInit),
+        ):
             if value not in {e.value for e in enum}:
                 raise ValueError(f"model.{key} must be one of {', '.join(e.value for e in enum)}, got {value!r}")
         if self.threshold is not None and not 0 < self.threshold < 1:

@@ -1,9 +1,10 @@
 """``train`` for ``task = "classification"``: labelled texts in, a saved and measured text classifier out.
 
-Every window of a training text carries the text's labels (cross-entropy for single-label, binary
-cross-entropy per label for multi-label); prediction pools the windows (see models/text_classifier.py). The
-loop is the span trainer's (AdamW, warmup + linear decay, clipping, best checkpoint by dev micro F1); only the
-batch targets and the loss differ.
+The head starts from a linear probe of the frozen encoder (``model.head_init = "probe"``, see
+training/linear_probe.py). Every window of a training text carries the text's labels (cross-entropy for
+single-label, binary cross-entropy per label for multi-label); prediction pools the windows (see
+models/text_classifier.py). The loop is the span trainer's (AdamW, warmup + linear decay, clipping, best
+checkpoint by dev micro F1); only the batch targets and the loss differ.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from specialize.config import TrainConfig
+from specialize.config import HeadInit, TrainConfig
 from specialize.data.classification import LabelledText, is_multi_label, label_counts, label_set, read_labelled
 from specialize.data.features import WindowFeatures, pad_batch
 from specialize.models.text_classifier import (
@@ -27,6 +28,7 @@ from specialize.models.text_classifier import (
     build_sequence_classifier,
     select_threshold,
 )
+from specialize.training.linear_probe import fit_linear_probe
 from specialize.training.train import TrainResult, sha256_of
 from specialize.training.trainer import Trainer, TrainingHistory
 
@@ -227,6 +229,11 @@ def train_classifier(
         args.max_windows_per_document,
     )
     targets = _targets(train_data.texts, labels, multi_label)
+    probe = None
+    if model_cfg.head_init == HeadInit.PROBE:
+        probe = fit_linear_probe(
+            model, features, torch.from_numpy(targets), multi_label=multi_label, pad_id=settings.pad_id
+        )
     choose_threshold = multi_label and model_cfg.threshold is None and dev_data is not None
     evaluate_dev = dev_evaluator(dev_data, choose_threshold) if dev_data else None
     trainer = ClassificationTrainer(classifier, args, evaluate_dev, targets)
@@ -255,6 +262,7 @@ def train_classifier(
         records=records,
         history=history,
         windows=(len(all_windows), len(features)),
+        linear_probe=probe,
         extra_config={"training": config.to_dict(), "base_model": str(base)},
     )
     return TrainResult(output, classifier, history, records)  # type: ignore[arg-type]
@@ -271,6 +279,7 @@ def save_classifier_run(
     history: TrainingHistory,
     windows: tuple[int, int],
     extra_config: dict[str, Any],
+    linear_probe: dict[str, float] | None = None,
 ) -> None:
     """The classifier folder, its evaluation and training records and its model card."""
     from specialize.evaluation.evaluate import command_line, machine_info
@@ -284,6 +293,7 @@ def save_classifier_run(
         "steps": history.steps,
         "windows": {"available": windows[0], "used": windows[1]},
         "windows_per_second": round(history.windows_per_second, 2),
+        "linear_probe": linear_probe,
         "best_dev_f1": history.best_f1,
         "best_step": history.best_step,
         "stopped_early": history.stopped_early,
