@@ -1,4 +1,5 @@
-"""``specialize export``: a trained specialist to an ONNX folder (fp32 or int8), checked on gold data."""
+"""``specialize export``: a trained specialist or text classifier to an ONNX folder (fp32 or int8), checked on
+gold data."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-HELP = "export a specialist to ONNX (optionally int8) for fast, torch-free CPU inference"
+HELP = "export a specialist or text classifier to ONNX (optionally int8) for fast, torch-free CPU inference"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -14,17 +15,26 @@ def add_parser(subparsers: Any) -> None:
         "export",
         help=HELP,
         description=HELP + ". The output folder holds model.onnx, the tokenizer, config.json, export.json and the "
-        "model card; run it with specialize predict/evaluate/benchmark or specialize.runtime.OnnxPredictor. With "
-        "--check the export is scored against the source per entity type and nothing is written if it falls short.",
+        "model card; run it with specialize predict/evaluate/benchmark (classifiers: predict/evaluate/review) or "
+        "specialize.runtime.OnnxPredictor / OnnxClassifier. With --check the export is scored against the source "
+        "per entity type (classifiers: per label) and nothing is written if it falls short.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train'")
+    p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train' (any --task)")
     p.add_argument("--output", "-o", required=True, help="folder to write (must not exist unless --overwrite)")
     p.add_argument("--int8", action="store_true", help="quantize MatMul weights to int8 (dynamic quantization)")
-    p.add_argument("--check", metavar="PATH", help="gold documents (path or dataset name) to compare on")
+    p.add_argument(
+        "--check",
+        metavar="PATH",
+        help="gold data (path or dataset name) to compare on: documents with spans for a specialist, labelled texts "
+        "(.jsonl/.csv or e.g. mtsamples-specialty:dev) for a classifier",
+    )
     p.add_argument("--max-f1-drop", type=float, default=0.5, help="largest allowed micro F1 drop, in points")
     p.add_argument(
-        "--max-recall-drop", type=float, default=1.0, help="largest allowed recall drop of any entity type, in points"
+        "--max-recall-drop",
+        type=float,
+        default=1.0,
+        help="largest allowed recall drop of any entity type (classifiers: any label), in points",
     )
     p.add_argument("--opset", type=int, default=17, help="ONNX opset version")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")

@@ -1,4 +1,5 @@
-"""Export specialists to ONNX (fp32 or int8) with a per-type accuracy check; see ``exporter.export``.
+"""Export specialists and text classifiers to ONNX (fp32 or int8) with a per-type (per-label) accuracy check;
+see ``exporter.export``.
 
 torch, transformers and onnx are imported when an export runs, not when this package is imported.
 """

@@ -3,17 +3,22 @@
 Micro F1 hides a collapsed rare type (a type with 2% of the spans can lose half its recall and micro F1 moves
 by one point), and int8 rounding hurts exactly such types first, so recall is checked per type as well.
 Drops are in points (0-100 scale): ``source - exported``, so a negative drop is an improvement.
+
+Text classifiers get the same check with labels in place of entity types (:func:`compare_label_predictions`):
+each (text, label) decision counts like a span, as in :mod:`specialize.evaluation.classification_metrics`, so
+micro F1 and per-label recall follow the same rules and the report has the same shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from specialize.data.document import Document, Span
+from specialize.evaluation.classification_metrics import score_labels
 from specialize.evaluation.evaluate import _render
-from specialize.evaluation.span_metrics import score_spans
+from specialize.evaluation.span_metrics import SpanScores, score_spans
 
 DEFAULT_MAX_RECALL_DROP = 1.0  # points, per entity type
 
@@ -39,9 +44,10 @@ class CheckReport:
     exported_f1: float
     f1_drop: float
     max_f1_drop: float
-    per_type: dict[str, TypeCheck]
-    span_agreement: float  # |source ∩ exported| / |source ∪ exported| over predicted span keys
+    per_type: dict[str, TypeCheck]  # entity types, or a classifier's labels
+    span_agreement: float  # |source ∩ exported| / |source ∪ exported| over predicted span keys (or labels)
     failures: list[str] = field(default_factory=list)
+    unit: str = "span"  # what was compared: "span" (entity types) or "label" (text classification)
 
     @property
     def passed(self) -> bool:
@@ -78,31 +84,28 @@ def recall_thresholds(types: Sequence[str], max_recall_drop: float | Mapping[str
     return {t: float(max_recall_drop.get(t, DEFAULT_MAX_RECALL_DROP)) for t in types}
 
 
-def _agreement(a: Sequence[Sequence[Span]], b: Sequence[Sequence[Span]]) -> float:
+def _agreement(a: Sequence[Collection[Hashable]], b: Sequence[Collection[Hashable]]) -> float:
     inter = union = 0
     for x, y in zip(a, b, strict=True):
-        kx, ky = {s.key() for s in x}, {s.key() for s in y}
+        kx, ky = set(x), set(y)
         inter += len(kx & ky)
         union += len(kx | ky)
     return inter / union if union else 1.0
 
 
-def compare_predictions(
-    docs: Sequence[Document],
-    source: Sequence[Sequence[Span]],
-    exported: Sequence[Sequence[Span]],
+def _report(
+    n_docs: int,
+    types: Sequence[str],
+    src: SpanScores,
+    exp: SpanScores,
+    agreement: float,
     *,
-    max_f1_drop: float = 0.5,
-    max_recall_drop: float | Mapping[str, float] | None = None,
+    max_f1_drop: float,
+    max_recall_drop: float | Mapping[str, float] | None,
+    unit: str,
 ) -> CheckReport:
-    """Score both prediction sets against the documents' gold spans and apply the thresholds."""
-    gold = [d.spans for d in docs]
-    types = sorted({s.label for spans in gold for s in spans})
-    if not types:
-        raise ValueError("the check documents have no gold spans: nothing to compare the exported model on")
+    """Apply the micro F1 and per-type recall limits to the source's and the export's scores."""
     limits = recall_thresholds(types, max_recall_drop)
-    src = score_spans(gold, source, types=types)
-    exp = score_spans(gold, exported, types=types)
     failures = []
     f1_drop = _points(src.micro.f1 - exp.micro.f1)
     if f1_drop > max_f1_drop:
@@ -120,20 +123,71 @@ def compare_predictions(
             )
         per_type[t] = TypeCheck(s.support, s.f1, e.f1, s.recall, e.recall, drop, limits[t], ok)
     return CheckReport(
-        n_docs=len(docs),
+        n_docs=n_docs,
         source_f1=src.micro.f1,
         exported_f1=exp.micro.f1,
         f1_drop=f1_drop,
         max_f1_drop=max_f1_drop,
         per_type=per_type,
-        span_agreement=_agreement(source, exported),
+        span_agreement=agreement,
         failures=failures,
+        unit=unit,
+    )
+
+
+def compare_predictions(
+    docs: Sequence[Document],
+    source: Sequence[Sequence[Span]],
+    exported: Sequence[Sequence[Span]],
+    *,
+    max_f1_drop: float = 0.5,
+    max_recall_drop: float | Mapping[str, float] | None = None,
+) -> CheckReport:
+    """Score both prediction sets against the documents' gold spans and apply the thresholds."""
+    gold = [d.spans for d in docs]
+    types = sorted({s.label for spans in gold for s in spans})
+    if not types:
+        raise ValueError("the check documents have no gold spans: nothing to compare the exported model on")
+    return _report(
+        len(docs),
+        types,
+        score_spans(gold, source, types=types),
+        score_spans(gold, exported, types=types),
+        _agreement([{s.key() for s in x} for x in source], [{s.key() for s in y} for y in exported]),
+        max_f1_drop=max_f1_drop,
+        max_recall_drop=max_recall_drop,
+        unit="span",
+    )
+
+
+def compare_label_predictions(
+    gold: Sequence[Sequence[str]],
+    source: Sequence[Sequence[str]],
+    exported: Sequence[Sequence[str]],
+    *,
+    max_f1_drop: float = 0.5,
+    max_recall_drop: float | Mapping[str, float] | None = None,
+) -> CheckReport:
+    """The same check for text classifiers: label lists per text, gold vs source vs export, per gold label."""
+    types = sorted({label for labels in gold for label in labels})
+    if not types:
+        raise ValueError("the check texts have no gold labels: nothing to compare the exported model on")
+    return _report(
+        len(gold),
+        types,
+        score_labels(gold, source, labels=types).labels,
+        score_labels(gold, exported, labels=types).labels,
+        _agreement(source, exported),
+        max_f1_drop=max_f1_drop,
+        max_recall_drop=max_recall_drop,
+        unit="label",
     )
 
 
 def format_check_report(report: CheckReport) -> str:
     """A text table: per type support, F1 and recall of source and export, recall drop and its limit."""
-    header = ["type", "support", "F1 src", "F1 export", "R src", "R export", "R drop", "limit", ""]
+    unit = "type" if report.unit == "span" else "label"
+    header = [unit, "support", "F1 src", "F1 export", "R src", "R export", "R drop", "limit", ""]
     rows = [
         [
             t,
@@ -162,8 +216,9 @@ def format_check_report(report: CheckReport) -> str:
             "ok" if micro_ok else "FAIL",
         ]
     )
+    texts = "documents" if report.unit == "span" else "texts"
     title = (
-        f"Export check on {report.n_docs} documents (drops in points; span agreement with the source "
+        f"Export check on {report.n_docs} {texts} (drops in points; {report.unit} agreement with the source "
         f"{report.span_agreement:.4f})"
     )
     return "\n".join([title, _render(header, rows)])

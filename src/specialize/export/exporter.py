@@ -1,9 +1,12 @@
-"""``export``: a specialist folder in, a self-contained ONNX inference folder out (optionally int8, checked).
+"""``export``: a specialist or text-classifier folder in, a self-contained ONNX inference folder out
+(optionally int8, checked).
 
-The output folder is the whole inference path for :class:`specialize.runtime.OnnxPredictor`: ``model.onnx``,
-the tokenizer files, ``config.json`` (labels and the ``specialize.inference`` windowing), ``export.json`` (what
-was measured) and the model card with an export section. It is written to a temporary sibling folder and moved
-into place only when every check passed, so a failed export never leaves a model behind.
+The output folder is the whole inference path for :class:`specialize.runtime.OnnxPredictor` (span specialists)
+or :class:`specialize.runtime.OnnxClassifier` (text classifiers): ``model.onnx``, the tokenizer files,
+``config.json`` (labels and the ``specialize.inference`` windowing, or the ``specialize.classifier`` windowing,
+pooling and threshold), ``export.json`` (what was measured) and the model card with an export section. It is
+written to a temporary sibling folder and moved into place only when every check passed, so a failed export
+never leaves a model behind. What differs between the two tasks is in :mod:`specialize.export.sources`.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from specialize.data.document import Document
-from specialize.export.check import CheckReport, ExportCheckFailed, compare_predictions, format_check_report
+from specialize.export.check import CheckReport, ExportCheckFailed, format_check_report
 from specialize.export.quantize import DEFAULT_KEEP_FP32, quantize_int8
-from specialize.runtime.onnx_predictor import MODEL_FILE, OnnxPredictor
+from specialize.export.sources import CheckData, ExportSource, load_source
+from specialize.runtime.session import MODEL_FILE
 from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
@@ -69,18 +72,13 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def _check_documents(check: Sequence[Document] | str | Path | None) -> list[Document] | None:
+def _check_data(source: ExportSource, check: CheckData | None) -> list[Any] | None:
     if check is None:
         return None
-    if isinstance(check, str | Path):
-        from specialize.data.io import read_documents
-
-        docs = read_documents(check)
-    else:
-        docs = list(check)
-    if not docs:
+    gold = source.read_check(check)
+    if not gold:
         raise ValueError(f"no documents in the check data {check!r}")
-    return docs
+    return gold
 
 
 def _prepare_output(output: Path, overwrite: bool) -> None:
@@ -101,7 +99,7 @@ def _move_into_place(tmp: Path, output: Path) -> None:
         tmp.rename(output)
 
 
-def _export_section(result: dict[str, Any], check: CheckReport | None) -> str:
+def _export_section(result: dict[str, Any], check: CheckReport | None, source: ExportSource) -> str:
     precision = "fp32"
     if result["int8"]:
         kept = ", ".join(result["quantization"]["kept_fp32"]) or "nothing"
@@ -114,8 +112,8 @@ def _export_section(result: dict[str, Any], check: CheckReport | None) -> str:
         "Run it without torch or transformers:",
         "",
         "```python",
-        "from specialize.runtime import OnnxPredictor",
-        'spans = OnnxPredictor.load("THIS_FOLDER", threads=1).predict(["some text"])',
+        f"from specialize.runtime import {source.runtime}",
+        source.usage,
         "```",
         "",
         f"model.onnx {result['model_mb']:.1f} MB (source folder {result['source_size_mb']:.1f} MB). Logits vs torch on "
@@ -126,14 +124,16 @@ def _export_section(result: dict[str, Any], check: CheckReport | None) -> str:
     if check is None:
         lines += ["No accuracy check was run (`specialize export --check GOLD`).", ""]
     else:
+        unit = "type" if check.unit == "span" else "label"
+        texts = "documents" if check.unit == "span" else "texts"
         lines += [
-            "| type | support | F1 source | F1 export | recall drop (points) |",
+            f"| {unit} | support | F1 source | F1 export | recall drop (points) |",
             "|---|---|---|---|---|",
         ]
         for t, c in check.per_type.items():
             lines.append(f"| {t} | {c.support} | {c.source_f1:.4f} | {c.exported_f1:.4f} | {c.recall_drop:+.2f} |")
         lines.append(f"| **micro** | | {check.source_f1:.4f} | {check.exported_f1:.4f} | F1 {check.f1_drop:+.2f} |")
-        lines += ["", f"Check: {check.n_docs} gold documents; passed (F1 drop limit {check.max_f1_drop} points).", ""]
+        lines += ["", f"Check: {check.n_docs} gold {texts}; passed (F1 drop limit {check.max_f1_drop} points).", ""]
     return "\n".join(lines)
 
 
@@ -149,12 +149,15 @@ def _copy_inference_files(tmp: Path, source: Path, export_meta: dict[str, Any]) 
     (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-def _write_reports(tmp: Path, source: Path, info: dict[str, Any], check: CheckReport | None) -> None:
+def _write_reports(
+    tmp: Path, folder: Path, info: dict[str, Any], check: CheckReport | None, source: ExportSource
+) -> None:
     """export.json (everything measured) and the source's model card with an export section appended."""
     info["model_mb"] = (tmp / MODEL_FILE).stat().st_size / 1e6
-    card_path = source / "README.md"
-    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else f"# {source.name}\n"
-    (tmp / "README.md").write_text(card.rstrip("\n") + "\n" + _export_section(info, check), encoding="utf-8")
+    card_path = folder / "README.md"
+    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else f"# {folder.name}\n"
+    section = _export_section(info, check, source)
+    (tmp / "README.md").write_text(card.rstrip("\n") + "\n" + section, encoding="utf-8")
     report = {**info, "check": check.to_dict() if check else None}
     (tmp / "export.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
 
@@ -164,52 +167,58 @@ def export(
     output: str | Path,
     *,
     int8: bool = False,
-    check: Sequence[Document] | str | Path | None = None,
+    check: CheckData | None = None,
     max_f1_drop: float = 0.5,
     max_recall_drop: float | Mapping[str, float] | None = None,
     opset: int = 17,
     keep_fp32: Sequence[str] = DEFAULT_KEEP_FP32,
     overwrite: bool = False,
 ) -> ExportResult:
-    """Export the specialist in ``model_dir`` to an ONNX folder ``output``; see the module docstring.
+    """Export the specialist or text classifier in ``model_dir`` to an ONNX folder ``output``; see the module
+    docstring.
 
-    With ``check`` (gold documents or a file of them) the exported model and the source are both scored per
-    entity type; if micro F1 drops by more than ``max_f1_drop`` points or a type's recall by more than
-    ``max_recall_drop`` points (one number, or a mapping per type; default 1.0 point per type),
-    :class:`ExportCheckFailed` is raised with the report and ``output`` is left untouched. An fp32 export whose
-    logits differ from torch's beyond rounding fails the same way, check or not.
+    With ``check`` the exported model and the source are both scored on it: for a span specialist gold
+    documents (or a file or dataset name of them), per entity type; for a text classifier labelled texts (or a
+    ``.jsonl``/``.csv`` file or dataset name such as ``mtsamples-specialty:dev``), per label. If micro F1 drops
+    by more than ``max_f1_drop`` points or a type's (label's) recall by more than ``max_recall_drop`` points
+    (one number, or a mapping per type; default 1.0 point per type), :class:`ExportCheckFailed` is raised with
+    the report and ``output`` is left untouched. An fp32 export whose logits differ from torch's beyond
+    rounding fails the same way, check or not.
     """
-    from specialize.models.specialist import Specialist
-
     require("onnxruntime", "onnx")
     if int8:
         require("onnx", "onnx")
     started = time.perf_counter()
-    source, output = Path(model_dir), Path(output)
-    docs = _check_documents(check)
+    folder, output = Path(model_dir), Path(output)
     _prepare_output(output, overwrite)
-    specialist = Specialist.load(source)
-    specialist.model.eval()
-    sample_texts = [d.text for d in (docs or [])[:NUMERIC_WINDOWS]]
+    source = load_source(folder)
+    gold = _check_data(source, check)
     from specialize.export.onnx_export import SAMPLE_TEXTS, compare_logits, example_batch, export_onnx
 
-    _, features = specialist.preprocess([*SAMPLE_TEXTS, *sample_texts])
-    features = features[:NUMERIC_WINDOWS]
-    pad_id = specialist.settings.pad_id
+    sample_texts = source.texts(gold or [])[:NUMERIC_WINDOWS]
+    features = source.windows([*SAMPLE_TEXTS, *sample_texts])[:NUMERIC_WINDOWS]
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the moved folder should read like any other model folder
     try:
         fp32_path = tmp / ("model.fp32.onnx" if int8 else MODEL_FILE)
-        inputs = export_onnx(specialist.model, fp32_path, example_batch(features, pad_id), opset=opset)
+        inputs = export_onnx(source.model, fp32_path, example_batch(features, source.pad_id), opset=opset)
         quantization = None
         if int8:
             quantization = quantize_int8(fp32_path, tmp / MODEL_FILE, keep_fp32=keep_fp32)
             fp32_path.unlink()
-        meta = {"format": "onnx", "int8": int8, "opset": opset, "source": str(source), "inputs": inputs}
-        _copy_inference_files(tmp, source, {**meta, "versions": _versions()})
-        exported = OnnxPredictor.load(tmp, name=f"{source.name} (onnx{' int8' if int8 else ''})")
-        numerics = compare_logits(specialist.model, exported.session, features, pad_id)
+        meta = {
+            "format": "onnx",
+            "task": source.task,
+            "runtime": f"specialize.runtime.{source.runtime}",
+            "int8": int8,
+            "opset": opset,
+            "source": str(folder),
+            "inputs": inputs,
+        }
+        _copy_inference_files(tmp, folder, {**meta, "versions": _versions()})
+        exported = source.load_exported(tmp, f"{folder.name} (onnx{' int8' if int8 else ''})")
+        numerics = compare_logits(source.model, exported.session, features, source.pad_id)
         logger.info(
             "logits vs torch on %d windows: max abs diff %.2e, argmax agreement %.4f",
             numerics["windows"],
@@ -223,18 +232,12 @@ def export(
                 details={"numerics": numerics},
             )
         report = None
-        if docs is not None:
-            texts = [d.text for d in docs]
-            report = compare_predictions(
-                docs,
-                specialist.predict(texts),
-                exported.predict(texts),
-                max_f1_drop=max_f1_drop,
-                max_recall_drop=max_recall_drop,
-            )
+        if gold is not None:
+            report = source.compare(gold, exported, max_f1_drop=max_f1_drop, max_recall_drop=max_recall_drop)
             logger.info(
-                "export check on %d documents: micro F1 %.4f -> %.4f, %s",
+                "export check on %d %ss: micro F1 %.4f -> %.4f, %s",
                 report.n_docs,
+                "document" if report.unit == "span" else "text",
                 report.source_f1,
                 report.exported_f1,
                 "passed" if report.passed else "FAILED",
@@ -252,22 +255,22 @@ def export(
             **meta,
             "quantization": quantization,
             "numerics": numerics,
-            "source_size_mb": folder_size(source) / 1e6,
+            "source_size_mb": folder_size(folder) / 1e6,
             "versions": _versions(),
         }
-        _write_reports(tmp, source, info, report)
+        _write_reports(tmp, folder, info, report, source)
         info["seconds"] = time.perf_counter() - started
         _move_into_place(tmp, output)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     size = folder_size(output)
-    logger.info("exported %s to %s (%.1f MB, %.1f s)", source, output, size / 1e6, info["seconds"])
+    logger.info("exported %s to %s (%.1f MB, %.1f s)", folder, output, size / 1e6, info["seconds"])
     return ExportResult(
         output=output,
         int8=int8,
         size_bytes=size,
-        source_size_bytes=folder_size(source),
+        source_size_bytes=folder_size(folder),
         numerics=numerics,
         check=report,
         seconds=info["seconds"],

@@ -1,4 +1,5 @@
-"""Trace a specialist's token classifier to ONNX and check onnxruntime computes the same logits as torch.
+"""Trace a specialist's token classifier (or a text classifier) to ONNX and check onnxruntime computes the same
+logits as torch.
 
 torch 2.13's ``torch.onnx.export`` defaults to the dynamo exporter, which needs ``onnxscript`` (not a
 dependency here) and is still the younger path for ``transformers`` models. The TorchScript exporter
@@ -43,7 +44,10 @@ def model_inputs(model: Any) -> list[str]:
 
 
 def export_onnx(model: Any, path: Path, example: dict[str, np.ndarray], *, opset: int = 17) -> list[str]:
-    """Write ``model`` (a transformers token classifier) to ``path``; returns the graph's input names."""
+    """Write ``model`` (a transformers token or sequence classifier) to ``path``; returns the graph's input names.
+
+    Token classifiers give logits (batch, sequence, labels), sequence classifiers (batch, labels): only the batch
+    and sequence axes are dynamic, never the label axis."""
     import torch
 
     names = model_inputs(model)
@@ -67,7 +71,10 @@ def export_onnx(model: Any, path: Path, example: dict[str, np.ndarray], *, opset
     # bake dropout into the graph) and sets it back afterwards, recursively, on the wrapped model too.
     wrapper = LogitsOnly(model).eval()
     args = tuple(torch.from_numpy(example[name]) for name in names)
-    dynamic = {name: {0: "batch", 1: "sequence"} for name in [*names, OUTPUT]}
+    with torch.no_grad():
+        per_token = wrapper(*args).dim() == 3
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in names}
+    dynamic[OUTPUT] = {0: "batch", 1: "sequence"} if per_token else {0: "batch"}
     with warnings.catch_warnings(record=True) as caught, torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("always")
         torch.onnx.export(
@@ -102,7 +109,8 @@ def compare_logits(
     *,
     batch_size: int = 8,
 ) -> dict[str, Any]:
-    """Max absolute logit difference (real positions only) and argmax agreement, torch vs onnxruntime."""
+    """Max absolute logit difference and argmax agreement, torch vs onnxruntime, over real (unpadded) positions
+    of token logits or over the windows of sequence logits."""
     import torch
 
     names = [i.name for i in session.get_inputs()]
@@ -114,7 +122,8 @@ def compare_logits(
         with torch.inference_mode():
             ref = model(**{k: torch.from_numpy(batch[k]) for k in names}).logits.float().numpy()
         got = session.run([OUTPUT], {k: batch[k] for k in names})[0]
-        real = batch["attention_mask"].astype(bool)
+        # Token logits: the padded positions are noise; sequence logits: one vector per window, all real.
+        real = batch["attention_mask"].astype(bool) if ref.ndim == 3 else np.ones(ref.shape[0], dtype=bool)
         max_diff = max(max_diff, float(np.abs(ref - got)[real].max()))
         max_logit = max(max_logit, float(np.abs(ref)[real].max()))
         agree += int((ref.argmax(-1) == got.argmax(-1))[real].sum())

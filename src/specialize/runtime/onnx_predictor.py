@@ -18,18 +18,9 @@ import numpy as np
 
 from specialize.data.features import InferenceSettings
 from specialize.data.window_tagger import WindowTagger
-from specialize.utils.optional import require
+from specialize.runtime.session import OnnxModel
 
 logger = logging.getLogger(__name__)
-
-MODEL_FILE = "model.onnx"
-
-# onnxruntime graph rewrites left out because they make BERT-style models slower on CPU. SkipLayerNormFusion
-# merges each residual Add with its LayerNormalization; in onnxruntime 1.32 on a 2-core AMD EPYC (AVX-512) the
-# fused fp32 kernel took 1.23 ms for a 640x384 input where Add + LayerNormalization took 0.17 ms, and leaving
-# it out made the int8 MiniLM-L6 CoNLL-2003 specialist 11% faster end to end at 1 thread (7,474 -> 8,312
-# tokens/s; F1 0.8912 -> 0.8918 from rounding order). Re-measure when upgrading onnxruntime.
-SLOW_FUSIONS = ("SkipLayerNormFusion",)
 
 
 def read_export_config(folder: Path) -> tuple[list[str], InferenceSettings, dict[str, Any]]:
@@ -58,7 +49,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return out
 
 
-class OnnxPredictor(WindowTagger):
+class OnnxPredictor(OnnxModel, WindowTagger):
     """An exported specialist as a :class:`~specialize.models.base.SpanPredictor` (onnxruntime + tokenizers)."""
 
     def __init__(
@@ -69,55 +60,14 @@ class OnnxPredictor(WindowTagger):
         label_list: Sequence[str],
         name: str = "onnx",
     ) -> None:
-        self.session = session
         self.name = name
+        self._init_session(session)
         self._init_tagging(tokenizer, settings, label_list)
-        # Models without token-type embeddings (DistilBERT-style) are exported without that input.
-        self.input_names = [i.name for i in session.get_inputs()]
-        self.output_name = session.get_outputs()[0].name
 
-    @classmethod
-    def load(
-        cls,
-        folder: str | Path,
-        threads: int | None = None,
-        *,
-        name: str | None = None,
-        batch_size: int | None = None,
-    ) -> OnnxPredictor:
-        """Load an exported folder. ``threads`` caps onnxruntime's intra-op threads (``None``: its default,
-        one per physical core); ``batch_size`` overrides the saved number of windows per forward pass."""
-        folder = Path(folder)
-        model_path = folder / MODEL_FILE
-        if not model_path.is_file():
-            raise FileNotFoundError(f"{folder} has no {MODEL_FILE}; pass a folder written by `specialize export`")
+    @staticmethod
+    def read_config(folder: Path) -> tuple[list[str], InferenceSettings]:
         labels, settings, _ = read_export_config(folder)
-        if batch_size is not None:
-            settings.batch_size = batch_size
-        ort = require("onnxruntime", "onnx")
-        tokenizers = require("tokenizers", "onnx")
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # One model run at a time: parallelism comes from intra-op threads inside each operator.
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.inter_op_num_threads = 1
-        if threads is not None:
-            options.intra_op_num_threads = int(threads)
-        session = ort.InferenceSession(
-            str(model_path),
-            sess_options=options,
-            providers=["CPUExecutionProvider"],
-            disabled_optimizers=list(SLOW_FUSIONS),
-        )
-        tokenizer = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
-        logger.info("loaded %s (%d labels, threads=%s)", model_path, len(labels), threads or "default")
-        return cls(session, tokenizer, settings, labels, name=name or folder.name)
-
-    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        """Raw logits (batch, positions, labels) for one padded batch from ``pad_batch``."""
-        feeds = {name: batch[name] for name in self.input_names}
-        out: np.ndarray = self.session.run([self.output_name], feeds)[0]
-        return out
+        return labels, settings
 
     def batch_probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         return softmax(self.logits(batch))
