@@ -1,12 +1,14 @@
 """Serving and scaling benchmarks, written to benchmarks/results/serve.json (load, fault and cascade records).
 
     python benchmarks/serve.py load --model runs/benchmarks/conll2003
+    python benchmarks/serve.py load --model runs/domains/mtsamples-specialty --texts mtsamples-specialty:test
     python benchmarks/serve.py faults --model runs/benchmarks/conll2003-int8
     python benchmarks/serve.py cascade --model runs/benchmarks/distill-conll-soft-L3 \
         --fallback runs/benchmarks/conll2003
 
 - load:    `specialize serve` on 127.0.0.1, 16 concurrent clients for 30 s from a second process
-           (benchmarks/load_client.py), CoNLL-2003 test sentences, with micro-batching on and off.
+           (benchmarks/load_client.py), CoNLL-2003 test sentences, with micro-batching on and off. A text
+           classifier folder is loaded on /v1/classify with the texts of --texts (a classification dataset).
 - faults:  (1) `specialize apply --engine ray` over CoNLL-2003 test with a Ray actor killed (SIGKILL) mid-run:
            every input document must come back exactly once; (2) the server gets 1 MB of text, empty text,
            invalid JSON and invalid UTF-8: each must get a 4xx and the server must stay up.
@@ -41,13 +43,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _texts_file(folder: Path) -> Path:
-    from specialize.data.io import read_documents
+def _texts_file(folder: Path, dataset: str = "conll2003:test", labelled: bool = False) -> Path:
+    """The texts of ``dataset`` as JSONL: documents with spans, or (``labelled``) classification texts."""
+    if labelled:
+        from specialize.data.classification import read_labelled
 
-    path = folder / "conll_test.jsonl"
+        texts = [t.text for t in read_labelled(dataset)]
+    else:
+        from specialize.data.io import read_documents
+
+        texts = [doc.text for doc in read_documents(dataset)]
+    path = folder / "texts.jsonl"
     with path.open("w", encoding="utf-8") as f:
-        for i, doc in enumerate(read_documents("conll2003:test")):
-            f.write(json.dumps({"id": f"doc-{i}", "text": doc.text}) + "\n")
+        for i, text in enumerate(texts):
+            f.write(json.dumps({"id": f"doc-{i}", "text": text}) + "\n")
     return path
 
 
@@ -93,7 +102,12 @@ class Server:
 
 
 def load(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    texts = _texts_file(work)
+    from specialize.models.classify import is_classifier_folder
+
+    classifier = is_classifier_folder(args.model)
+    path = "/v1/classify" if classifier else "/v1/entities"
+    dataset = args.texts or ("mtsamples-specialty:test" if classifier else "conll2003:test")
+    texts = _texts_file(work, dataset, labelled=classifier)
     records = []
     for batching in (True, False):
         server = Server(args.model, [] if batching else ["--no-batching"])
@@ -101,12 +115,14 @@ def load(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             cmd = [
                 sys.executable, str(ROOT / "benchmarks" / "load_client.py"), "--url", server.url,
                 "--clients", str(args.clients), "--seconds", str(args.seconds), "--texts", str(texts),
+                "--path", path,
             ]  # fmt: skip
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             result = json.loads(out)
         finally:
             server.stop()
-        records.append({"kind": "load", "model": args.model, "micro_batching": batching, **result})
+        record = {"kind": "load", "model": args.model, "endpoint": path, "texts": dataset, "micro_batching": batching}
+        records.append({**record, **result})
         print(f"load batching={batching}: {result}")
     return records
 
@@ -196,12 +212,18 @@ def cascade(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     return [{"kind": "cascade", "primary": args.model, "fallback": args.fallback, **curve.to_dict()}]
 
 
+def _key(record: dict[str, Any]) -> tuple[str, str]:
+    return str(record.get("kind")), str(record.get("endpoint", "/v1/entities"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["load", "faults", "cascade"])
     parser.add_argument("--model", required=True)
     parser.add_argument("--fallback", help="cascade: the bigger model")
     parser.add_argument("--label-map", help="cascade: for a spacy: fallback")
+    parser.add_argument("--texts", help="load: dataset of the texts sent (default conll2003:test, or for a "
+                        "classifier mtsamples-specialty:test)")  # fmt: skip
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
@@ -215,8 +237,10 @@ def main() -> int:
     for record in new:
         record.update(command=command, machine=machine)
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    kind = new[0]["kind"] if new else args.what
-    records = [r for r in records if r.get("kind") != kind] + new
+    # A rerun replaces the records of its own kind (and, for load, its own endpoint): a classifier's load run
+    # keeps the span model's.
+    replaced = {_key(r) for r in new} or {(args.what, "/v1/entities")}
+    records = [r for r in records if _key(r) not in replaced] + new
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

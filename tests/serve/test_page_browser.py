@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
@@ -154,3 +155,50 @@ def test_report_renders_its_charts_in_chromium(browser, tmp_path):
         assert browser.save_screenshot(str(ARTIFACTS / "report.png"))
     finally:
         browser.set_window_size(1100, 800)
+
+
+class _Topics:
+    """A fake single-label classifier: "sport" for texts that mention a team, else "clinical"."""
+
+    name = "topics"
+    multi_label = False
+    labels: ClassVar[list[str]] = ["clinical", "sport"]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([[0.1, 0.9] if "team" in t else [0.7, 0.3] for t in texts])
+
+    def decide(self, probabilities: np.ndarray) -> list[list[str]]:
+        return [[self.labels[int(np.argmax(row))]] for row in probabilities]
+
+    def predict(self, texts: Sequence[str]) -> list[list[str]]:
+        return self.decide(self.predict_proba(texts))
+
+
+def test_demo_page_classifies_with_a_classifier_and_redacts_with_a_span_model(browser, model_folder):
+    with Server(create_app(_Topics(), max_wait_ms=2)) as server:
+        browser.get(server.url + "/")
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "go").text == "Classify")
+        assert not browser.find_element(By.ID, "redact").is_displayed()
+        status = _submit(browser, "the team won", expect="answered by topics")
+        assert status.startswith("sport, answered by topics")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#result .label")
+        assert [r.text.split() for r in rows] == [["sport", "0.900"], ["clinical", "0.100"]]
+        assert "chosen" in rows[0].get_attribute("class") and "chosen" not in rows[1].get_attribute("class")
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert browser.save_screenshot(str(ARTIFACTS / "page-classify.png"))
+
+    text = "Obama mailed obama@example.com"
+    with Server(create_app(str(model_folder), max_wait_ms=2)) as server:
+        browser.get(server.url + "/")
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "redact").is_displayed())
+        api = httpx.post(f"{server.url}/v1/redact", json={"text": text}, timeout=60).json()
+        box = browser.find_element(By.ID, "text")
+        box.clear()
+        box.send_keys(text)
+        browser.find_element(By.ID, "redact").click()
+        WebDriverWait(browser, 60).until(lambda d: "replaced, answered by" in d.find_element(By.ID, "status").text)
+        assert browser.execute_script(READ_PLAIN) == api["text"] == "<PER> <PER> <EMAIL_ADDRESS>"
+        marks = browser.execute_script(READ_MARKS)
+        assert [(m["text"], m["tag"].split()[0]) for m in marks] == [
+            (s["replacement"], s["label"]) for s in api["spans"]
+        ]

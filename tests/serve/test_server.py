@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import time
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
@@ -14,7 +12,7 @@ pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from tests.serve.conftest import Server  # noqa: E402
+from tests.serve.conftest import Server, serve_command  # noqa: E402
 
 from specialize.data.document import Span  # noqa: E402
 from specialize.serve.app import create_app  # noqa: E402
@@ -215,40 +213,9 @@ def test_readyz_is_503_before_startup():
 
 
 def test_serve_command_starts_a_server_that_answers(model_folder):
-    import subprocess
-    import sys
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable,
-        "-m",
-        "specialize",
-        "serve",
-        str(model_folder),
-        "--port",
-        str(port),
-        "--max-wait-ms",
-        "1",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.2)
-        body = httpx.post(f"http://127.0.0.1:{port}/v1/entities", json={"text": "Obama"}, timeout=30).json()
+    with serve_command(str(model_folder), "--max-wait-ms", "1") as url:
+        body = httpx.post(f"{url}/v1/entities", json={"text": "Obama"}, timeout=30).json()
         assert body["model"] == "every-word" and body["spans"][0]["text"] == "Obama"
-    finally:
-        process.terminate()
-        process.wait(30)
 
 
 def test_report_card_is_served_and_linked_from_the_page(tmp_path):

@@ -13,12 +13,17 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "apply",
         help=HELP,
-        description=HELP + ". Every record comes back once, with its fields and a 'spans' field, in "
-        "part-NNNNN.jsonl shards (.parquet for Parquet input). Rerun the same command after a crash: finished "
-        "shards are skipped. The ray engine needs: pip install 'specialize[ray]'.",
+        description=HELP + ". Every record comes back once, with its fields and the model's answer, in "
+        "part-NNNNN.jsonl shards (.parquet for Parquet input): a 'spans' field from a span model, 'labels' and "
+        "'scores' (every label's probability) from a text classifier. Rerun the same command after a crash: "
+        "finished shards are skipped. The ray engine needs: pip install 'specialize[ray]'.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train' or 'export', or spacy:NAME")
+    p.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a folder written by 'specialize train' or 'export' (span model or text classifier), or spacy:NAME",
+    )
     p.add_argument("--input", "-i", required=True, help="a .jsonl/.csv/.parquet file, or a folder of one kind")
     p.add_argument("--output", "-o", required=True, help="output folder for the shards and _manifest.json")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="worker processes or Ray Data")

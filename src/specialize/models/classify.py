@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from specialize.data.document import Document
 from specialize.data.io import input_documents, jsonl_output
+from specialize.models.base import SpanPredictor
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,13 @@ def is_classifier_folder(path: str | Path) -> bool:
         return False
 
 
+@runtime_checkable
 class Classifier(Protocol):
-    """What every text classifier offers, torch (``TextClassifier``) or exported (``OnnxClassifier``)."""
+    """What every text classifier offers, torch (``TextClassifier``) or exported (``OnnxClassifier``).
+
+    A classifier also has ``predict`` and ``labels``, like a span predictor: test ``isinstance(x, Classifier)``
+    first to tell the two apart.
+    """
 
     name: str
 
@@ -60,6 +66,20 @@ def load_classifier(path: str | Path) -> Classifier:
     return TextClassifier.load(path)
 
 
+def load_classifier_or_predictor(spec: str, label_map: Mapping[str, str] | None = None) -> Classifier | SpanPredictor:
+    """A text classifier for a classifier folder, else the span predictor ``load_predictor`` makes of ``spec``."""
+    if not spec.startswith("spacy:") and is_classifier_folder(spec):
+        return load_classifier(spec)
+    from specialize.models.loading import load_predictor
+
+    return load_predictor(spec, label_map=label_map)
+
+
+def label_scores(labels: Sequence[str], probabilities: np.ndarray) -> list[dict[str, float]]:
+    """Every label's probability for each row of ``probabilities``, as the ``scores`` of a classify record."""
+    return [{label: round(float(p), 6) for label, p in zip(labels, row, strict=True)} for row in probabilities]
+
+
 def classify(
     model: Classifier | str | Path,
     inputs: Sequence[str] | Sequence[Document] | str | Path,
@@ -83,10 +103,10 @@ def classify(
         for lo in range(0, len(docs), chunk_size):
             batch = docs[lo : lo + chunk_size]
             probabilities = model.predict_proba([d.text for d in batch])
-            for doc, labels, row in zip(batch, model.decide(probabilities), probabilities, strict=True):
+            scores = label_scores(model.labels, probabilities)
+            for doc, labels, row in zip(batch, model.decide(probabilities), scores, strict=True):
                 record: dict[str, Any] = {} if doc.id is None else {"id": doc.id}
-                record.update(text=doc.text, labels=labels)
-                record["scores"] = {label: round(float(p), 6) for label, p in zip(model.labels, row, strict=True)}
+                record.update(text=doc.text, labels=labels, scores=row)
                 if doc.meta:
                     record["meta"] = doc.meta
                 results.append(record)

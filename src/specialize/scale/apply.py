@@ -1,4 +1,7 @@
-"""``apply``: run a model over a large input and write the records back, with spans, as numbered shards.
+"""``apply``: run a model over a large input and write the records back, with its answers, as numbered shards.
+
+A span model adds ``spans`` to each record, a text classifier ``labels`` and ``scores`` (see
+:mod:`specialize.scale.tasks`, the one task-specific step); everything else is the same for both.
 
 The input (JSONL, CSV or Parquet files, or a folder of them) is cut into shards of ``shard_size`` records in
 input order; shard ``N`` becomes ``part-0000N.jsonl`` (``.parquet`` for Parquet input). Each shard is written
@@ -25,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specialize.data.document import Span
 from specialize.models.base import SpanPredictor
+from specialize.models.classify import Classifier, load_classifier_or_predictor
 from specialize.scale.sources import (
     count_records,
     describe_inputs,
@@ -35,9 +38,9 @@ from specialize.scale.sources import (
     iter_records,
     output_kind,
     parquet_schema,
-    spans_to_dicts,
     write_shard,
 )
+from specialize.scale.tasks import OUTPUT_FIELDS, predict_fields, task_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,31 +76,15 @@ def shard_name(index: int, kind: str) -> str:
     return f"part-{index:05d}.{kind}"
 
 
-def predict_texts(model: SpanPredictor, texts: Sequence[str], batch_size: int = 64) -> list[list[Span]]:
-    """Spans per text; blank texts get none without a model call (an LLM fallback would be billed for them)."""
-    out: list[list[Span]] = [[] for _ in texts]
-    todo = [i for i, t in enumerate(texts) if t.strip()]
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start : start + batch_size]
-        predicted = model.predict([texts[i] for i in chunk])
-        if len(predicted) != len(chunk):
-            raise RuntimeError(f"{model.name} returned {len(predicted)} results for {len(chunk)} texts")
-        for i, spans in zip(chunk, predicted, strict=True):
-            out[i] = list(spans)
-    return out
-
-
-def run_job(model: SpanPredictor, job: ShardJob, batch_size: int = 64) -> int:
+def run_job(model: SpanPredictor | Classifier, job: ShardJob, batch_size: int = 64) -> int:
+    """Predict one shard's texts and write the shard: the same step for every kind of model and engine."""
     texts = [r[job.text_field] for r in job.records]
-    spans = predict_texts(model, texts, batch_size)
-    write_shard(
-        job.path, job.records, [spans_to_dicts(t, s) for t, s in zip(texts, spans, strict=True)], job.kind, job.schema
-    )
+    write_shard(job.path, job.records, predict_fields(model, texts, batch_size), job.kind, job.schema)
     return len(job.records)
 
 
 # -- local engine: spawned worker processes -----------------------------------------------------------------
-_WORKER_MODEL: SpanPredictor | None = None
+_WORKER_MODEL: SpanPredictor | Classifier | None = None
 
 
 def _init_worker(spec: str, threads: int) -> None:
@@ -106,9 +93,7 @@ def _init_worker(spec: str, threads: int) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from specialize.models.loading import load_predictor
-
-    _WORKER_MODEL = load_predictor(spec)
+    _WORKER_MODEL = load_classifier_or_predictor(spec)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
 
@@ -126,7 +111,7 @@ def _usable_cores() -> int:
 
 
 def _run_local(
-    model: SpanPredictor | str,
+    model: SpanPredictor | Classifier | str,
     jobs: Iterable[ShardJob],
     done: Callable[[int, int], None],
     workers: int,
@@ -136,9 +121,7 @@ def _run_local(
         if workers > 0:
             logger.info("model given as an object: running in this process (pass a spec for worker processes)")
         if isinstance(model, str):
-            from specialize.models.loading import load_predictor
-
-            model = load_predictor(model)
+            model = load_classifier_or_predictor(model)
         for job in jobs:
             done(job.index, run_job(model, job, batch_size))
         return
@@ -169,7 +152,7 @@ def _run_local(
 
 
 # -- the plan and the manifest ---------------------------------------------------------------------------
-def _model_identity(model: SpanPredictor | str) -> dict[str, Any]:
+def _model_identity(model: SpanPredictor | Classifier | str) -> dict[str, Any]:
     if not isinstance(model, str):
         return {"object": f"{type(model).__qualname__}:{getattr(model, 'name', '')}"}
     folder = Path(model)
@@ -204,6 +187,13 @@ def _write_manifest(output: Path, manifest: dict[str, Any]) -> None:
     os.replace(tmp, output / MANIFEST)
 
 
+def _warn_replaced(record: dict[str, Any], fields: Sequence[str]) -> None:
+    # Gold labels in a "labels" field would otherwise vanish without a word from the output.
+    replaced = [name for name in fields if name in record]
+    if replaced:
+        logger.warning("the input records have %s fields; the output replaces them with the model's", replaced)
+
+
 def _shards(records: Iterator[dict[str, Any]], size: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     batch: list[dict[str, Any]] = []
     index = 0
@@ -217,7 +207,7 @@ def _shards(records: Iterator[dict[str, Any]], size: int) -> Iterator[tuple[int,
 
 
 def apply(
-    model: SpanPredictor | str,
+    model: SpanPredictor | Classifier | str,
     input: str | Path,
     output: str | Path,
     *,
@@ -229,12 +219,14 @@ def apply(
     batch_size: int = 64,
     progress: bool = True,
 ) -> ApplyResult:
-    """Predict spans for every record of ``input`` and write them to shards in the folder ``output``.
+    """Predict every record of ``input`` and write the records, with the answers, to shards in ``output``.
 
-    ``model`` is a spec (a specialist or exported folder, ``spacy:NAME``) loaded once per worker, or a
-    predictor object (``engine="local"`` only; runs in this process). ``engine="ray"`` connects to ``address``
-    (or starts a local Ray) and runs ``workers`` actors. Records keep all their fields and get ``spans``
-    (``start``, ``end``, ``label``, ``text``, ``score``). Rerunning resumes: finished shards are skipped.
+    ``model`` is a spec (a specialist, text classifier or exported folder, ``spacy:NAME``) loaded once per
+    worker, or a predictor/classifier object (``engine="local"`` only; runs in this process). ``engine="ray"``
+    connects to ``address`` (or starts a local Ray) and runs ``workers`` actors. Records keep all their fields
+    and get ``spans`` (``start``, ``end``, ``label``, ``text``, ``score``) from a span model, or ``labels`` and
+    ``scores`` (every label's probability) from a classifier; an input field of the same name is replaced.
+    Rerunning resumes: finished shards are skipped.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -248,6 +240,7 @@ def apply(
     kind = output_kind(in_kind)
     n_docs = count_records(files, in_kind)
     n_shards = math.ceil(n_docs / shard_size)
+    task = task_of(model)
     settings = {"text_field": text_field, "shard_size": shard_size, "format": kind}
     identity = {"inputs": describe_inputs(files), "model": _model_identity(model), "settings": settings}
     manifest: dict[str, Any] = {
@@ -256,11 +249,13 @@ def apply(
         **identity,
         "n_docs": n_docs,
         "n_shards": n_shards,
+        "task": task.value,
+        "fields": list(OUTPUT_FIELDS[task]),
         "complete": False,
     }
     _prepare_output(output, manifest)
     finished = {i for i in range(n_shards) if (output / shard_name(i, kind)).is_file()}
-    schema = parquet_schema(files) if kind == "parquet" else None
+    schema = parquet_schema(files, OUTPUT_FIELDS[task]) if kind == "parquet" else None
 
     def expected(index: int) -> int:
         return min(shard_size, n_docs - index * shard_size)
@@ -271,6 +266,8 @@ def apply(
             seen += len(records)
             if index >= n_shards or len(records) != expected(index):
                 raise RuntimeError(f"the input changed while being read ({n_docs} records counted); rerun")
+            if index == 0:
+                _warn_replaced(records[0], OUTPUT_FIELDS[task])
             if index not in finished:
                 yield ShardJob(index, records, output / shard_name(index, kind), kind, text_field, schema)
         if seen != n_docs:

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from specialize.scale.apply import ShardJob, predict_texts
-from specialize.scale.sources import spans_to_dicts, write_shard
+from specialize.scale.apply import ShardJob
+from specialize.scale.sources import write_shard
+from specialize.scale.tasks import predict_fields
 from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
@@ -29,17 +30,17 @@ class RayPredictor:
     """The callable class Ray Data instantiates once per actor: loads the model, then predicts batch after batch."""
 
     def __init__(self, spec: str, batch_size: int = 64) -> None:
-        from specialize.models.loading import load_predictor
+        from specialize.models.classify import load_classifier_or_predictor
 
-        self.model = load_predictor(spec)
+        self.model = load_classifier_or_predictor(spec)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(t) for t in batch["text"]]
-        spans = predict_texts(self.model, texts, self.batch_size)
-        # Spans travel back as JSON strings: a plain string column, whatever the number of spans per row.
-        encoded = [json.dumps(spans_to_dicts(t, s), ensure_ascii=False) for t, s in zip(texts, spans, strict=True)]
-        return {"shard": batch["shard"], "row": batch["row"], "spans": np.array(encoded, dtype=object)}
+        fields = predict_fields(self.model, texts, self.batch_size)
+        # The answers travel back as JSON strings: a plain string column, whatever their shape (spans, labels).
+        encoded = [json.dumps(f, ensure_ascii=False) for f in fields]
+        return {"shard": batch["shard"], "row": batch["row"], "fields": np.array(encoded, dtype=object)}
 
 
 def run_ray(
@@ -51,6 +52,8 @@ def run_ray(
     address: str | None = None,
     batch_size: int = 64,
 ) -> None:
+    """Predict the texts of ``jobs`` on ``workers`` Ray actors (each loads ``spec``: a span model or a
+    classifier) and write each shard as soon as all its rows are back; ``done(index, n)`` after each."""
     ray = require("ray", "ray", "ray[data]")
     require("ray.data", "ray", "ray[data]")
     pending = {job.index: job for job in jobs}
@@ -79,13 +82,13 @@ def run_ray(
             batch_size=batch_size,
             batch_format="numpy",
         )
-        partial: dict[int, dict[int, list[dict[str, Any]]]] = {}
+        partial: dict[int, dict[int, dict[str, Any]]] = {}
         for batch in predicted.iter_batches(batch_size=batch_size, batch_format="numpy"):
-            for shard, row, spans in zip(batch["shard"], batch["row"], batch["spans"], strict=True):
+            for shard, row, fields in zip(batch["shard"], batch["row"], batch["fields"], strict=True):
                 rows = partial.setdefault(int(shard), {})
                 if int(row) in rows:
                     raise RuntimeError(f"row {row} of shard {shard} came back twice")
-                rows[int(row)] = json.loads(spans)
+                rows[int(row)] = json.loads(fields)
                 job = pending[int(shard)]
                 if len(rows) == len(job.records):
                     ordered = [rows[i] for i in range(len(job.records))]

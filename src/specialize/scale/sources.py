@@ -1,8 +1,9 @@
 """Input records and output shards for ``apply``: JSONL, CSV and Parquet, read as a stream of whole records.
 
-Records are kept whole (every field, in order) and get a ``spans`` field; only the text field is read for the
-model. Reading streams line by line (JSONL, CSV) or batch by batch (Parquet), so a big file never sits in memory
-at once. Parquet needs ``pyarrow`` (the ``ray`` extra installs it).
+Records are kept whole (every field, in order) and get the model's fields (``spans``, or ``labels`` and
+``scores``: see :mod:`specialize.scale.tasks`); only the text field is read for the model. Reading streams
+line by line (JSONL, CSV) or batch by batch (Parquet), so a big file never sits in memory at once. Parquet
+needs ``pyarrow`` (the ``ray`` extra installs it).
 """
 
 from __future__ import annotations
@@ -163,14 +164,18 @@ def count_records(files: Sequence[Path], kind: str) -> int:
     return total
 
 
-def parquet_schema(files: Sequence[Path]) -> Any:
-    """The first file's Arrow schema without any old spans field: the output keeps the input's column types."""
+def parquet_schema(files: Sequence[Path], replaced: Sequence[str] = (SPANS_FIELD,)) -> Any:
+    """The first file's Arrow schema without the fields the model's output replaces: the output keeps the
+    input's column types."""
     _pyarrow()
     import pyarrow.parquet as pq
 
     schema = pq.ParquetFile(files[0]).schema_arrow
-    index = schema.get_field_index(SPANS_FIELD)
-    return schema.remove(index) if index >= 0 else schema
+    for name in replaced:
+        index = schema.get_field_index(name)
+        if index >= 0:
+            schema = schema.remove(index)
+    return schema
 
 
 # -- writing -----------------------------------------------------------------------------------------------
@@ -178,33 +183,54 @@ def spans_to_dicts(text: str, spans: Sequence[Span]) -> list[dict[str, Any]]:
     return [s.to_dict(text) for s in sorted(spans)]
 
 
-def write_shard(
-    path: Path, records: Sequence[dict[str, Any]], spans: Sequence[list[dict[str, Any]]], kind: str, schema: Any = None
-) -> None:
-    """Write one shard atomically: ``<name>.tmp`` first, renamed when complete, so a crash leaves no half shard."""
-    tmp = path.with_name(path.name + ".tmp")
-    if kind == "parquet":
-        pa = _pyarrow()
-        import pyarrow.parquet as pq
-
-        plain = [{k: v for k, v in r.items() if k != SPANS_FIELD} for r in records]
-        try:
-            table = pa.Table.from_pylist(plain, schema=schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError):
-            table = pa.Table.from_pylist(plain)  # files of a folder may differ in schema: infer this shard's
+def _arrow_column(pa: Any, name: str, values: list[Any]) -> Any:
+    """One output field as an Arrow array with a fixed type, so that every shard of a run has the same schema."""
+    if name == SPANS_FIELD:
         score = pa.field("score", pa.float64(), nullable=True)
         span_type = pa.list_(
             pa.struct(
                 [("start", pa.int64()), ("end", pa.int64()), ("label", pa.string()), ("text", pa.string()), score]
             )
         )
-        rows = [[{**s, "score": s.get("score")} for s in doc] for doc in spans]
-        table = table.append_column(SPANS_FIELD, pa.array(rows, type=span_type))
+        return pa.array([[{**s, "score": s.get("score")} for s in doc] for doc in values], type=span_type)
+    if name == "labels":
+        return pa.array(values, type=pa.list_(pa.string()))
+    if name == "scores":
+        # A struct with one float per label (reads back as a dict); a blank text, scored by no model, is null.
+        labels = list(dict.fromkeys(label for scores in values for label in scores))
+        if not labels:  # only blank texts in this shard: no label names to build the struct from
+            return pa.nulls(len(values))
+        score_type = pa.struct([(label, pa.float64()) for label in labels])
+        return pa.array([scores or None for scores in values], type=score_type)
+    return pa.array(values)
+
+
+def write_shard(
+    path: Path, records: Sequence[dict[str, Any]], fields: Sequence[dict[str, Any]], kind: str, schema: Any = None
+) -> None:
+    """Write one shard atomically: ``<name>.tmp`` first, renamed when complete, so a crash leaves no half shard.
+
+    Record ``i`` is written with ``fields[i]`` (the model's output, e.g. ``{"spans": [...]}``) added, replacing
+    any input field of the same name.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    names = list(dict.fromkeys(name for f in fields for name in f))
+    if kind == "parquet":
+        pa = _pyarrow()
+        import pyarrow.parquet as pq
+
+        plain = [{k: v for k, v in r.items() if k not in names} for r in records]
+        try:
+            table = pa.Table.from_pylist(plain, schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError):
+            table = pa.Table.from_pylist(plain)  # files of a folder may differ in schema: infer this shard's
+        for name in names:
+            table = table.append_column(name, _arrow_column(pa, name, [f.get(name) for f in fields]))
         pq.write_table(table, tmp)
     else:
         with open(tmp, "w", encoding="utf-8") as handle:
-            for record, doc_spans in zip(records, spans, strict=True):
-                handle.write(json.dumps({**record, SPANS_FIELD: doc_spans}, ensure_ascii=False, default=str) + "\n")
+            for record, added in zip(records, fields, strict=True):
+                handle.write(json.dumps({**record, **added}, ensure_ascii=False, default=str) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
     os.replace(tmp, path)

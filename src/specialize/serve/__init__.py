@@ -1,4 +1,5 @@
-"""Serving: a micro-batcher and a cascade (plain Python), and an HTTP app (FastAPI, the ``serve`` extra).
+"""Serving: a micro-batcher and cascades for span models and text classifiers (plain Python), and an HTTP app
+(FastAPI, the ``serve`` extra) answering ``/v1/entities`` and ``/v1/redact``, or ``/v1/classify``.
 
 ``create_app`` and ``serve`` import FastAPI/uvicorn only when first used, and say which extra to install when
 they are missing: ``pip install 'specialize[serve]'``.
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from specialize.serve.batcher import BatcherStats, MicroBatcher
 from specialize.serve.cascade import Cascade, CascadeCurve, Routed, cascade_curve, format_curve, load_fallback
+from specialize.serve.classifier import ClassifierCascade, Labelled
 
 if TYPE_CHECKING:
     from specialize.serve.app import create_app, serve
@@ -18,6 +20,8 @@ __all__ = [
     "BatcherStats",
     "Cascade",
     "CascadeCurve",
+    "ClassifierCascade",
+    "Labelled",
     "MicroBatcher",
     "Routed",
     "cascade_curve",

@@ -1,8 +1,9 @@
 """The HTTP service: ``create_app`` builds a FastAPI app around a model (and optionally a cascade fallback).
 
-Endpoints: ``POST /v1/entities``, ``GET /healthz`` (the process answers), ``GET /readyz`` (the model is loaded
-and the batcher runs), ``GET /metrics`` (Prometheus), ``GET /`` (a small demo page), ``GET /model-card``,
-and FastAPI's ``/docs`` and ``/openapi.json``.
+Endpoints: ``POST /v1/entities`` and ``POST /v1/redact`` for a span model, ``POST /v1/classify`` for a text
+classifier (the other kind's paths answer 404 naming the right one), ``GET /healthz`` (the process answers),
+``GET /readyz`` (the model is loaded and the batcher runs), ``GET /metrics`` (Prometheus), ``GET /`` (a small
+demo page), ``GET /model-card``, and FastAPI's ``/docs`` and ``/openapi.json``.
 
 Bad input is always a 4xx, never a 500: texts over ``max_text_chars`` or more than ``max_batch_docs``
 documents get 413, malformed or empty input 422 (FastAPI's error detail), an undecodable body 400. Predictions
@@ -17,151 +18,110 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from specialize import __version__
+from specialize.config import Task
 from specialize.models.base import SpanPredictor
+from specialize.models.classify import Classifier, load_classifier_or_predictor
 from specialize.serve.batcher import MicroBatcher
 from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback, span_confidence
+from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
 from specialize.serve.metrics import CONTENT_TYPE, ServerMetrics
 from specialize.serve.middleware import BodyLimit, RequestMetrics
 from specialize.serve.page import INDEX_HTML
+from specialize.serve.redaction import SpanRedactor
+from specialize.serve.schemas import (
+    ClassifyRequest,
+    ClassifyResponse,
+    DocumentId,
+    DocumentOut,
+    EntitiesRequest,
+    EntitiesResponse,
+    LabelsOut,
+    RedactedOut,
+    RedactRequest,
+    RedactResponse,
+    ReplacementOut,
+    SpanOut,
+    TextsRequest,
+)
 
 logger = logging.getLogger(__name__)
 
-ROUTES = ("/", "/v1/entities", "/healthz", "/readyz", "/metrics", "/model-card", "/report", "/docs", "/openapi.json")
-
-
-# -- request and response bodies ---------------------------------------------------------------------------
-def _check_text(value: str) -> str:
-    if not value.strip():
-        raise ValueError("text is empty; send at least one non-space character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        # JSON allows "\ud800" escapes that decode to lone surrogates; the tokenizer cannot take them.
-        raise ValueError(
-            "text holds an unpaired surrogate (a lone \\ud800-\\udfff escape); send valid Unicode"
-        ) from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(_check_text)]
-
-
-class DocumentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str | int | None = None
-    text: Text
-
-
-class EntitiesRequest(BaseModel):
-    """Exactly one of ``text`` (one document), ``texts`` or ``documents`` (with ids echoed back)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"text": "Obama visited Paris."},
-                {"texts": ["Obama visited Paris.", "Merkel met Smith in Berlin."]},
-                {"documents": [{"id": "a1", "text": "Obama visited Paris."}]},
-            ]
-        },
-    )
-    text: Text | None = None
-    texts: list[Text] | None = Field(default=None, min_length=1)
-    documents: list[DocumentIn] | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="after")
-    def _one_form(self) -> EntitiesRequest:
-        given = [name for name in ("text", "texts", "documents") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of 'text', 'texts' or 'documents' (got {given or 'none'})")
-        return self
-
-    def items(self) -> list[tuple[str | int | None, str]]:
-        if self.text is not None:
-            return [(None, self.text)]
-        if self.texts is not None:
-            return [(None, t) for t in self.texts]
-        return [(d.id, d.text) for d in self.documents or []]
-
-
-class SpanOut(BaseModel):
-    start: int = Field(description="character offset (Unicode code points) of the first character")
-    end: int = Field(description="character offset just past the last character")
-    label: str
-    text: str
-    score: float | None = Field(default=None, description="model confidence in [0, 1]; absent when unscored")
-
-
-class DocumentOut(BaseModel):
-    id: str | int | None = None
-    model: str = Field(description="the model that answered (the fallback's name when deferred)")
-    spans: list[SpanOut]
-
-
-class EntitiesResponse(BaseModel):
-    """``model`` and ``spans`` answer a ``text`` request; ``documents`` answers ``texts``/``documents``."""
-
-    model: str | None = None
-    spans: list[SpanOut] | None = None
-    documents: list[DocumentOut] | None = None
+# What each kind of model answers; the other kind's paths get a 404 that names these.
+ENDPOINTS = {Task.NER: ("/v1/entities", "/v1/redact"), Task.CLASSIFICATION: ("/v1/classify",)}
+ROUTES = (
+    "/",
+    *(path for paths in ENDPOINTS.values() for path in paths),
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/model-card",
+    "/report",
+    "/docs",
+    "/openapi.json",
+)
 
 
 # -- the service -----------------------------------------------------------------------------------------
-class _Service:
+class _Answer(Protocol):
+    """What every routed answer says, spans or labels: which model gave it and whether it was deferred."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def deferred(self) -> bool: ...
+
+
+R = TypeVar("R", bound=_Answer)
+
+
+class _Service(Generic[R]):
     """The model side of the app: routing (plain or cascade), batching, and the counters they feed."""
 
     def __init__(
         self,
-        model: SpanPredictor,
-        cascade: Cascade | None,
+        route: Callable[[list[str]], list[R]],
         metrics: ServerMetrics,
         *,
         batching: bool,
         max_batch_size: int,
         max_wait_ms: float,
     ) -> None:
-        self.model = model
-        self.cascade = cascade
+        self.route = route
         self.metrics = metrics
         self.batching = batching
         self.max_batch_size = max_batch_size
         self.max_wait_ms = max_wait_ms
-        self.batcher: MicroBatcher[str, Routed] | None = None
+        self.batcher: MicroBatcher[str, R] | None = None
         self._lock = threading.Lock()  # without batching, still one model call at a time
         self.started = False
-
-    def _route(self, texts: list[str]) -> list[Routed]:
-        if self.cascade is not None:
-            return self.cascade.route(texts)
-        return [Routed(sorted(s), self.model.name, span_confidence(s), False) for s in self.model.predict(texts)]
 
     def _on_batch(self, size: int, seconds: float) -> None:
         self.metrics.batch_size.observe(size)
         self.metrics.batch_seconds.observe(seconds)
 
-    def _unbatched(self, texts: list[str]) -> list[Routed]:
+    def _unbatched(self, texts: list[str]) -> list[R]:
         with self._lock:
             start = time.perf_counter()
-            out = self._route(texts)
+            out = self.route(texts)
             self._on_batch(len(texts), time.perf_counter() - start)
             return out
 
     def start(self) -> None:
         if self.batching:
             self.batcher = MicroBatcher(
-                self._route,
+                self.route,
                 max_batch_size=self.max_batch_size,
                 max_wait_ms=self.max_wait_ms,
                 on_batch=self._on_batch,
@@ -179,16 +139,47 @@ class _Service:
     def ready(self) -> bool:
         return self.started and (self.batcher is None or self.batcher.running)
 
-    async def answer(self, texts: list[str]) -> list[Routed]:
-        if self.batcher is not None:
-            results = await self.batcher.run(texts)
-        else:
-            results = await asyncio.to_thread(self._unbatched, texts)
+    async def answer(self, texts: list[str]) -> list[R]:
+        """The routed answers, or HTTP 500 (counted, logged) when the model fails."""
+        try:
+            if self.batcher is not None:
+                results = await self.batcher.run(texts)
+            else:
+                results = await asyncio.to_thread(self._unbatched, texts)
+        except Exception as exc:
+            self.metrics.errors.inc(kind="model")
+            logger.exception("prediction failed on %d documents", len(texts))
+            raise HTTPException(500, f"the model failed on this request ({type(exc).__name__})") from exc
         for r in results:
             self.metrics.documents.inc(model=r.model)
             if r.deferred:
                 self.metrics.deferrals.inc()
         return results
+
+
+class _Limits:
+    """The checks every POST runs before the model sees anything: sizes (413) and readiness (503)."""
+
+    def __init__(self, max_text_chars: int, max_batch_docs: int, service: _Service[Any]) -> None:
+        self.max_text_chars = max_text_chars
+        self.max_batch_docs = max_batch_docs
+        self.service = service
+
+    def admit(self, request: TextsRequest) -> list[tuple[DocumentId, str]]:
+        items = request.items()
+        if len(items) > self.max_batch_docs:
+            raise HTTPException(413, f"{len(items)} documents in one request; the limit is {self.max_batch_docs}")
+        for index, (_, text) in enumerate(items):
+            if len(text) > self.max_text_chars:
+                where = "the text" if request.text is not None else f"document {index}"
+                raise HTTPException(
+                    413,
+                    f"{where} has {len(text)} characters; the limit is {self.max_text_chars} per document. "
+                    "Split it into shorter documents (or start the server with a higher --max-text-chars)",
+                )
+        if not self.service.ready:
+            raise HTTPException(503, "the model is not ready")
+        return items
 
 
 def _shorten(value: Any, limit: int = 200) -> Any:
@@ -217,90 +208,13 @@ def _spans_out(text: str, routed: Routed) -> list[SpanOut]:
     ]
 
 
-def create_app(
-    model: SpanPredictor | str,
-    fallback: SpanPredictor | str | None = None,
-    *,
-    threshold: float = 0.8,
-    confidence: str | ConfidenceFn = "min_span_score",
-    max_text_chars: int = 100_000,
-    max_batch_docs: int = 64,
-    batching: bool = True,
-    max_batch_size: int = 32,
-    max_wait_ms: float = 5,
-    model_card: str | Path | None = None,
-    report: str | Path | None = None,
-    max_body_bytes: int | None = None,
-) -> FastAPI:
-    """A FastAPI app serving ``model`` (a predictor or a spec: specialist/exported folder, ``spacy:NAME``).
-
-    With ``fallback`` (a predictor or any teacher/predictor spec) documents whose confidence is below
-    ``threshold`` are answered by the fallback (see :class:`~specialize.serve.cascade.Cascade`). Models load
-    here, so a bad path fails at startup, not at the first request. ``model_card`` defaults to the model
-    folder's README.md; ``report`` is an HTML report card (``specialize report``) served at ``/report``.
-    ``max_body_bytes`` defaults to what ``max_batch_docs`` texts of ``max_text_chars``
-    need even when every character is sent as a ``\\uXXXX`` surrogate pair.
-    """
-    card_path = Path(model_card) if model_card is not None else None
-    report_path = Path(report) if report is not None else None
-    if report_path is not None and not report_path.is_file():
-        raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
-    if isinstance(model, str):
-        from specialize.models.loading import load_predictor
-
-        if card_path is None and Path(model).is_dir():
-            card_path = Path(model) / "README.md"
-        model = load_predictor(model)
-    cascade = None
-    if fallback is not None:
-        cascade = Cascade(model, load_fallback(fallback, labels=model.labels), threshold, confidence)
-    metrics = ServerMetrics()
-    service = _Service(
-        model, cascade, metrics, batching=batching, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
-    )
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        service.start()
-        logger.info("serving %s%s", model.name, f" with fallback {cascade.fallback.name}" if cascade else "")
-        try:
-            yield
-        finally:
-            service.stop()
-
-    app = FastAPI(
-        title=f"specialize: {model.name}",
-        version=__version__,
-        description="Named-entity spans (character offsets) from a specialist model"
-        + (f", deferring documents below confidence {threshold:g} to {cascade.fallback.name}." if cascade else "."),
-        lifespan=lifespan,
-    )
-    app.state.service = service
-    app.add_exception_handler(RequestValidationError, _validation_error)
-
+def _add_entity_routes(app: FastAPI, service: _Service[Routed], limits: _Limits, redactor: SpanRedactor) -> None:
     @app.post("/v1/entities", response_model=EntitiesResponse, response_model_exclude_none=True, tags=["entities"])
     async def entities(request: EntitiesRequest) -> EntitiesResponse:
         """Find entities in one text or a batch; offsets count Unicode code points (Python string indices)."""
-        items = request.items()
-        if len(items) > max_batch_docs:
-            raise HTTPException(413, f"{len(items)} documents in one request; the limit is {max_batch_docs}")
-        for index, (_, text) in enumerate(items):
-            if len(text) > max_text_chars:
-                where = "the text" if request.text is not None else f"document {index}"
-                raise HTTPException(
-                    413,
-                    f"{where} has {len(text)} characters; the limit is {max_text_chars} per document. "
-                    "Split it into shorter documents (or start the server with a higher --max-text-chars)",
-                )
-        if not service.ready:
-            raise HTTPException(503, "the model is not ready")
+        items = limits.admit(request)
         texts = [text for _, text in items]
-        try:
-            routed = await service.answer(texts)
-        except Exception as exc:
-            metrics.errors.inc(kind="model")
-            logger.exception("prediction failed on %d documents", len(texts))
-            raise HTTPException(500, f"the model failed on this request ({type(exc).__name__})") from exc
+        routed = await service.answer(texts)
         if request.text is not None:
             return EntitiesResponse(model=routed[0].model, spans=_spans_out(texts[0], routed[0]))
         docs = [
@@ -309,6 +223,176 @@ def create_app(
         ]
         return EntitiesResponse(documents=docs)
 
+    @app.post("/v1/redact", response_model=RedactResponse, response_model_exclude_none=True, tags=["entities"])
+    async def redact(request: RedactRequest) -> RedactResponse:
+        """Replace what the model (and, unless ``patterns`` is false, the pattern recognizers) finds, as
+        ``specialize redact`` does. ``start``/``end`` point into the input, ``out_*`` into the redacted text."""
+        items = limits.admit(request)
+        try:
+            redactor.check_labels(request.labels, request.patterns)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        texts = [text for _, text in items]
+        routed = await service.answer(texts)
+        redactions = await asyncio.to_thread(
+            redactor.redact,
+            texts,
+            [r.spans for r in routed],
+            operator=request.operator,
+            salt=request.salt,
+            scope=request.scope,
+            labels=request.labels,
+            patterns=request.patterns,
+        )
+        docs = [
+            RedactedOut(
+                id=doc_id,
+                model=r.model,
+                text=red.text,
+                spans=[ReplacementOut(**x.to_dict()) for x in red.replacements],
+            )
+            for (doc_id, _), r, red in zip(items, routed, redactions, strict=True)
+        ]
+        if request.text is not None:
+            return RedactResponse(model=docs[0].model, text=docs[0].text, spans=docs[0].spans)
+        return RedactResponse(documents=docs)
+
+
+def _add_classify_route(app: FastAPI, service: _Service[Labelled], limits: _Limits) -> None:
+    @app.post(
+        "/v1/classify", response_model=ClassifyResponse, response_model_exclude_none=True, tags=["classification"]
+    )
+    async def classify(request: ClassifyRequest) -> ClassifyResponse:
+        """Labels of one text or a batch, with every label's probability; long texts are read window by window."""
+        items = limits.admit(request)
+        labelled = await service.answer([text for _, text in items])
+        if request.text is not None:
+            return ClassifyResponse(model=labelled[0].model, labels=labelled[0].labels, scores=labelled[0].scores)
+        docs = [
+            LabelsOut(id=doc_id, model=r.model, labels=r.labels, scores=r.scores)
+            for (doc_id, _), r in zip(items, labelled, strict=True)
+        ]
+        return ClassifyResponse(documents=docs)
+
+
+def _refuse_other_tasks(app: FastAPI, model_name: str, task: Task) -> None:
+    """The other task's endpoints answer 404 saying which ones this server has, instead of a bare Not Found."""
+    kind = "a text classifier" if task is Task.CLASSIFICATION else "an entity (span) model"
+    served = " and ".join(f"POST {path}" for path in ENDPOINTS[task])
+    for other, paths in ENDPOINTS.items():
+        if other is task:
+            continue
+        for path in paths:
+            message = f"this server runs {kind} ({model_name}): use {served}, not POST {path}"
+            app.post(path, include_in_schema=False)(_refusal(message))
+
+
+def _refusal(message: str) -> Callable[[], Awaitable[None]]:
+    async def refuse() -> None:
+        raise HTTPException(404, message)
+
+    return refuse
+
+
+def create_app(
+    model: SpanPredictor | Classifier | str,
+    fallback: SpanPredictor | Classifier | str | None = None,
+    *,
+    threshold: float = 0.8,
+    confidence: str | ConfidenceFn | None = None,
+    label_map: Mapping[str, str] | None = None,
+    max_text_chars: int = 100_000,
+    max_batch_docs: int = 64,
+    batching: bool = True,
+    max_batch_size: int = 32,
+    max_wait_ms: float = 5,
+    model_card: str | Path | None = None,
+    report: str | Path | None = None,
+    max_body_bytes: int | None = None,
+    redact_salt: str | None = None,
+) -> FastAPI:
+    """A FastAPI app serving ``model``: a span predictor, a text classifier, or a spec of either (a specialist,
+    classifier or exported folder, ``spacy:NAME``; ``label_map`` renames a spaCy pipeline's labels).
+
+    A span model answers ``POST /v1/entities`` and ``POST /v1/redact``, a classifier ``POST /v1/classify``.
+    With ``fallback`` documents whose confidence is below ``threshold`` are answered by the fallback: for spans
+    any teacher/predictor spec (see :class:`~specialize.serve.cascade.Cascade`; ``confidence`` picks the
+    measure), for a classifier another classifier with the same labels (see
+    :class:`~specialize.serve.classifier.ClassifierCascade`). Models load here, so a bad path fails at startup,
+    not at the first request. ``model_card`` defaults to the model folder's README.md; ``report`` is an HTML
+    report card (``specialize report``) served at ``/report``. ``max_body_bytes`` defaults to what
+    ``max_batch_docs`` texts of ``max_text_chars`` need even when every character is sent as a ``\\uXXXX``
+    surrogate pair. ``redact_salt`` keys hashes and surrogates of ``/v1/redact`` (default: a random one).
+    """
+    card_path = Path(model_card) if model_card is not None else None
+    report_path = Path(report) if report is not None else None
+    if report_path is not None and not report_path.is_file():
+        raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
+    if isinstance(model, str):
+        if card_path is None and Path(model).is_dir():
+            card_path = Path(model) / "README.md"
+        model = load_classifier_or_predictor(model, label_map=label_map)
+    metrics = ServerMetrics()
+    route: Callable[[list[str]], list[Any]]
+    ready_info: dict[str, Any]
+    redactor: SpanRedactor | None = None  # span models only
+    if isinstance(model, Classifier):
+        task = Task.CLASSIFICATION
+        if confidence is not None:
+            raise ValueError(
+                f"confidence {confidence!r} measures spans; a classifier's confidence is its top probability "
+                "(single-label) or its labels' distance to the decision threshold (multi-label)"
+            )
+        labeller = ClassifierCascade(
+            model, load_classifier_fallback(fallback) if fallback is not None else None, threshold
+        )
+        fallback_name = labeller.fallback.name if labeller.fallback is not None else None
+        route = labeller.route
+        ready_info = {"multi_label": model.multi_label}
+        what = "Labels of texts from a text classifier"
+    else:
+        task = Task.NER
+        cascade = None
+        if fallback is not None:
+            if isinstance(fallback, Classifier):
+                raise ValueError(f"the fallback of span model {model.name!r} must find spans, not classify texts")
+            spans_fallback = load_fallback(fallback, labels=model.labels, label_map=label_map)
+            cascade = Cascade(model, spans_fallback, threshold, confidence or "min_span_score")
+        fallback_name = cascade.fallback.name if cascade is not None else None
+        route = cascade.route if cascade is not None else _plain_spans(model)
+        redactor = SpanRedactor(cascade.labels if cascade is not None else model.labels, redact_salt)
+        ready_info = {"redact_labels": redactor.labels()}  # with the pattern recognizers' types
+        what = "Named-entity spans (character offsets), and redaction, from a specialist model"
+    service: _Service[Any] = _Service(
+        route, metrics, batching=batching, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
+    )
+    limits = _Limits(max_text_chars, max_batch_docs, service)
+    name = model.name
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        logger.info("serving %s%s", name, f" with fallback {fallback_name}" if fallback_name else "")
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(
+        title=f"specialize: {name}",
+        version=__version__,
+        description=what
+        + (f", deferring documents below confidence {threshold:g} to {fallback_name}." if fallback_name else "."),
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    if redactor is None:
+        _add_classify_route(app, service, limits)
+    else:
+        _add_entity_routes(app, service, limits, redactor)
+    _refuse_other_tasks(app, name, task)
+
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
         """The process is up and answering."""
@@ -316,15 +400,18 @@ def create_app(
 
     @app.get("/readyz", tags=["operations"], responses={503: {"description": "not ready"}})
     async def readyz() -> JSONResponse:
-        """Ready to predict: model loaded, batcher running. Also says which models and labels are served."""
+        """Ready to predict: model loaded, batcher running. Also says which models, labels and endpoints."""
         body: dict[str, Any] = {
             "status": "ready" if service.ready else "not ready",
-            "model": model.name,
+            "model": name,
+            "task": task.value,
+            "endpoints": list(ENDPOINTS[task]),
             "labels": list(model.labels),
+            **ready_info,
             "batching": batching,
         }
-        if cascade is not None:
-            body.update(fallback=cascade.fallback.name, threshold=threshold)
+        if fallback_name is not None:
+            body.update(fallback=fallback_name, threshold=threshold)
         return JSONResponse(body, status_code=200 if service.ready else 503)
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
@@ -350,7 +437,7 @@ def create_app(
             raise HTTPException(404, "this model has no model card (README.md in its folder)")
         text = card_path.read_text(encoding="utf-8", errors="replace")
         if format == "html":
-            title = html.escape(model.name)
+            title = html.escape(name)
             page = (
                 f"<!doctype html><meta charset=utf-8><title>{title}: model card</title>"
                 f"<pre style='white-space:pre-wrap;font:14px/1.5 system-ui;max-width:60em;margin:2em auto'>"
@@ -365,9 +452,16 @@ def create_app(
     return app
 
 
+def _plain_spans(model: SpanPredictor) -> Callable[[list[str]], list[Routed]]:
+    def route(texts: list[str]) -> list[Routed]:
+        return [Routed(sorted(s), model.name, span_confidence(s), False) for s in model.predict(texts)]
+
+    return route
+
+
 def serve(
-    model: SpanPredictor | str,
-    fallback: SpanPredictor | str | None = None,
+    model: SpanPredictor | Classifier | str,
+    fallback: SpanPredictor | Classifier | str | None = None,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -383,4 +477,13 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 
-__all__: Sequence[str] = ("EntitiesRequest", "EntitiesResponse", "create_app", "serve")
+__all__: Sequence[str] = (
+    "ClassifyRequest",
+    "ClassifyResponse",
+    "EntitiesRequest",
+    "EntitiesResponse",
+    "RedactRequest",
+    "RedactResponse",
+    "create_app",
+    "serve",
+)

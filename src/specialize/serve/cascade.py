@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -36,6 +36,7 @@ CONFIDENCES = ("min_span_score", "min_word_prob", "min_token_margin")
 DEFAULT_THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
 
 ConfidenceFn = Callable[[SpanPredictor, Sequence[str]], tuple[list[list[Span]], list[float]]]
+A = TypeVar("A")
 
 
 @runtime_checkable
@@ -101,6 +102,28 @@ def primary_confidences(
     raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
 
 
+def ask_fallback(
+    texts: Sequence[str],
+    confidences: Sequence[float],
+    threshold: float,
+    fallback: Callable[[list[str]], Sequence[A]],
+    fallback_name: str,
+) -> dict[int, A]:
+    """The fallback's answers, by text index, for the texts whose confidence is below ``threshold``.
+
+    The routing rule every cascade shares (spans here, labels in :mod:`specialize.serve.classifier`): one
+    fallback call with only the deferred texts, since the fallback is the expensive model.
+    """
+    deferred = [i for i, c in enumerate(confidences) if c < threshold]
+    if not deferred:
+        return {}
+    answers = list(fallback([texts[i] for i in deferred]))
+    if len(answers) != len(deferred):
+        raise RuntimeError(f"{fallback_name} returned {len(answers)} results for {len(deferred)}")
+    logger.debug("cascade: %d of %d documents deferred to %s", len(deferred), len(texts), fallback_name)
+    return dict(zip(deferred, answers, strict=True))
+
+
 class Cascade:
     """A :class:`SpanPredictor` that asks ``fallback`` about the documents ``primary`` is unsure of.
 
@@ -134,16 +157,13 @@ class Cascade:
     def route(self, texts: Sequence[str]) -> list[Routed]:
         texts = list(texts)
         spans, confidences = primary_confidences(self.primary, texts, self.confidence)
-        deferred = [i for i, c in enumerate(confidences) if c < self.threshold]
-        fallback_spans = self.fallback.predict([texts[i] for i in deferred]) if deferred else []
-        if len(fallback_spans) != len(deferred):
-            raise RuntimeError(f"{self.fallback.name} returned {len(fallback_spans)} results for {len(deferred)}")
-        out = [Routed(sorted(s), self.primary.name, c, False) for s, c in zip(spans, confidences, strict=True)]
-        for i, fb in zip(deferred, fallback_spans, strict=True):
-            out[i] = Routed(sorted(fb), self.fallback.name, confidences[i], True)
-        if deferred:
-            logger.debug("cascade: %d of %d documents deferred to %s", len(deferred), len(texts), self.fallback.name)
-        return out
+        deferred = ask_fallback(texts, confidences, self.threshold, self.fallback.predict, self.fallback.name)
+        return [
+            Routed(sorted(deferred[i]), self.fallback.name, c, True)
+            if i in deferred
+            else Routed(sorted(s), self.primary.name, c, False)
+            for i, (s, c) in enumerate(zip(spans, confidences, strict=True))
+        ]
 
     def predict(self, texts: Sequence[str]) -> list[list[Span]]:
         return [r.spans for r in self.route(texts)]

@@ -1,5 +1,8 @@
 """The demo page served at ``GET /``: self-contained (inline CSS and JS, nothing fetched from elsewhere).
 
+It asks ``/readyz`` what the server runs: a span model gets "Find entities" (``/v1/entities``) and "Redact"
+(``/v1/redact``, tag operator), a text classifier "Classify" (``/v1/classify``: labels and score bars).
+
 User text is only ever put into the page with ``textContent``, never as HTML. Span offsets count Unicode code
 points (Python string indices) while JavaScript strings count UTF-16 units, so the text is split into code
 points (``Array.from``) before slicing; otherwise every emoji would shift the highlights after it.
@@ -25,6 +28,9 @@ INDEX_HTML = """<!doctype html>
   mark { border-radius: 3px; padding: .1em .25em; background: hsl(var(--h), 80%, 85%); }
   mark small { font-size: .7em; font-weight: 600; margin-left: .3em; color: hsl(var(--h), 60%, 25%); }
   a { color: #0645ad; }
+  .label { display: grid; grid-template-columns: 12em 1fr 4em; gap: .6em; align-items: center; line-height: 1.6; }
+  .label.chosen { font-weight: 600; }
+  .bar { height: .8em; border-radius: 3px; background: hsl(var(--h), 70%, 60%); }
 </style>
 </head>
 <body>
@@ -35,9 +41,9 @@ INDEX_HTML = """<!doctype html>
   <a href="/report">report</a>
   <a href="/docs">API docs</a>
 </header>
-<p>Paste text and find its entities.</p>
+<p id="intro">Paste text and find its entities.</p>
 <textarea id="text" placeholder="Obama visited Paris.">Obama visited Paris.</textarea>
-<div><button id="go">Find entities</button><span id="status"></span></div>
+<div><button id="go">Find entities</button> <button id="redact" hidden>Redact</button><span id="status"></span></div>
 <div id="result"></div>
 <script>
 "use strict";
@@ -72,14 +78,50 @@ function render(text, spans, model) {
   out.append(document.createTextNode(chars.slice(pos).join("")));
   return spans.length + " entities, answered by " + model;
 }
-async function run() {
+function renderLabels(body) {
+  // Every label with its probability as a bar, most likely first; the predicted ones in bold.
+  const out = $("result");
+  out.replaceChildren();
+  const chosen = new Set(body.labels);
+  for (const [label, p] of Object.entries(body.scores).sort((a, b) => b[1] - a[1])) {
+    const row = document.createElement("div");
+    row.className = chosen.has(label) ? "label chosen" : "label";
+    const name = document.createElement("span");
+    name.textContent = label;
+    const track = document.createElement("div");
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.style.setProperty("--h", hue(label));
+    bar.style.width = (100 * p).toFixed(1) + "%";
+    track.append(bar);
+    const value = document.createElement("span");
+    value.textContent = p.toFixed(3);
+    row.append(name, track, value);
+    out.append(row);
+  }
+  return (body.labels.length ? body.labels.join(", ") : "no label") + ", answered by " + body.model;
+}
+function renderRedacted(body) {
+  // Replacements highlighted in the redacted text (out_start/out_end count its code points).
+  const marks = body.spans.map((s) => ({start: s.out_start, end: s.out_end, label: s.label, score: s.score}));
+  render(body.text, marks, body.model);
+  return body.spans.length + " replaced, answered by " + body.model;
+}
+const ACTIONS = {
+  entities: ["/v1/entities", (text, body) => render(text, body.spans, body.model)],
+  redact: ["/v1/redact", (text, body) => renderRedacted(body)],
+  classify: ["/v1/classify", (text, body) => renderLabels(body)],
+};
+let mainAction = "entities";
+async function run(action) {
+  const [path, show] = ACTIONS[action];
   const text = $("text").value;
   const status = $("status");
   status.className = "";
   status.textContent = "...";
   try {
     const started = performance.now();
-    const response = await fetch("/v1/entities", {
+    const response = await fetch(path, {
       method: "POST",
       headers: {"Content-Type": "application/json"},
       body: JSON.stringify({text}),
@@ -90,15 +132,24 @@ async function run() {
       throw new Error(response.status + ": " + detail);
     }
     const ms = Math.round(performance.now() - started);
-    status.textContent = render(text, body.spans, body.model) + " in " + ms + " ms";
+    status.textContent = show(text, body) + " in " + ms + " ms";
   } catch (err) {
     status.className = "error";
     status.textContent = String(err.message || err);
   }
 }
-$("go").addEventListener("click", run);
-$("text").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run(); });
+$("go").addEventListener("click", () => run(mainAction));
+$("redact").addEventListener("click", () => run("redact"));
+$("text").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run(mainAction); });
 fetch("/readyz").then((r) => r.json()).then((info) => {
+  if (info.task === "classification") {
+    mainAction = "classify";
+    $("go").textContent = "Classify";
+    $("intro").textContent = "Paste text and see its labels.";
+    $("text").placeholder = "";
+  } else {
+    $("redact").hidden = false;
+  }
   let line = "model " + info.model + " - labels: " + info.labels.join(", ");
   if (info.fallback) line += " - fallback " + info.fallback + " below " + info.threshold;
   $("info").textContent = line;
