@@ -229,3 +229,17 @@ def test_serve_command_detects_a_classifier_folder(classifier_folder):
     with serve_command(str(classifier_folder)) as url:
         body = httpx.post(f"{url}/v1/classify", json={"text": TEXT_LIST[2]}, timeout=30).json()
     assert (body["model"], body["labels"], sorted(body["scores"])) == ("tiny-topics", ["sport"], LABELS)
+
+
+def test_an_exported_classifier_is_served_like_its_torch_source(classifier_folder, tmp_path):
+    # The folder a user's machine gets: model.onnx, no torch needed to answer (see the runtime's own test).
+    pytest.importorskip("onnxruntime")
+    from specialize.export.exporter import export
+
+    exported = export(classifier_folder, tmp_path / "tiny-topics-onnx").output
+    with TestClient(create_app(str(exported), batching=False)) as client:
+        docs = client.post("/v1/classify", json={"texts": TEXT_LIST}).json()["documents"]
+    assert {d["model"] for d in docs} == {"tiny-topics-onnx"}
+    for doc, record in zip(docs, classify(classifier_folder, TEXT_LIST), strict=True):
+        assert doc["labels"] == record["labels"]
+        assert doc["scores"] == pytest.approx(record["scores"], abs=1e-4)
