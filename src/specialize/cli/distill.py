@@ -6,7 +6,10 @@ import argparse
 import json
 from typing import Any
 
-HELP = "distil a teacher (a specialist folder, spacy:NAME, a gazetteer...) into a smaller, faster student"
+HELP = (
+    "distil a teacher (a specialist or text classifier folder, spacy:NAME, a gazetteer...) into a smaller, "
+    "faster student"
+)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -17,17 +20,31 @@ def add_parser(subparsers: Any) -> None:
         help=HELP,
         description=HELP + ". Soft labels (default) train on the teacher's per-word label distributions and "
         "need a specialist teacher; --hard trains on the teacher's spans and works with any teacher. Without "
-        "--base the student is the teacher with layers dropped. Writes the student folder with its model card, "
+        "--base the student is the teacher with layers dropped. A text classifier teacher (a folder written by "
+        "'specialize train --task classification') trains a student classifier on its label probabilities; "
+        "--train, --dev and --test are then labelled texts. Writes the student folder with its model card, "
         "evaluation.json and a teacher-vs-student report (distillation.json / distillation.md).",
     )
     p.add_argument(
         "--teacher",
         required=True,
-        help="a folder written by 'specialize train' (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, "
-        "vote:SPEC+SPEC",
+        help="a folder written by 'specialize train' (or hf:PATH; a span specialist or a text classifier), "
+        "spacy:NAME, gazetteer:FILE, regex:FILE, vote:SPEC+SPEC",
     )
-    p.add_argument("--label-map", help="rename the teacher's labels, e.g. PERSON=PER,GPE=LOC or a preset: conll")
-    p.add_argument("--unlabeled", help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv or a folder")
+    p.add_argument(
+        "--task",
+        choices=["ner", "classification"],
+        help="what the teacher does (default: detected from the teacher; classification for a classifier folder)",
+    )
+    p.add_argument(
+        "--label-map",
+        help="rename a span teacher's labels, e.g. PERSON=PER,GPE=LOC or a preset: conll (not for classifiers)",
+    )
+    p.add_argument(
+        "--unlabeled",
+        help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv or a folder (classification: also a "
+        "dataset name such as mtsamples-specialty:train, its labels ignored)",
+    )
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument(
         "--train",
@@ -50,8 +67,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from specialize.cli.train import overrides_from_args
-    from specialize.config import load_config
+    from specialize.config import Task, load_config
     from specialize.training.distill import DistillationArgs, distill
+    from specialize.training.distill_classifier import check_task, distill_classifier
 
     config = load_config(args.config, overrides_from_args(args))
     defaults = DistillationArgs()
@@ -60,23 +78,28 @@ def run(args: argparse.Namespace) -> int:
         alpha=defaults.alpha if args.alpha is None else args.alpha,
         soft=not args.hard,
     )
-    result = distill(
-        args.teacher,
-        config,
-        args.output,
-        unlabeled=args.unlabeled,
-        text_field=args.text_field,
-        args=distillation,
-        label_map=args.label_map,
-        n_bootstrap=args.bootstrap,
-        throughput_repeats=args.repeats,
-    )
+    common = {
+        "unlabeled": args.unlabeled,
+        "text_field": args.text_field,
+        "args": distillation,
+        "n_bootstrap": args.bootstrap,
+        "throughput_repeats": args.repeats,
+    }
+    result: Any
+    if check_task(args.teacher, args.task) is Task.CLASSIFICATION:
+        if args.label_map:
+            raise ValueError(
+                "--label-map renames a span teacher's labels; a classifier teacher's labels are its own: drop it"
+            )
+        result = distill_classifier(args.teacher, config, args.output, **common)
+    else:
+        result = distill(args.teacher, config, args.output, label_map=args.label_map, **common)
     print(f"saved {result.output}")
     for record in result.records:
         agreement = f", agreement with the teacher F1 {record['agreement']['f1']:.4f}" if "agreement" in record else ""
         print(
             f"{record['split']} ({record['dataset']}) {record['role']} {record['model']}: F1 {record['f1']:.4f} "
-            f"{record['f1_ci']}{agreement}"
+            f"{record['f1_ci']}, macro F1 {record['macro_f1']:.4f}{agreement}"
         )
     if result.throughput:
         teacher, student = result.throughput["models"]

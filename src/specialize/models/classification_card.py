@@ -24,6 +24,7 @@ class ClassifierCardData:
     history: list[dict[str, Any]] = field(default_factory=list)
     train_seconds: float | None = None
     machine: Mapping[str, Any] | None = None
+    distillation: str | None = None  # markdown: the teacher and how its knowledge was transferred
 
 
 def _ci(ci: Sequence[float] | None) -> str:
@@ -60,7 +61,8 @@ def _scores(records: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def render_classifier_card(card: ClassifierCardData) -> str:
     s = card.settings
-    source = {"dev": "chosen on dev micro F1", "config": "set in the config"}.get(s.threshold_source, "default")
+    sources = {"dev": "chosen on dev micro F1", "config": "set in the config", "teacher": "the teacher's"}
+    source = sources.get(s.threshold_source, "default")
     kind = f"multi-label (threshold {s.threshold:g}, {source})" if s.multi_label else "single-label"
     lines = [
         "---",
@@ -85,6 +87,7 @@ def render_classifier_card(card: ClassifierCardData) -> str:
         f"logits are pooled by **{s.pooling}**; nothing is truncated. The folder also loads as a plain "
         "`AutoModelForSequenceClassification`, which reads only the first window.",
         "",
+        *(["## Distillation", "", card.distillation, ""] if card.distillation else []),
         *_scores(card.evaluation),
         "## Training data",
         "",

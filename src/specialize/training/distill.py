@@ -11,7 +11,6 @@ teacher's trained embeddings, kept layers and classifier head, so it begins clos
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -29,7 +28,7 @@ from specialize.data.tagging import OUTSIDE, entity_types, iob2_labels
 from specialize.models.base import SpanPredictor
 from specialize.models.specialist import Specialist
 from specialize.training.args import TrainingArgs
-from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report
+from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
 from specialize.training.soft_targets import (
     PREDICT_CHUNK,
     DistillationFeatures,
@@ -94,6 +93,23 @@ def kd_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor, temperatu
     return torch.nn.functional.kl_div(student_log_t, teacher_t, reduction="batchmean") * (t * t)
 
 
+def binary_kd_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Per-label KL(Bernoulli(teacher_T) || Bernoulli(student_T)) x T², averaged over rows and labels: the
+    multi-label (sigmoid) counterpart of :func:`kd_loss`, each label an independent yes/no.
+
+    Tempering a Bernoulli is sigmoid(logit(p) / T), from the teacher's probabilities as in ``kd_loss``. Binary
+    cross-entropy minus the teacher's entropy is that KL, so the loss is 0 exactly when the student matches.
+    """
+    t = float(temperature)
+    p = teacher_probs.float().clamp(1e-6, 1 - 1e-6)
+    teacher_t = torch.sigmoid(torch.log(p / (1 - p)) / t)
+    student_t = student_logits.float() / t
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(student_t, teacher_t, reduction="none")
+    # Written out: F.binary_cross_entropy refuses to run under autocast (bf16 training).
+    entropy = -(teacher_t * torch.log(teacher_t) + (1 - teacher_t) * torch.log1p(-teacher_t))
+    return (bce - entropy).mean() * (t * t)
+
+
 def distillation_loss(
     logits: torch.Tensor,
     teacher_probs: torch.Tensor,
@@ -108,8 +124,13 @@ def distillation_loss(
     ce = None
     if labels is not None and (gold := labels != IGNORE_INDEX).any():
         ce = torch.nn.functional.cross_entropy(logits[gold], labels[gold])
+    return mix_losses(kd, ce, args.alpha, logits)
+
+
+def mix_losses(kd: torch.Tensor | None, ce: torch.Tensor | None, alpha: float, logits: torch.Tensor) -> torch.Tensor:
+    """alpha x KD + (1 - alpha) x CE when a batch has both kinds of target, else the one it has at full weight."""
     if kd is not None and ce is not None:
-        return args.alpha * kd + (1 - args.alpha) * ce
+        return alpha * kd + (1 - alpha) * ce
     if kd is not None:
         return kd
     if ce is not None:
@@ -160,7 +181,13 @@ def _resolve_teacher(
         return teacher, None
     from specialize.data.labels import parse_label_map
     from specialize.teachers.spec import load_teacher, split_spec
+    from specialize.training.distill_classifier import is_classifier_teacher
 
+    if is_classifier_teacher(teacher):
+        raise ValueError(
+            f"teacher {teacher!s} is a text classifier: distil it with "
+            "specialize.training.distill_classifier.distill_classifier (`specialize distill` picks it by itself)"
+        )
     mapping = parse_label_map(label_map) if isinstance(label_map, str) else label_map
     loaded = load_teacher(str(teacher), label_map=mapping)
     if not callable(getattr(loaded, "predict", None)):
@@ -169,9 +196,10 @@ def _resolve_teacher(
     return cast(SpanPredictor, loaded), Path(rest) if kind == "hf" else None
 
 
-def _load_unlabeled(
+def load_unlabeled(
     source: Sequence[str] | Sequence[Document] | str | Path | None, text_field: str
 ) -> LoadedData | None:
+    """Texts, documents (spans dropped) or a file ``read_texts`` reads, as documents without spans; None: none."""
     if source is None:
         return None
     if isinstance(source, str | Path):
@@ -275,17 +303,20 @@ def _describe(teacher: SpanPredictor, args: DistillationArgs, config: TrainConfi
         )
     else:
         how = "hard labels: the teacher's spans on the unlabeled texts were training labels, next to any gold data"
+    start = describe_start(config, from_teacher, "embeddings, word-shape rows and classifier head")
+    return f"Distilled from the teacher `{teacher.name}` ({type(teacher).__name__}) with {how}. {start}"
+
+
+def describe_start(config: TrainConfig, from_teacher: bool, kept: str) -> str:
+    """A sentence on where the student started: ``kept`` names what it keeps of the teacher it was cut from."""
     start = (
-        f"layers {config.model.layers} of the teacher, keeping its embeddings, word-shape rows and classifier head"
+        f"layers {config.model.layers} of the teacher, keeping its {kept}"
         if from_teacher
         else f"the encoder `{config.model.base or 'all-MiniLM-L6-v2'}` (layers {config.model.layers or 'all'})"
     )
     if config.model.intermediate_size is not None:
         start += f", every feed-forward block pruned to its {config.model.intermediate_size} most important neurons"
-    return (
-        f"Distilled from the teacher `{teacher.name}` ({type(teacher).__name__}) with {how}. "
-        f"The student started from {start}."
-    )
+    return f"The student started from {start}."
 
 
 def distill(
@@ -326,7 +357,7 @@ def distill(
     gold_data = None
     if gold_source is not None:
         gold_data = load_data("train", gold_source, config.data.format, config.data.label_map, config.data.labels)
-    unlabeled_data = _load_unlabeled(unlabeled, text_field)
+    unlabeled_data = load_unlabeled(unlabeled, text_field)
     if gold_data is None and unlabeled_data is None:
         raise ValueError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")
     dev_data, test_data = load_eval_data(config, dev, test)
@@ -375,10 +406,7 @@ def distill(
     report_md = render_report(records, throughput, speed_data.role)
     summary = _describe(teacher, args, config, from_teacher)
     info = {**asdict(args), "teacher": teacher.name, "teacher_type": type(teacher).__name__}
-    output.mkdir(parents=True, exist_ok=True)
-    report = {"distillation": info, "records": records, "throughput": throughput}
-    (output / "distillation.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (output / "distillation.md").write_text(f"# Teacher vs student\n\n{summary}\n\n{report_md}\n", encoding="utf-8")
+    write_report(output, info, records, throughput, f"{summary}\n\n{report_md}")
     evaluation = [r for r in records if r["role"] == "student"]
     config_dict = {**config.to_dict(), "distillation": info}
     save_run(

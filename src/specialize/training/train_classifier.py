@@ -280,8 +280,10 @@ def save_classifier_run(
     windows: tuple[int, int],
     extra_config: dict[str, Any],
     linear_probe: dict[str, float] | None = None,
+    distillation: str | None = None,
 ) -> None:
-    """The classifier folder, its evaluation and training records and its model card."""
+    """The classifier folder, its evaluation and training records and its model card (``distillation``:
+    markdown on the teacher and how it was distilled, for a distilled student)."""
     from specialize.evaluation.evaluate import command_line, machine_info
     from specialize.models.classification_card import ClassifierCardData, render_classifier_card
 
@@ -312,6 +314,7 @@ def save_classifier_run(
         history=history.evaluations,
         train_seconds=history.train_seconds,
         machine=machine_info(),
+        distillation=distillation,
     )
     (output / "README.md").write_text(render_classifier_card(card), encoding="utf-8")
     logger.info("saved the classifier to %s", output)
