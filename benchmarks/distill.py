@@ -1,6 +1,6 @@
 """Teacher -> student benchmarks (distillation issue), written to benchmarks/results/distill.json.
 
-    python benchmarks/distill.py                       # all three experiments
+    python benchmarks/distill.py                       # every experiment
     python benchmarks/distill.py --experiments soft    # one; records of the others are kept
 
 - soft:      teacher = the MiniLM-L6 CoNLL-2003 specialist from benchmarks/ner_accuracy.py; student = its layers
@@ -10,6 +10,10 @@
              teacher's labels of CoNLL-2003 train text (no gold at all).
 - gazetteer: teacher = a gazetteer of the NCBI-disease train mentions; student = MiniLM-L6 trained on its labels of
              unlabeled biomedical text (BC2GM and AnatEM train sentences, NCBI-disease train text).
+- cls-mtsamples: text classification; teacher = the MiniLM-L6 MTSamples specialty classifier of
+             benchmarks/domains_classification.py (runs/domains/mtsamples-specialty); student = its layers 0, 2 and 4,
+             distilled with soft labels (per-label sigmoid KL at temperature 2 on each window, mixed with gold BCE)
+             on MTSamples train, on the teacher's budget (128-subword windows, one window per note in training).
 Each record is an evaluate --json record plus role (teacher/student), teacher, throughput and the command.
 """
 
@@ -128,7 +132,41 @@ def gazetteer(epochs: int) -> list[dict[str, Any]]:
     return _finish(result, "gazetteer", "gazetteer of NCBI-disease train mentions")
 
 
-EXPERIMENTS = {"soft": soft, "soft-ffn512": soft_pruned, "spacy": spacy_teacher, "gazetteer": gazetteer}
+def mtsamples(epochs: int) -> list[dict[str, Any]]:
+    from specialize.config import load_config
+    from specialize.training.distill import DistillationArgs
+    from specialize.training.distill_classifier import distill_classifier
+
+    teacher = ROOT / "runs" / "domains" / "mtsamples-specialty"
+    if not (teacher / "training.json").exists():
+        raise SystemExit(f"{teacher} is missing: run python benchmarks/domains_classification.py first")
+    # The student inherits the teacher's windows (128 subwords, stride 32) and pooling; it trains, as the teacher
+    # did, on the first window of each note. All dev notes choose its checkpoint and threshold.
+    overrides = {
+        "data.train": "mtsamples-specialty:train",
+        "data.dev": "mtsamples-specialty:dev",
+        "data.test": "mtsamples-specialty:test",
+        "training.epochs": epochs,
+        "training.max_windows_per_document": 1,
+        "training.progress": False,
+    }
+    result = distill_classifier(
+        str(teacher),
+        load_config(overrides=overrides),
+        RUNS / "distill-mtsamples-L3",
+        args=DistillationArgs(temperature=2.0, alpha=0.5, soft=True),
+        student_layers=[0, 2, 4],
+    )
+    return _finish(result, "cls-mtsamples", "MiniLM-L6 MTSamples specialty classifier")
+
+
+EXPERIMENTS = {
+    "soft": soft,
+    "soft-ffn512": soft_pruned,
+    "spacy": spacy_teacher,
+    "gazetteer": gazetteer,
+    "cls-mtsamples": mtsamples,
+}
 
 
 def main() -> int:
