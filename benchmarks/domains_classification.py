@@ -2,6 +2,7 @@
 
     python benchmarks/domains_classification.py                              # both tasks
     python benchmarks/domains_classification.py --tasks cuad-clauses         # one; the other's records are kept
+    python benchmarks/domains_classification.py --reuse                      # re-score the saved classifiers
 
 For each task, on the same deterministic test split (see specialize/data/classification_datasets.py):
 - the MiniLM-L6 text classifier (``specialize train --task classification``), sized for a 1-thread CPU budget
@@ -33,7 +34,8 @@ RUNS = ROOT / "runs" / "domains"
 # on a fixed random subsample of the dev texts (dev_limit) to bound the cost of those evaluations.
 # MTSamples: 3 epochs on the first 128-subword window of each note (prediction reads every window, mean-pooled),
 # dev on 120 of its 245 notes. CUAD: 3 epochs, 128 subwords, on a 3,000-passage sample of its ~16,700 training
-# passages, dev on 800 of 2,555 passages. Default learning rates (encoder and its [CLS] pooler 1e-4, head 1e-3).
+# passages, dev on 800 of 2,555 passages. Default learning rates (encoder and its [CLS] pooler 1e-4, head 1e-3);
+# the head starts from a linear probe of the frozen encoder (model.head_init = "probe", the default).
 # The baseline is fitted on the same training texts (whole texts). Each record keeps these settings under
 # "training", with n_train/n_train_available and n_dev_used.
 TASKS: dict[str, dict[str, Any]] = {
@@ -64,11 +66,12 @@ def _subsample(texts: list[Any], limit: int | None, seed: int) -> list[Any]:
     return [texts[i] for i in picked]
 
 
-def run_task(task: str, threads: int, n_bootstrap: int) -> list[dict[str, Any]]:
+def run_task(task: str, threads: int, n_bootstrap: int, runs: Path = RUNS, reuse: bool = False) -> list[dict[str, Any]]:
     from specialize.config import load_config
     from specialize.data.classification_datasets import load_labelled_dataset
     from specialize.evaluation.classification import evaluate_classification
     from specialize.evaluation.evaluate import machine_info
+    from specialize.models.text_classifier import TextClassifier
     from specialize.models.tfidf_baseline import TfidfBaseline
     from specialize.training.train import train
 
@@ -91,14 +94,21 @@ def run_task(task: str, threads: int, n_bootstrap: int) -> list[dict[str, Any]]:
     }
     config = load_config(overrides=overrides)
     start = time.perf_counter()
-    # The dev texts choose the checkpoint and the multi-label threshold (model.threshold unset = auto).
-    result = train(config, RUNS / task, train_documents=train_texts, dev_documents=dev_used, n_bootstrap=0)
-    wall = time.perf_counter() - start
-    evaluation = evaluate_classification([result.specialist, baseline], test, n_bootstrap=n_bootstrap)
+    wall: float | None = None
+    if reuse:  # a classifier this script trained before (its training.json says how); only re-scored here
+        import torch
+
+        specialist = TextClassifier.load(runs / task)
+        torch.set_num_threads(threads)
+    else:
+        # The dev texts choose the checkpoint and the multi-label threshold (model.threshold unset = auto).
+        result = train(config, runs / task, train_documents=train_texts, dev_documents=dev_used, n_bootstrap=0)
+        specialist, wall = result.specialist, time.perf_counter() - start
+    evaluation = evaluate_classification([specialist, baseline], test, n_bootstrap=n_bootstrap)
     command = shlex.join(["python", *sys.argv])
     machine = {**machine_info(), "torch_threads": threads}
     records = evaluation.to_records(dataset=dataset, split="test", command=command, machine=machine)
-    training = json.loads((RUNS / task / "training.json").read_text())
+    training = json.loads((runs / task / "training.json").read_text())
     sizes = {
         "n_train": len(train_texts),
         "n_train_available": len(train_all),
@@ -107,24 +117,26 @@ def run_task(task: str, threads: int, n_bootstrap: int) -> list[dict[str, Any]]:
         "n_test": len(test),
     }
     out = []
-    for record, model in zip(records, (result.specialist, baseline), strict=True):
-        is_specialist = model is result.specialist
+    for record, model in zip(records, (specialist, baseline), strict=True):
+        is_specialist = model is specialist
         task_type = record.pop("task")
         record = {
             "task": task,
             "task_type": task_type,
             **record,
-            "model": f"MiniLM-L6 classifier ({RUNS.name}/{task})" if is_specialist else "TF-IDF + logistic regression",
+            "model": f"MiniLM-L6 classifier ({runs.name}/{task})" if is_specialist else "TF-IDF + logistic regression",
             **sizes,
-            "train_seconds": round(result.history.train_seconds if is_specialist else baseline.fit_seconds, 1),
+            "train_seconds": round(training["train_seconds"] if is_specialist else baseline.fit_seconds, 1),
         }
         if is_specialist:
-            record["train_wall_seconds"] = round(wall, 1)
+            record["train_wall_seconds"] = None if wall is None else round(wall, 1)
+            record["training_command"] = training["command"]
             record["training"] = {
                 "overrides": overrides,
                 "windows": training["windows"],
-                "threshold": result.specialist.settings.threshold,
-                "threshold_source": result.specialist.settings.threshold_source,
+                "linear_probe": training.get("linear_probe"),
+                "threshold": specialist.settings.threshold,
+                "threshold_source": specialist.settings.threshold_source,
                 "best_dev_micro_f1": training["best_dev_f1"],
                 "best_step": training["best_step"],
                 "steps": training["steps"],
@@ -150,6 +162,11 @@ def main() -> int:
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated: {', '.join(TASKS)}")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--runs", type=Path, default=RUNS, help="where the trained classifiers are saved")
+    parser.add_argument(
+        "--reuse", action="store_true", help="score the classifiers already in --runs (trained by this script)"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print the records, leave the results file alone")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -158,8 +175,9 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
     for task in tasks:
-        records = run_task(task, args.threads, args.bootstrap)
-        merge(records, [task])  # after each task, so a finished task lands even if a later one fails
+        records = run_task(task, args.threads, args.bootstrap, args.runs, args.reuse)
+        if not args.no_save:
+            merge(records, [task])  # after each task, so a finished task lands even if a later one fails
         for r in records:
             print(
                 f"{task} {r['model']}: accuracy {r['accuracy']:.3f} micro F1 {r['micro_f1']:.3f} {r['micro_f1_ci']} "
