@@ -16,7 +16,18 @@ from specialize.evaluation.report_charts import Point, highlight, pareto_front
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 RESULT_FILES = [FIXTURES / "evaluation.json", FIXTURES / "speed.json", FIXTURES / "cascade.json"]
 BENCHMARK_RESULTS = sorted((Path(__file__).resolve().parents[2] / "benchmarks" / "results").glob("*.json"))
-SECTIONS = ("summary", "tradeoff", "per-type", "errors", "cascade", "cost", "distillation", "examples", "provenance")
+SECTIONS = (
+    "summary",
+    "tradeoff",
+    "per-type",
+    "errors",
+    "cascade",
+    "cost",
+    "distillation",
+    "classification",
+    "examples",
+    "provenance",
+)
 VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 # SVG elements the report writes self-closed (<circle/>): html.parser reports them as start-end tags.
 URL_ATTRIBUTES = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset"}
@@ -90,6 +101,7 @@ def test_report_has_every_section_with_charts_and_tables(page):
     assert "Toy <report> & co" in text and "<report>" not in page  # the title was escaped
     assert "wrong_type_boundary" in text and "none (missed)" in text  # breakdown and confusion matrix
     assert "No distillation records" in text  # a section without data says what would fill it
+    assert "No text classification records" in text
 
 
 def test_report_is_self_contained(page):
@@ -136,8 +148,27 @@ def test_record_kinds_and_file_shapes(tmp_path):
     assert [len(data.records[k]) for k in ("evaluation", "speed", "cascade")] == [2, 1, 1]
     assert throughputs(data)["static"].tokens_per_s == 9e4
     (tmp_path / "other.json").write_text(json.dumps([{"hello": 1}]))
-    with pytest.raises(ValueError, match="no evaluation, speed, distillation or cascade record"):
+    with pytest.raises(ValueError, match="no evaluation, speed, distillation, cascade or classification record"):
         load_results([tmp_path / "other.json"])
+
+
+def test_classification_records_get_their_own_table_and_per_label_scores(tmp_path):
+    def record(model, micro, per_label):
+        return {"dataset": "clauses:test", "split": "test", "model": model, "accuracy": micro, "micro_f1": micro,
+                "micro_f1_ci": [micro - 0.1, micro + 0.1], "macro_f1": micro / 2, "n_docs": 9,
+                "per_label": {k: {"f1": f, "support": n} for k, (f, n) in per_label.items()}}  # fmt: skip
+
+    records = [
+        record("<b>bert</b>", 0.79, {"Parties": (0.9, 50), "Rare": (0.2, 2)}),
+        record("tfidf", 0.76, {"Parties": (0.8, 50), "Rare": (0.0, 2)}),
+    ]
+    assert record_kind(records[0]) == "classification"
+    (tmp_path / "cls.json").write_text(json.dumps(records))
+    page = report([tmp_path / "cls.json"], tmp_path / "r.html").read_text()
+    section = page[page.index("id='classification'") :]
+    assert "0.790" in section and "0.760" in section and "clauses:test: F1 per label" in section
+    assert section.index("Parties") < section.index("Rare")  # most frequent label first
+    assert "<b>bert</b>" not in page and "&lt;b&gt;bert&lt;/b&gt;" in section  # names are escaped
 
 
 def test_throughput_joins_by_model_and_cost_follows_the_price(tmp_path):

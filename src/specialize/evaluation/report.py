@@ -6,6 +6,8 @@
 * distillation records (evaluation records with ``role``/``teacher``/``throughput``: ``distill.json``),
 * speed records (``specialize benchmark --json``: ``tokens_per_s`` keyed by thread count),
 * cascade curves (``specialize evaluate --cascade ... --json``),
+* text classification records (``specialize evaluate CLASSIFIER --json``; ``domains.json``, ``distill.json``:
+  micro/macro F1 and ``per_label`` scores),
 
 as single records, lists of records, or ``{"records": [...]}``; each record's kind is told by its keys, so files
 can be named anything. The page has inline CSS and inline SVG only (no script, no font, nothing fetched), so it
@@ -29,15 +31,19 @@ DEFAULT_PRICE_PER_CPU_HOUR = 0.05
 """US dollars per vCPU-hour: about what one vCPU of an on-demand general-purpose cloud VM costs (a 2-vCPU
 instance at ~$0.08-0.10 an hour). Spot instances cost less, managed services more; pass your own price."""
 
-KINDS = ("evaluation", "distillation", "speed", "cascade")
+KINDS = ("evaluation", "distillation", "speed", "cascade", "classification")
 
 
 def record_kind(record: Mapping[str, Any]) -> str | None:
-    """``evaluation``, ``distillation``, ``speed``, ``cascade``, or None for a record of no known shape."""
+    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, or None for a record of no
+    known shape."""
     if "points" in record and "primary" in record and "fallback" in record:
         return "cascade"
     if "model" in record and isinstance(record.get("tokens_per_s"), Mapping):
         return "speed"
+    per_label = record.get("per_label")
+    if "model" in record and "micro_f1" in record and isinstance(per_label, Mapping):
+        return "classification"
     per_type = record.get("per_type")
     # Span-F1 records only: other tasks' records (e.g. redaction scores with F2 and leak rates per type) share
     # the field names but not the meaning, and are reported by their own benchmark pages.
@@ -117,14 +123,14 @@ class ReportData:
 
     def models(self) -> list[str]:
         """Every model name in reading order: each keeps its colour across all charts."""
-        names = [r["model"] for k in ("evaluation", "distillation", "speed") for r in self.records[k]]
+        names = [r["model"] for k in ("evaluation", "distillation", "speed", "classification") for r in self.records[k]]
         return list(dict.fromkeys(str(n) for n in names))
 
 
 def _identity(kind: str, r: Mapping[str, Any]) -> tuple[Any, ...]:
     if kind == "cascade":
         return (kind, r.get("primary"), r.get("fallback"), r.get("confidence"), r.get("n_docs"))
-    if kind == "distillation":
+    if kind in ("distillation", "classification"):
         return (kind, r.get("experiment"), r.get("dataset"), r.get("split"), r.get("model"))
     return (kind, r.get("dataset"), r.get("split"), r.get("model"))
 
@@ -145,8 +151,9 @@ def load_results(paths: Iterable[str | Path]) -> ReportData:
             data.add(record, path.name)
         if records and len(data.skipped) - n_skipped == len(records):
             raise ValueError(
-                f"{path}: no evaluation, speed, distillation or cascade record in it (expected the JSON written by "
-                "specialize evaluate --json, specialize benchmark --json or specialize evaluate --cascade --json)"
+                f"{path}: no evaluation, speed, distillation, cascade or classification record in it (expected the "
+                "JSON written by specialize evaluate --json, specialize benchmark --json or specialize evaluate "
+                "--cascade --json)"
             )
         data.sources.append(str(path))
         logger.info("%s: %d records", path, sum(len(v) for v in data.records.values()) - before)

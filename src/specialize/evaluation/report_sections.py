@@ -92,6 +92,42 @@ class _Page:
         caption = "Strict span match (start, end and type); intervals are bootstrap resamples of documents."
         return table(header, rows, caption, left=3)
 
+    def classification(self) -> str:
+        records = self.data.records["classification"]
+        if not records:
+            return "<p class='note'>No text classification records among the inputs.</p>"
+        rows = [
+            [esc(r.get("dataset") or "-"), self.model(r["model"]), esc(r.get("role") or "-"),
+             fmt_ci(r.get("accuracy"), r.get("accuracy_ci")), fmt_ci(r.get("micro_f1"), r.get("micro_f1_ci")),
+             fmt_ci(r.get("macro_f1"), r.get("macro_f1_ci")), esc(r.get("n_docs", "-"))]
+            for r in records
+        ]  # fmt: skip
+        header = ["dataset", "model", "role", "accuracy", "micro F1 [95% CI]", "macro F1", "texts"]
+        caption = (
+            "Accuracy is the exact label-set match for multi-label models; intervals are bootstrap resamples of "
+            "texts. Per-label F1 below, most frequent labels first."
+        )
+        parts = [table(header, rows, caption, left=3)]
+        by_dataset: dict[str, list[dict[str, Any]]] = {}
+        for r in records:
+            by_dataset.setdefault(str(r.get("dataset") or "?"), []).append(r)
+        for dataset, group in by_dataset.items():
+            support: dict[str, float] = {}
+            for r in group:
+                for label, scores in r["per_label"].items():
+                    support[label] = max(support.get(label, 0.0), float(scores.get("support") or 0))
+            labels = sorted(support, key=lambda label: (-support[label], label))[: self.MAX_LABELS]
+            label_rows = [
+                [esc(label), fmt(support[label], 0)] + [fmt(r["per_label"].get(label, {}).get("f1")) for r in group]
+                for label in labels
+            ]
+            more = f" ({len(support) - len(labels)} rarer labels not shown)" if len(support) > len(labels) else ""
+            parts.append(f"<h3>{esc(dataset)}: F1 per label{more}</h3>")
+            parts.append(table(["label", "support", *(self.model(r["model"]) for r in group)], label_rows, left=1))
+        return "".join(parts)
+
+    MAX_LABELS = 15
+
     def tradeoff(self) -> str:
         points, seen = [], set()
         datasets = {r.get("dataset") for r in self.data.evaluations}
@@ -340,6 +376,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[_Page], str]], ...] = (
     ("cascade", "Cascade: F1 against share deferred", _Page.cascade),
     ("cost", "Model size and cost per million documents", _Page.cost),
     ("distillation", "Distillation: teacher and student", _Page.distillation),
+    ("classification", "Text classification", _Page.classification),
     ("examples", "Example errors", _Page.examples),
     ("provenance", "Inputs, commands and machines", _Page.provenance),
 )
