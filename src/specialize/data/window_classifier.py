@@ -15,7 +15,6 @@ arg-max label; multi-label models every label whose probability reaches ``settin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from specialize.data.alignment import tokenize_texts
 from specialize.data.classification import Pooling
 from specialize.data.features import WindowFeatures, build_features, length_sorted_batches, pad_batch
+from specialize.data.model_folder import read_saved_settings
 
 
 @dataclass
@@ -49,25 +49,16 @@ class ClassifierSettings:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
 
 
-def read_classifier_config(folder: str | Path) -> tuple[list[str], ClassifierSettings, dict[str, Any]]:
-    """(labels in id order, classifier settings, raw config) from a classifier folder's config.json, torch or
-    exported: both keep the settings under ``specialize.classifier``."""
-    config_path = Path(folder) / "config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"{folder} is not a model folder (no config.json)")
-    raw = json.loads(config_path.read_text(encoding="utf-8"))
-    saved = raw.get("specialize", {}).get("classifier")
-    if not isinstance(saved, dict):
-        raise ValueError(
-            f"{config_path} has no 'specialize.classifier' section: not a text classifier written by specialize; "
-            "train one with `specialize train --task classification`"
-        )
-    id2label = {int(k): v for k, v in (raw.get("id2label") or {}).items()}
-    if not id2label:
-        raise ValueError(f"{config_path} has no id2label: cannot name the model's outputs")
-    fields = ClassifierSettings.__dataclass_fields__
-    settings = ClassifierSettings(**{k: v for k, v in saved.items() if k in fields})
-    return [id2label[i] for i in range(len(id2label))], settings, raw
+def read_classifier_config(folder: str | Path) -> tuple[list[str], ClassifierSettings]:
+    """(labels in id order, classifier settings) from a classifier folder's config.json, torch or exported:
+    both keep the settings under ``specialize.classifier``."""
+    return read_saved_settings(
+        folder,
+        "classifier",
+        ClassifierSettings,
+        kind="text classifier",
+        how_to_fix="train one with `specialize train --task classification`",
+    )
 
 
 def pool_logits(window_logits: Sequence[np.ndarray], doc_index: Sequence[int], n_docs: int, pooling: str) -> np.ndarray:

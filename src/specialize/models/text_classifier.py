@@ -13,7 +13,6 @@ single_label_classification or multi_label_classification); ``specialize``'s set
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -159,16 +158,7 @@ class TextClassifier(WindowClassifier):
     @classmethod
     def load(cls, directory: str | Path, name: str | None = None) -> TextClassifier:
         directory = Path(directory)
-        config_path = directory / "config.json"
-        if not config_path.is_file():
-            raise FileNotFoundError(f"{directory} is not a model folder (no config.json)")
-        saved = json.loads(config_path.read_text()).get("specialize", {})
-        if saved.get("task") != TASK:
-            raise ValueError(
-                f"{directory} is not a text classifier written by specialize (config.json specialize.task is "
-                f"{saved.get('task')!r}); train one with `specialize train --task classification`"
-            )
-        _, settings, _ = read_classifier_config(directory)
+        _, settings = read_classifier_config(directory)
         model = AutoModelForSequenceClassification.from_pretrained(str(directory))
         hf_tokenizer = AutoTokenizer.from_pretrained(str(directory), use_fast=True)
         return cls(model, hf_tokenizer, settings, name=name or directory.name)

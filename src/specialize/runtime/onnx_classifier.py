@@ -41,8 +41,7 @@ class OnnxClassifier(OnnxModel, WindowClassifier):
 
     @staticmethod
     def read_config(folder: Path) -> tuple[list[str], ClassifierSettings]:
-        labels, settings, _ = read_classifier_config(folder)
-        return labels, settings
+        return read_classifier_config(folder)
 
     def batch_logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         return self.logits(batch)

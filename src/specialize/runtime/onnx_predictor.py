@@ -8,7 +8,6 @@ decoding), so both give the same spans for the same logits.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,28 +16,22 @@ from typing import Any
 import numpy as np
 
 from specialize.data.features import InferenceSettings
+from specialize.data.model_folder import read_saved_settings
 from specialize.data.window_tagger import WindowTagger
 from specialize.runtime.session import OnnxModel
 
 logger = logging.getLogger(__name__)
 
 
-def read_export_config(folder: Path) -> tuple[list[str], InferenceSettings, dict[str, Any]]:
-    """(IOB2 label list in id order, inference settings, raw config) from an exported folder's config.json."""
-    config_path = folder / "config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"{folder} has no config.json; pass a folder written by `specialize export`")
-    raw = json.loads(config_path.read_text(encoding="utf-8"))
-    saved = raw.get("specialize", {}).get("inference")
-    if saved is None:
-        raise ValueError(f"{config_path} has no 'specialize.inference' section: not a folder written by specialize")
-    id2label = {int(k): v for k, v in (raw.get("id2label") or {}).items()}
-    if not id2label:
-        raise ValueError(f"{config_path} has no id2label: cannot name the model's outputs")
-    labels = [id2label[i] for i in range(len(id2label))]
-    fields = InferenceSettings.__dataclass_fields__
-    settings = InferenceSettings(**{k: v for k, v in saved.items() if k in fields})
-    return labels, settings, raw
+def read_export_config(folder: Path) -> tuple[list[str], InferenceSettings]:
+    """(IOB2 label list in id order, inference settings) from an exported folder's config.json."""
+    return read_saved_settings(
+        folder,
+        "inference",
+        InferenceSettings,
+        kind="span model",
+        how_to_fix="pass a folder written by `specialize export`",
+    )
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -66,7 +59,7 @@ class OnnxPredictor(OnnxModel, WindowTagger):
 
     @staticmethod
     def read_config(folder: Path) -> tuple[list[str], InferenceSettings]:
-        labels, settings, _ = read_export_config(folder)
+        labels, settings = read_export_config(folder)
         return labels, settings
 
     def batch_probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
