@@ -22,6 +22,7 @@ from specialize.evaluation.classification_metrics import (
     bootstrap_classification,
     score_labels,
 )
+from specialize.evaluation.evaluate import per_type_record, rounded, rounded_ci
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +73,6 @@ class ClassificationResult:
         return [_record(m, self, dataset, split, command, machine) for m in self.models]
 
 
-def _r(x: float) -> float:
-    return round(float(x), 6)
-
-
-def _ci(interval: tuple[float, float] | None) -> list[float] | None:
-    return None if interval is None else [_r(interval[0]), _r(interval[1])]
-
-
 def _record(
     m: ClassifierEvaluation,
     result: ClassificationResult,
@@ -89,37 +82,28 @@ def _record(
     machine: dict[str, Any],
 ) -> dict[str, Any]:
     s, ci = m.scores.labels, m.ci
-    per_label = {
-        label: {
-            "precision": _r(prf.precision),
-            "recall": _r(prf.recall),
-            "f1": _r(prf.f1),
-            "f1_ci": _ci(ci.labels.per_type_f1.get(label) if ci else None),
-            "support": prf.support,
-        }
-        for label, prf in s.per_type.items()
-    }
-    micro_ci = _ci(ci.labels.micro_f1 if ci else None)
+    per_label = per_type_record(s, ci.labels if ci else None)
+    micro_ci = rounded_ci(ci.labels.micro_f1 if ci else None)
     return {
         "task": "classification",
         "dataset": dataset,
         "split": split,
         "model": m.name,
         "multi_label": result.multi_label,
-        "accuracy": _r(m.scores.accuracy),
-        "accuracy_ci": _ci(ci.accuracy if ci else None),
-        "micro_f1": _r(s.micro.f1),
+        "accuracy": rounded(m.scores.accuracy),
+        "accuracy_ci": rounded_ci(ci.accuracy if ci else None),
+        "micro_f1": rounded(s.micro.f1),
         "micro_f1_ci": micro_ci,
-        "macro_f1": _r(s.macro_f1),
-        "macro_f1_ci": _ci(ci.labels.macro_f1 if ci else None),
+        "macro_f1": rounded(s.macro_f1),
+        "macro_f1_ci": rounded_ci(ci.labels.macro_f1 if ci else None),
         # Same names as the span records, so printers and the model card read both.
-        "f1": _r(s.micro.f1),
+        "f1": rounded(s.micro.f1),
         "f1_ci": micro_ci,
-        "precision": _r(s.micro.precision),
-        "recall": _r(s.micro.recall),
+        "precision": rounded(s.micro.precision),
+        "recall": rounded(s.micro.recall),
         "per_label": per_label,
-        "predict_seconds": _r(m.predict_seconds),
-        "docs_per_s": _r(m.docs_per_s),
+        "predict_seconds": rounded(m.predict_seconds),
+        "docs_per_s": rounded(m.docs_per_s),
         "n_docs": result.n_docs,
         "n_bootstrap": result.n_bootstrap,
         "command": command,

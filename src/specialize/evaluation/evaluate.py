@@ -69,12 +69,27 @@ class EvaluationResult:
         return records
 
 
-def _r(x: float) -> float:
+def rounded(x: float) -> float:
+    """A score as records keep it: 6 decimals."""
     return round(float(x), 6)
 
 
-def _ci(interval: tuple[float, float] | None) -> list[float] | None:
-    return None if interval is None else [_r(interval[0]), _r(interval[1])]
+def rounded_ci(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [rounded(interval[0]), rounded(interval[1])]
+
+
+def per_type_record(scores: SpanScores, ci: BootstrapCI | None) -> dict[str, dict[str, Any]]:
+    """Per type (entity type, or label for classifiers): P/R/F1, F1's interval and support, for a record."""
+    return {
+        t: {
+            "precision": rounded(prf.precision),
+            "recall": rounded(prf.recall),
+            "f1": rounded(prf.f1),
+            "f1_ci": rounded_ci(ci.per_type_f1.get(t) if ci else None),
+            "support": prf.support,
+        }
+        for t, prf in scores.per_type.items()
+    }
 
 
 def _record(
@@ -86,33 +101,24 @@ def _record(
     machine: dict[str, Any],
 ) -> dict[str, Any]:
     s, ci = m.scores, m.ci
-    per_type = {
-        t: {
-            "precision": _r(prf.precision),
-            "recall": _r(prf.recall),
-            "f1": _r(prf.f1),
-            "f1_ci": _ci(ci.per_type_f1.get(t) if ci else None),
-            "support": prf.support,
-        }
-        for t, prf in s.per_type.items()
-    }
+    per_type = per_type_record(s, ci)
     return {
         "dataset": dataset,
         "split": split,
         "model": m.name,
-        "f1": _r(s.micro.f1),
-        "f1_ci": _ci(ci.micro_f1 if ci else None),
-        "precision": _r(s.micro.precision),
-        "recall": _r(s.micro.recall),
-        "macro_f1": _r(s.macro_f1),
-        "macro_f1_ci": _ci(ci.macro_f1 if ci else None),
+        "f1": rounded(s.micro.f1),
+        "f1_ci": rounded_ci(ci.micro_f1 if ci else None),
+        "precision": rounded(s.micro.precision),
+        "recall": rounded(s.micro.recall),
+        "macro_f1": rounded(s.macro_f1),
+        "macro_f1_ci": rounded_ci(ci.macro_f1 if ci else None),
         "per_type": per_type,
         "errors": dict(m.errors.counts),
         "errors_per_type": {t: dict(c) for t, c in m.errors.per_type.items()},
         "confusions": dict(m.errors.confusions),
-        "predict_seconds": _r(m.predict_seconds),
-        "docs_per_s": _r(m.docs_per_s),
-        "tokens_per_s": _r(m.tokens_per_s),
+        "predict_seconds": rounded(m.predict_seconds),
+        "docs_per_s": rounded(m.docs_per_s),
+        "tokens_per_s": rounded(m.tokens_per_s),
         "n_docs": result.n_docs,
         "n_bootstrap": result.n_bootstrap,
         "command": command,
