@@ -102,8 +102,9 @@ class Specialist(WindowTagger):
             return StaticStudent.load(directory, name=name)
         if raw.get("specialize", {}).get("task") == "classification":
             raise ValueError(
-                f"{directory} is a text classifier, not a span model: use it with specialize predict, evaluate or "
-                "review (export, serve, apply, distill and label take span models only for now)"
+                f"{directory} is a text classifier, not a span model: load it with "
+                "specialize.models.classify.load_classifier (predict, evaluate, review, export, serve, apply and "
+                "distill take it; label, link, redact and audit need a span model)"
             )
         saved = raw.get("specialize", {}).get("inference")
         if saved is None:
