@@ -27,14 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.classification import Pooling
+from specialize.errors import ConfigError
 from specialize.training.args import TrainingArgs
 
 
-class ConfigError(ValueError):
-    pass
-
-
-class Task(StrEnum):
+class TaskName(StrEnum):
     NER = "ner"  # token classification: character-offset spans
     CLASSIFICATION = "classification"  # labels of whole texts (single- or multi-label)
 
@@ -70,7 +67,7 @@ class ModelConfig:
     word_shapes: bool = True  # give the model each word's casing (see specialize.data.word_shape)
     max_length: int = 256  # subwords per window, special tokens included
     stride: int = 64  # overlap between windows of long documents
-    task: str = Task.NER.value  # "ner" or "classification" (see specialize.models.text_classifier)
+    task: str = TaskName.NER.value  # "ner" or "classification" (see specialize.models.text_classifier)
     # Classification only. None = multi-label unless every training text has exactly one label.
     multi_label: bool | None = None
     pooling: str = Pooling.MEAN.value  # window logits of a long text -> one prediction: "mean" or "max"
@@ -81,7 +78,7 @@ class ModelConfig:
 
     def validate(self) -> None:
         for key, value, enum in (
-            ("task", self.task, Task),
+            ("task", self.task, TaskName),
             ("pooling", self.pooling, Pooling),
             ("head_init", self.head_init, HeadInit),
         ):

@@ -112,7 +112,7 @@ def test_format_table() -> None:
     header = next(line for line in lines if line.startswith("type"))
     assert "perfect" in header and "no-loc" in header
     loc = next(line for line in lines if line.startswith("LOC "))
-    assert "1.000 [1.000-1.000]" in loc and "0.000" in loc
+    assert "1.0000 [1.0000, 1.0000]" in loc and "0.0000" in loc
     assert any(line.startswith("MISC *") for line in lines)  # predicted, not gold
     for row in ("micro F1", "macro F1", "micro P", "micro R", "docs/s", "wrong_type", "missed", "total"):
         assert any(line.startswith(row) for line in lines), row
@@ -125,7 +125,7 @@ def test_evaluate_checks_inputs_and_names() -> None:
     assert result.models[0].ci is None
     short = FakePredictor("short", {}, ["PER"])
     short.predict = lambda texts: [[]]  # type: ignore[method-assign]
-    with pytest.raises(ValueError, match="1 prediction lists for 3 texts"):
+    with pytest.raises(ValueError, match="1 answers for 3 texts"):
         evaluate([short], DOCS, n_bootstrap=0)
     with pytest.raises(ValueError, match="No documents"):
         evaluate([_perfect()], [], n_bootstrap=0)

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from specialize.errors import ConfigError
+
 HELP = (
     "distil a teacher (a specialist or text classifier folder, spacy:NAME, a gazetteer...) into a smaller, "
     "faster student"
@@ -67,33 +69,36 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from specialize.cli.train import overrides_from_args
-    from specialize.config import Task, load_config
+    from specialize.config import load_config
+    from specialize.tasks.registry import task_of
     from specialize.training.distill import DistillationArgs, distill
-    from specialize.training.distill_classifier import check_task, distill_classifier
 
-    config = load_config(args.config, overrides_from_args(args))
+    detected = task_of(args.teacher)
+    if args.task is not None and args.task != detected.name:
+        raise ConfigError(
+            f"--task {args.task} but teacher {args.teacher} is a {detected.what} (its task: {detected.name}); drop "
+            "--task: it is detected from the teacher"
+        )
+    overrides = overrides_from_args(args)
+    overrides["model.task"] = detected.name
+    config = load_config(args.config, overrides)
     defaults = DistillationArgs()
     distillation = DistillationArgs(
         temperature=defaults.temperature if args.temperature is None else args.temperature,
         alpha=defaults.alpha if args.alpha is None else args.alpha,
         soft=not args.hard,
     )
-    common = {
-        "unlabeled": args.unlabeled,
-        "text_field": args.text_field,
-        "args": distillation,
-        "n_bootstrap": args.bootstrap,
-        "throughput_repeats": args.repeats,
-    }
-    result: Any
-    if check_task(args.teacher, args.task) is Task.CLASSIFICATION:
-        if args.label_map:
-            raise ValueError(
-                "--label-map renames a span teacher's labels; a classifier teacher's labels are its own: drop it"
-            )
-        result = distill_classifier(args.teacher, config, args.output, **common)
-    else:
-        result = distill(args.teacher, config, args.output, label_map=args.label_map, **common)
+    result = distill(
+        args.teacher,
+        config,
+        args.output,
+        unlabeled=args.unlabeled,
+        text_field=args.text_field,
+        args=distillation,
+        label_map=args.label_map,
+        n_bootstrap=args.bootstrap,
+        throughput_repeats=args.repeats,
+    )
     print(f"saved {result.output}")
     for record in result.records:
         agreement = f", agreement with the teacher F1 {record['agreement']['f1']:.4f}" if "agreement" in record else ""

@@ -54,10 +54,6 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.cascade:
         return _run_cascade(args)
-    from specialize.models.classify import is_classifier_folder
-
-    if any(is_classifier_folder(m) for m in args.models):
-        return _run_classification(args)
     from specialize.evaluation.evaluate import evaluate, format_table
 
     result = evaluate(
@@ -65,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(format_table(result))
     for model in result.models:
+        if model.errors is None:
+            continue
         if any(model.errors.examples.values()):
             print(f"\nerror examples, {model.name}:")
         for category, examples in model.errors.examples.items():
@@ -98,23 +96,5 @@ def _run_cascade(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(curve.to_dict(), indent=2) + "\n", encoding="utf-8")
-        print(f"\nwrote {args.json}")
-    return 0
-
-
-def _run_classification(args: argparse.Namespace) -> int:
-    from specialize.evaluation.classification import evaluate_classification, format_classification_table
-    from specialize.models.classify import is_classifier_folder
-
-    others = [m for m in args.models if not is_classifier_folder(m)]
-    if others:
-        raise ValueError(f"{others} are not text classifiers; evaluate classifiers and span models separately")
-    result = evaluate_classification(args.models, args.data, n_bootstrap=args.bootstrap)
-    print(format_classification_table(result))
-    if args.json:
-        dataset, _, split = str(args.data).partition(":") if not Path(args.data).exists() else (args.data, "", "")
-        records = result.to_records(dataset=dataset, split=split or None)
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
     return 0

@@ -27,11 +27,6 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from specialize.models.classify import is_classifier_folder
-
-    if is_classifier_folder(args.model):
-        return _run_classify(args)
-    from specialize.models.loading import load_predictor
     from specialize.models.predict import predict
 
     label_map = None
@@ -39,22 +34,10 @@ def run(args: argparse.Namespace) -> int:
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
-    model = load_predictor(args.model, label_map=label_map)
     inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    docs = predict(model, inputs, args.output or sys.stdout, text_field=args.text_field)
+    records = predict(args.model, inputs, args.output or sys.stdout, text_field=args.text_field, label_map=label_map)
     if args.output:
-        print(
-            f"wrote {len(docs)} documents with {sum(len(d.spans) for d in docs)} spans to {args.output}",
-            file=sys.stderr,
-        )
-    return 0
-
-
-def _run_classify(args: argparse.Namespace) -> int:
-    from specialize.models.classify import classify
-
-    inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    results = classify(args.model, inputs, args.output or sys.stdout, text_field=args.text_field)
-    if args.output:
-        print(f"wrote labels of {len(results)} texts to {args.output}", file=sys.stderr)
+        spans = sum(len(r.get("spans", [])) for r in records)
+        what = f"with {spans} spans" if any("spans" in r for r in records) else "with labels"
+        print(f"wrote {len(records)} records {what} to {args.output}", file=sys.stderr)
     return 0

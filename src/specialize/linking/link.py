@@ -73,10 +73,12 @@ def link(
 
     linker = model if isinstance(model, Linker) else Linker.load(model)
     if ner is not None:
-        from specialize.models.predict import predict
+        from specialize.models.resolve import load_model
 
         raw = read_texts(input, text_field=text_field) if isinstance(input, str | Path) else list(input)
-        documents = predict(ner, raw)
+        finder = load_model(ner)
+        found = finder.predict([d.text for d in raw]) if raw else []
+        documents = [Document(d.text, sorted(s), d.id, d.meta) for d, s in zip(raw, found, strict=True)]
     else:
         documents = read_documents(input, format=format) if isinstance(input, str | Path) else list(input)
         if documents and not any(doc.spans for doc in documents):

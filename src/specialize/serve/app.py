@@ -29,9 +29,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from specialize import __version__
-from specialize.config import Task
-from specialize.models.base import SpanPredictor
-from specialize.models.classify import Classifier, load_classifier_or_predictor
+from specialize.config import TaskName as Task
+from specialize.models.base import Classifier, SpanPredictor
+from specialize.models.resolve import load_model
 from specialize.serve.batcher import MicroBatcher
 from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback, span_confidence
 from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
@@ -328,10 +328,10 @@ def create_app(
     report_path = Path(report) if report is not None else None
     if report_path is not None and not report_path.is_file():
         raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
-    if isinstance(model, str):
-        if card_path is None and Path(model).is_dir():
-            card_path = Path(model) / "README.md"
-        model = load_classifier_or_predictor(model, label_map=label_map)
+    if isinstance(model, str) and card_path is None and Path(model).is_dir():
+        card_path = Path(model) / "README.md"
+    loaded: SpanPredictor | Classifier = load_model(model, label_map=label_map)
+    model = loaded
     metrics = ServerMetrics()
     route: Callable[[list[str]], list[Any]]
     ready_info: dict[str, Any]

@@ -59,3 +59,19 @@ class TrainingArgs:
         errors = [message for ok, message in checks if not ok]
         if errors:
             raise ValueError("invalid training arguments: " + "; ".join(errors))
+
+
+@dataclass
+class DistillationArgs:
+    """How a student learns from its teacher (also the ``[distillation]`` table of a distill config)."""
+
+    # Above 1 softens both distributions, so the teacher's probability mass beyond its argmax carries signal.
+    temperature: float = 2.0
+    alpha: float = 0.5  # weight of the teacher term against gold cross-entropy, where gold labels exist
+    soft: bool = True  # False: the teacher's answers become training labels (any teacher)
+
+    def validate(self) -> None:
+        if self.temperature <= 0:
+            raise ValueError(f"distillation temperature must be > 0, got {self.temperature}")
+        if not 0 <= self.alpha <= 1:
+            raise ValueError(f"distillation alpha must be in [0, 1], got {self.alpha}")
