@@ -66,13 +66,14 @@ def to_docbin(documents: list[Any], path: Path) -> dict[str, int]:
 def train_spacy(config_file: Path, output: Path, threads: int = 1) -> dict[str, Any]:
     """Convert the config's train/dev data, init spaCy's efficiency NER config, train; returns what was done."""
     from specialize.config import load_config
-    from specialize.training.train import load_data
+    from specialize.tasks.spans import SpanTask
 
     config = load_config(config_file)
     data = config.data
     output.mkdir(parents=True, exist_ok=True)
-    train = load_data("train", data.train, data.format, data.label_map, data.labels)  # type: ignore[arg-type]
-    dev = load_data("dev", data.dev, data.format, data.label_map, data.labels)  # type: ignore[arg-type]
+    task = SpanTask()
+    train = task.load("train", data.train, data)  # type: ignore[arg-type]
+    dev = task.load("dev", data.dev, data)  # type: ignore[arg-type]
     alignment = {
         "train": to_docbin(train.documents, output / "train.spacy"),
         "dev": to_docbin(dev.documents, output / "dev.spacy"),

@@ -10,9 +10,9 @@ from tests.conftest import overfit_config
 from transformers import AutoModelForSequenceClassification
 
 from specialize.data.classification import LabelledText
+from specialize.data.model_folder import folder_task
 from specialize.models.review import review_contract
 from specialize.models.specialist import Specialist
-from specialize.data.model_folder import folder_task
 from specialize.models.text_classifier import TextClassifier, pool_logits
 from specialize.training.train import train
 

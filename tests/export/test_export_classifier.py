@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from tests.classification.test_text_classifier import MULTI, SINGLE, _train
 
+from specialize.data.model_folder import folder_task
 from specialize.data.window_classifier import ClassifierSettings
 from specialize.export import ExportCheckFailed, export
 from specialize.export.check import compare_label_predictions, format_check_report
-from specialize.data.model_folder import folder_task
 from specialize.models.predict import predict as classify
 from specialize.models.resolve import load_model as load_classifier
 from specialize.models.review import review_contract

@@ -13,14 +13,11 @@ from tests.conftest import build_tiny_base, tiny_sentences
 from specialize.cli.main import main
 from specialize.config import ModelConfig
 from specialize.data.io import write_documents
+from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.data.tagging import SpanDecoder, iob2_labels
 from specialize.export import export
 from specialize.models.base import SpanPredictor
-from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.models.resolve import load_model
-from specialize.tasks.base import LabelScheme
-from specialize.tasks.spans import SpanTask
-from specialize.models.specialist import Specialist
 from specialize.models.static_student import (
     MODEL_TYPE,
     StaticConfig,
@@ -30,6 +27,8 @@ from specialize.models.static_student import (
     pca_reduce,
 )
 from specialize.runtime import OnnxPredictor
+from specialize.tasks.base import LabelScheme
+from specialize.tasks.spans import SpanTask
 from specialize.training.train_static import StaticArgs, static_training_args, train_static
 
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 from specialize.data.document import Span
-from specialize.teachers.base import MappedTeacher, PredictorTeacher, Teacher
 from specialize.models.resolve import ModelSpec
+from specialize.teachers.base import MappedTeacher, PredictorTeacher, Teacher
 from specialize.teachers.spec import load_teacher, parse_labels
 
 

@@ -30,6 +30,7 @@ from specialize.training.train import TrainResult, train
 def build_specialist(base, labels, model_cfg, *, seed, name):
     return SpanTask().build(base, LabelScheme(list(labels)), model_cfg, seed=seed, name=name)
 
+
 # The overfitting recipe of tests/conftest.py, on one thread: a training job shares the CPU.
 FAST = {**OVERFIT, "training.threads": 1}
 

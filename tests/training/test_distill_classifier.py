@@ -17,8 +17,8 @@ from tests.conftest import OVERFIT, WORDS, overfit_config
 from specialize.cli.main import main
 from specialize.config import TrainConfig, load_config
 from specialize.data.classification import LabelledText
-from specialize.models.text_classifier import TextClassifier, build_sequence_classifier
 from specialize.errors import DataError
+from specialize.models.text_classifier import TextClassifier, build_sequence_classifier
 from specialize.tasks.registry import task_of
 from specialize.training.distill import DistillationArgs, distill
 from specialize.training.losses import binary_kd_loss, multi_label_distillation_loss

@@ -91,4 +91,3 @@ def combine(role: str, parts: Sequence[LoadedData[ItemT]]) -> LoadedData[ItemT]:
         count_name=first.count_name,
         count=first.count,
     )
-
