@@ -24,6 +24,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--output", "-o", help="output JSONL file (default: standard output)")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument("--label-map", help="for spacy: models, e.g. PERSON=PER,GPE=LOC")
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="where a torch model runs: auto (a CUDA GPU when torch sees one), cpu, cuda or cuda:N",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,13 +38,14 @@ def run(args: argparse.Namespace) -> int:
         return _run_classify(args)
     from specialize.models.loading import load_predictor
     from specialize.models.predict import predict
+    from specialize.utils.device import place_predictor
 
     label_map = None
     if args.label_map:
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
-    model = load_predictor(args.model, label_map=label_map)
+    model = place_predictor(load_predictor(args.model, label_map=label_map), args.device)
     inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
     docs = predict(model, inputs, args.output or sys.stdout, text_field=args.text_field)
     if args.output:
@@ -51,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_classify(args: argparse.Namespace) -> int:
-    from specialize.models.classify import classify
+    from specialize.models.classify import classify, load_classifier
+    from specialize.utils.device import place_predictor
 
+    model = place_predictor(load_classifier(args.model), args.device)
     inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    results = classify(args.model, inputs, args.output or sys.stdout, text_field=args.text_field)
+    results = classify(model, inputs, args.output or sys.stdout, text_field=args.text_field)
     if args.output:
         print(f"wrote labels of {len(results)} texts to {args.output}", file=sys.stderr)
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -17,19 +16,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedModel
+from transformers import AutoTokenizer, PreTrainedModel
 
 from specialize.data.features import (
     InferenceSettings,
     WindowFeatures,
 )
 from specialize.data.window_tagger import WindowTagger
+from specialize.models.shapes import install_remote_code, load_token_classifier
+from specialize.utils.device import model_inputs, move_model, on_cpu
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
-WORD_SHAPE_MODULE = Path(__file__).parents[1] / "data" / "word_shape.py"
 
 
 class Specialist(WindowTagger):
@@ -54,10 +53,15 @@ class Specialist(WindowTagger):
         # The Rust tokenizer itself tokenizes (whole documents); hf_tokenizer is kept for saving.
         self._init_tagging(hf_tokenizer.backend_tokenizer, settings, [id2label[i] for i in range(len(id2label))])
 
+    def to(self, device: str | torch.device) -> Specialist:
+        """Run on ``device`` (auto, cpu, cuda, cuda:N); batches follow the model there."""
+        move_model(self.model, device)
+        return self
+
     @torch.inference_mode()
     def batch_probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
-        probs: np.ndarray = torch.softmax(logits.float(), dim=-1).numpy()
+        logits = self.model(**model_inputs(self.model, batch)).logits
+        probs: np.ndarray = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         return probs
 
     def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
@@ -79,10 +83,11 @@ class Specialist(WindowTagger):
             "inference": asdict(self.settings),
             **(extra_config or {}),
         }
-        self.model.save_pretrained(directory)
+        with on_cpu(self.model):  # the same files whichever device trained it
+            self.model.save_pretrained(directory)
         self.hf_tokenizer.save_pretrained(directory)
         if self.settings.word_shapes:
-            _install_shape_tokenizer(directory)
+            install_remote_code(directory, self.model, self.hf_tokenizer)
         return directory
 
     @classmethod
@@ -112,18 +117,8 @@ class Specialist(WindowTagger):
                 f"{config_path} has no 'specialize' section: this folder was not written by specialize. "
                 "Train a specialist with `specialize train`, or use the model through transformers directly."
             )
-        model = AutoModelForTokenClassification.from_pretrained(str(directory))
+        model = load_token_classifier(directory)
         # The shape-aware tokenizer class only matters to transformers users; here the Rust tokenizer is used.
         hf_tokenizer = AutoTokenizer.from_pretrained(str(directory), trust_remote_code=False, use_fast=True)
         settings = InferenceSettings(**{k: v for k, v in saved.items() if k in InferenceSettings.__dataclass_fields__})
         return cls(model, hf_tokenizer, settings, name=name or directory.name)
-
-
-def _install_shape_tokenizer(directory: Path) -> None:
-    """Ship the word-shape tokenizer so ``AutoTokenizer``/``pipeline`` with trust_remote_code see casing."""
-    shutil.copy(REMOTE_CODE_DIR / "tokenization_specialize.py", directory / "tokenization_specialize.py")
-    shutil.copy(WORD_SHAPE_MODULE, directory / "word_shape.py")
-    config_path = directory / "tokenizer_config.json"
-    config = json.loads(config_path.read_text())
-    config["auto_map"] = {"AutoTokenizer": [None, "tokenization_specialize.WordShapeBertTokenizer"]}
-    config_path.write_text(json.dumps(config, indent=2) + "\n")

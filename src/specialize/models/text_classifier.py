@@ -32,6 +32,7 @@ from specialize.data.window_classifier import (
     read_classifier_config,
 )
 from specialize.models.classify import TASK, is_classifier_folder
+from specialize.utils.device import model_inputs, move_model, on_cpu
 
 __all__ = [
     "TASK",
@@ -126,10 +127,15 @@ class TextClassifier(WindowClassifier):
         id2label: dict[Any, str] = dict(model.config.id2label or {})
         self._init_classifier(hf_tokenizer.backend_tokenizer, settings, [id2label[i] for i in range(len(id2label))])
 
+    def to(self, device: str | torch.device) -> TextClassifier:
+        """Run on ``device`` (auto, cpu, cuda, cuda:N); batches follow the model there."""
+        move_model(self.model, device)
+        return self
+
     @torch.inference_mode()
     def batch_logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
-        result: np.ndarray = logits.float().numpy()
+        logits = self.model(**model_inputs(self.model, batch)).logits
+        result: np.ndarray = logits.float().cpu().numpy()
         return result
 
     def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
@@ -151,7 +157,8 @@ class TextClassifier(WindowClassifier):
             "classifier": asdict(self.settings),
             **(extra_config or {}),
         }
-        self.model.save_pretrained(directory)
+        with on_cpu(self.model):  # the same files whichever device trained it
+            self.model.save_pretrained(directory)
         self.hf_tokenizer.save_pretrained(directory)
         return directory
 

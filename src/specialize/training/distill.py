@@ -50,6 +50,7 @@ from specialize.training.train import (
     sha256_of,
 )
 from specialize.training.trainer import DevEvaluator, Trainer, TrainingHistory
+from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class DistillationTrainer(Trainer):
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         labels = batch.pop("labels", None)
         teacher_probs, teacher_mask = batch.pop("teacher_probs"), batch.pop("teacher_mask")
-        logits = self.specialist.model(**batch).logits
+        logits = self.logits(batch)
         return distillation_loss(logits, teacher_probs, teacher_mask, labels, self.distillation)
 
 
@@ -285,12 +286,10 @@ def _build_student(
             # Same label list as the folder's config: from_pretrained loads the trained head, not a fresh one.
             student = build_specialist(folder, labels, model_cfg, seed=config.training.seed, name=name)
     else:
-        from specialize.models.token_classifier import default_base_model
+        from specialize.models.bases import resolve_base
 
         model_cfg = replace(config.model, base=base, layers=layers)
-        student = build_specialist(
-            base or default_base_model(), labels, model_cfg, seed=config.training.seed, name=name
-        )
+        student = build_specialist(resolve_base(base), labels, model_cfg, seed=config.training.seed, name=name)
     return student, replace(config, model=model_cfg)
 
 
@@ -353,6 +352,8 @@ def distill(
         torch.set_num_threads(config.training.threads)
     teacher, teacher_folder = _resolve_teacher(teacher, label_map)
     teacher_specialist = check_soft_labels(teacher) if args.soft else as_specialist(teacher)  # fails before I/O
+    if teacher_specialist is not None:  # it labels on the training device too
+        place_predictor(teacher_specialist, config.training.device, strict=False)
     gold_source = gold if gold is not None else config.data.train
     gold_data = None
     if gold_source is not None:

@@ -63,6 +63,7 @@ from specialize.training.train_classifier import (
     save_classifier_run,
 )
 from specialize.training.trainer import TrainingHistory
+from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ def _build_student(
     """The student, the config that describes it, and whether it started from the teacher's own weights."""
     from transformers import AutoTokenizer
 
-    from specialize.models.token_classifier import default_base_model
+    from specialize.models.bases import resolve_base
 
     model_cfg = config.model
     from_teacher = base is None and isinstance(teacher, TextClassifier)
@@ -256,7 +257,7 @@ def _build_student(
                 teacher.hf_tokenizer.save_pretrained(source)
             model_cfg = replace(model_cfg, base=str(teacher_folder) if teacher_folder else None)
         else:
-            source = Path(base or default_base_model())
+            source = resolve_base(base)
             model_cfg = replace(model_cfg, base=base)
         tokenizer = AutoTokenizer.from_pretrained(str(source))
         if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
@@ -366,7 +367,7 @@ class ClassifierDistillationTrainer(ClassificationTrainer):
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         gold, has_gold = batch.pop("labels"), batch.pop("has_gold")
         teacher_probs, teacher_mask = batch.pop("teacher_probs"), batch.pop("teacher_mask")
-        logits = self.specialist.model(**batch).logits
+        logits = self.logits(batch)
         return classifier_distillation_loss(
             logits, teacher_probs, teacher_mask, gold, has_gold, self.multi_label, self.distillation
         )
@@ -433,6 +434,7 @@ def distill_classifier(
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     teacher, teacher_folder = resolve_classifier_teacher(teacher)
+    place_predictor(teacher, config.training.device, strict=False)  # it labels on the training device too
     gold_data = _labelled_or_none("train", gold if gold is not None else config.data.train)
     unlabeled_data = _load_unlabeled_texts(unlabeled, text_field)
     if gold_data is None and unlabeled_data is None:

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import torch
 
 from specialize.data.features import WindowFeatures, length_sorted_batches, pad_batch
+from specialize.utils.device import model_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def head_inputs(
         for indices in length_sorted_batches(features, batch_size):
             captured.clear()
             batch = pad_batch([features[i] for i in indices], pad_id)
-            model(**{k: torch.from_numpy(v) for k, v in batch.items()})
+            model(**model_inputs(model, batch))
             for row, i in enumerate(indices):
                 rows[i] = captured[0][row]
     finally:

@@ -293,7 +293,7 @@ def train(
         )
     import torch
 
-    from specialize.models.token_classifier import default_base_model
+    from specialize.models.bases import resolve_base
 
     output = Path(output)
     data_cfg, model_cfg, args = config.data, config.model, config.training
@@ -311,7 +311,7 @@ def train(
     labels = iob2_labels(s.label for d in train_data.documents for s in d.spans)
     if len(labels) == 1:
         raise ValueError(f"training data {train_data.source} has no entity spans: nothing to learn")
-    base = model_cfg.base or default_base_model()
+    base = resolve_base(model_cfg.base)  # a folder, or a known base by name (minilm, mpnet)
     specialist = build_specialist(base, labels, model_cfg, seed=args.seed, name=output.name)
     _, features, alignment = labelled_features(specialist, train_data.documents)
     if dev_data is None:

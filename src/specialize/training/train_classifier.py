@@ -106,7 +106,7 @@ class ClassificationTrainer(Trainer):
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         labels = batch.pop("labels")
-        logits = self.specialist.model(**batch).logits.float()
+        logits = self.logits(batch).float()
         if self.multi_label:
             return torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
         return torch.nn.functional.cross_entropy(logits, labels)
@@ -162,7 +162,7 @@ def train_classifier(
     n_bootstrap: int = 1000,
 ) -> TrainResult:
     """Train a text classifier as ``config`` says, evaluate it on dev/test, save it with its model card."""
-    from specialize.models.token_classifier import default_base_model
+    from specialize.models.bases import resolve_base
 
     output = Path(output)
     data_cfg, model_cfg, args = config.data, config.model, config.training
@@ -193,7 +193,7 @@ def train_classifier(
         len(labels),
         dict(label_counts(train_data.texts).most_common()),
     )
-    base = model_cfg.base or default_base_model()
+    base = resolve_base(model_cfg.base)  # a folder, or a known base by name (minilm, mpnet)
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(base))

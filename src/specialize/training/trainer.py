@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from specialize.data.features import WindowFeatures, pad_batch
 from specialize.models.specialist import Specialist
 from specialize.training.args import TrainingArgs
+from specialize.utils.device import autocast, grad_scaler, model_inputs, move_batch, move_model
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _optimizer(model: torch.nn.Module, args: TrainingArgs) -> torch.optim.Optimi
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        if name.startswith("classifier") or "token_type_embeddings" in name:
+        if name.startswith("classifier") or "token_type_embeddings" in name or "word_shape_embeddings" in name:
             head.append(param)
         elif param.ndim < 2:  # biases and LayerNorm weights are not decayed
             body_no_decay.append(param)
@@ -87,10 +88,15 @@ class Trainer:
         self.args = args
         self.evaluate_dev = evaluate_dev
 
+    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The model's logits for ``batch``, given only the inputs its forward takes (MPNet takes no token types)."""
+        logits: torch.Tensor = self.specialist.model(**model_inputs(self.specialist.model, batch)).logits
+        return logits
+
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Cross-entropy on labelled positions; subclasses (distillation) override this."""
         labels = batch.pop("labels")
-        logits = self.specialist.model(**batch).logits
+        logits = self.logits(batch)
         return torch.nn.functional.cross_entropy(
             logits.float().view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100
         )
@@ -109,6 +115,9 @@ class Trainer:
         torch.manual_seed(args.seed)
         rng = random.Random(args.seed)
         model = self.specialist.model
+        device = move_model(model, args.device)
+        dtype = args.autocast_dtype(device)
+        scaler = grad_scaler(device, dtype)
         steps_per_epoch = math.ceil(len(features) / args.batch_size)
         total_steps = steps_per_epoch * args.epochs
         optimizer = _optimizer(model, args)
@@ -116,20 +125,20 @@ class Trainer:
         eval_points = {
             round(steps_per_epoch * (k + 1) / args.evaluations_per_epoch) for k in range(args.evaluations_per_epoch)
         }
-        use_bf16 = args.use_bf16
         history = TrainingHistory()
         best_state: dict[str, torch.Tensor] | None = None
         evaluations_without_gain = 0
         start = time.perf_counter()
         windows_seen = 0
         logger.info(
-            "training on %d windows: %d epochs x %d steps (batch %d), %d threads, bf16 %s",
+            "training on %d windows: %d epochs x %d steps (batch %d) on %s, %d threads, autocast %s",
             len(features),
             args.epochs,
             steps_per_epoch,
             args.batch_size,
+            device,
             torch.get_num_threads(),
-            use_bf16,
+            dtype or "off",
         )
         for epoch in range(1, args.epochs + 1):
             model.train()
@@ -142,12 +151,15 @@ class Trainer:
             )
             losses: list[float] = []
             for step_in_epoch, batch_indices in enumerate(bar, start=1):
-                batch = self.collate([features[i] for i in batch_indices])
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+                batch = move_batch(self.collate([features[i] for i in batch_indices]), device)
+                with autocast(device, dtype):
                     loss = self.loss(batch)
-                loss.backward()
+                # The scaler is a pass-through except for float16 on a GPU.
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-                optimizer.step()
+                scaler.step(optimizer)
+                scaler.update()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 history.steps += 1
