@@ -76,9 +76,10 @@ def render_model_card(card: ModelCardData) -> str:
     layers = f"layers {card.layers} of the base encoder" if card.layers else "all layers of the base encoder"
     tokenizer_note = (
         "The model sees each word's casing through its token-type ids (word shapes), which the bundled "
-        "tokenizer computes: load it with `trust_remote_code=True`, or casing is lost and accuracy drops."
+        "tokenizer computes (for an encoder without token types, such as MPNet, a bundled model class adds them "
+        "to its input embeddings): load it with `trust_remote_code=True`, or casing is lost and accuracy drops."
         if card.word_shapes
-        else "Plain BERT inputs: no remote code is needed."
+        else "Plain encoder inputs: no remote code is needed."
     )
     lines = [
         "---",
