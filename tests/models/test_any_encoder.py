@@ -231,3 +231,28 @@ def test_an_exported_mpnet_specialist_predicts_the_torch_spans(trained, tmp_path
     assert main(["predict", str(result.output), "--input", str(tmp_path / "in.txt"), "--output", str(out)]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [sorted((s["start"], s["end"], s["label"]) for s in line["spans"]) for line in lines] == _keys(torch_spans)
+
+
+@pytest.mark.parametrize("student", ["from-teacher", "bert"])
+def test_an_mpnet_teacher_distils_into_its_own_layers_or_a_bert_student(trained, tmp_path, student):
+    from specialize.training.distill import distill
+
+    teacher = trained("mpnet")
+    docs = casing_sentences()
+    texts = [d.text for d in docs]
+    base = None if student == "from-teacher" else build_tiny_encoder("bert", tmp_path / "base")
+    config = overfit_config(base or teacher, **{"training.threads": 1, "model.base": None})
+    # Soft labels on the gold texts, next to the gold labels: a random-weight student has casing to learn too.
+    result = distill(
+        teacher, config, tmp_path / "student", gold=docs, student_base=base, n_bootstrap=0, throughput_repeats=0
+    )
+    model = result.student.model
+    if student == "from-teacher":  # the teacher's first layer
+        assert type(model).__name__ == "WordShapeMPNetForTokenClassification" and len(model.mpnet.encoder.layer) == 1
+        # It started from the teacher's trained shape rows, not from zero.
+        cut = build_token_classifier(teacher, model.config.id2label.values(), layers=[0], word_shapes=True)
+        trained_rows = load_token_classifier(teacher).word_shape_embeddings.weight
+        assert trained_rows.abs().sum() > 0
+        torch.testing.assert_close(cut.word_shape_embeddings.weight, trained_rows)
+    expected = [sorted(s.key() for s in d.spans) for d in docs]
+    assert _keys(Specialist.load(tmp_path / "student").predict(texts)) == expected
