@@ -103,10 +103,14 @@ def test_a_folder_in_the_way_that_specialize_did_not_write_is_left_alone(tmp_pat
     assert [p.name for p in (cache / "toy").iterdir()] == ["mine.txt"]
 
 
-def test_resolve_base_takes_names_folders_and_suggests_on_a_typo(tmp_path, tiny_base):
+def test_resolve_base_takes_names_folders_and_suggests_on_a_typo(tmp_path, tiny_base, monkeypatch):
     assert resolve_base(tiny_base) == tiny_base
     assert resolve_base(None) == resolve_base("minilm")
     assert (resolve_base("minilm") / "config.json").is_file()
+    monkeypatch.chdir(tmp_path)  # a folder named like a known base: the bare name is the base, ./NAME the folder
+    (tmp_path / "minilm").mkdir()
+    assert resolve_base("minilm") == resolve_base(None) != Path("minilm")
+    assert resolve_base("./minilm") == Path("minilm")
     with pytest.raises(BaseError, match="did you mean 'mpnet'"):
         resolve_base("mpnte")
     with pytest.raises(BaseError, match="unknown base"):

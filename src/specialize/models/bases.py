@@ -270,7 +270,9 @@ def resolve_base(base: str | os.PathLike[str] | None) -> Path:
     if base is None:
         return prepare_base(DEFAULT_BASE)
     text = str(base)
-    if text in BASES and not Path(text).exists():
+    if text in BASES:  # a bare known name wins over a folder of that name in the working directory (./NAME)
+        if Path(text).exists():
+            logger.warning("--base %s is the known base; pass ./%s for the folder of that name", text, text)
         return prepare_base(text)
     path = Path(text).expanduser()
     close = difflib.get_close_matches(text, list(BASES), n=1)
