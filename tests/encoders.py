@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import WORDS, build_tiny_base
 
@@ -41,42 +42,30 @@ def build_tiny_encoder(family: str, directory: Path, layers: int = 2, seed: int 
         return build_tiny_base(directory, layers=layers, seed=seed)
     directory.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
+    # The same sizes as the tiny BERT (conftest.build_tiny_base), in each family's own config names.
+    sizes = {"hidden_size": 32, "num_hidden_layers": layers, "num_attention_heads": 2, "intermediate_size": 48}
     if family == "mpnet":
         vocab = _vocab(_SPECIALS["mpnet"])
-        MPNetTokenizer(vocab=vocab, do_lower_case=True).save_pretrained(directory)
-        config = MPNetConfig(
-            vocab_size=len(vocab),
-            hidden_size=32,
-            num_hidden_layers=layers,
-            num_attention_heads=2,
-            intermediate_size=48,
-            max_position_embeddings=130,
-            pad_token_id=1,
+        tokenizer: Any = MPNetTokenizer(vocab=vocab, do_lower_case=True)
+        model: Any = MPNetModel(
+            MPNetConfig(vocab_size=len(vocab), max_position_embeddings=130, pad_token_id=1, **sizes)
         )
-        MPNetModel(config).save_pretrained(directory)
     elif family == "distilbert":
         vocab = _vocab(_SPECIALS["distilbert"])
-        DistilBertTokenizer(vocab=vocab, do_lower_case=True).save_pretrained(directory)
-        config = DistilBertConfig(
-            vocab_size=len(vocab), dim=32, n_layers=layers, n_heads=2, hidden_dim=48, max_position_embeddings=128
-        )
-        DistilBertModel(config).save_pretrained(directory)
+        tokenizer = DistilBertTokenizer(vocab=vocab, do_lower_case=True)
+        config = DistilBertConfig(vocab_size=len(vocab), dim=32, n_layers=layers, n_heads=2, hidden_dim=48)
+        model = DistilBertModel(config)
     elif family == "roberta":
         # A RoBERTa encoder (one token-type row, padding-offset positions) with a WordPiece tokenizer: the
         # tokenizer family does not matter to the model, and a byte-level BPE needs merges built elsewhere.
         vocab = _vocab(_SPECIALS["distilbert"])
-        BertTokenizer(vocab=vocab, do_lower_case=True).save_pretrained(directory)
+        tokenizer = BertTokenizer(vocab=vocab, do_lower_case=True)
         config = RobertaConfig(
-            vocab_size=len(vocab),
-            hidden_size=32,
-            num_hidden_layers=layers,
-            num_attention_heads=2,
-            intermediate_size=48,
-            max_position_embeddings=132,
-            type_vocab_size=1,
-            pad_token_id=0,
+            vocab_size=len(vocab), max_position_embeddings=132, type_vocab_size=1, pad_token_id=0, **sizes
         )
-        RobertaModel(config).save_pretrained(directory)
+        model = RobertaModel(config)
     else:
         raise ValueError(f"unknown family {family!r}; one of {FAMILIES}")
+    tokenizer.save_pretrained(directory)
+    model.save_pretrained(directory)
     return directory
