@@ -256,3 +256,19 @@ def test_an_mpnet_teacher_distils_into_its_own_layers_or_a_bert_student(trained,
         torch.testing.assert_close(cut.word_shape_embeddings.weight, trained_rows)
     expected = [sorted(s.key() for s in d.spans) for d in docs]
     assert _keys(Specialist.load(tmp_path / "student").predict(texts)) == expected
+
+
+def test_the_encoder_of_a_shape_model_reads_shapes_as_the_full_model_does(trained):
+    # What train-static runs every vocabulary token through: it must see shapes, as the specialist does.
+    from specialize.models.shapes import encoder_of
+
+    model = load_token_classifier(trained("mpnet")).eval()
+    encoder = encoder_of(model)
+    ids = torch.tensor([[0, 10, 11, 2]])
+    mask = torch.ones_like(ids)
+    lower, capitalized = torch.tensor([[0, 1, 1, 0]]), torch.tensor([[0, 2, 2, 0]])
+    with torch.inference_mode():
+        hidden = encoder(input_ids=ids, attention_mask=mask, token_type_ids=capitalized)[0]
+        logits = model(input_ids=ids, attention_mask=mask, token_type_ids=capitalized).logits
+        torch.testing.assert_close(model.classifier(hidden), logits)
+        assert not torch.allclose(hidden, encoder(input_ids=ids, attention_mask=mask, token_type_ids=lower)[0])

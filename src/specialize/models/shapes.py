@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import torch
 from transformers import AutoConfig, AutoModelForTokenClassification, PreTrainedModel
 
 from specialize.data.word_shape import NUM_SHAPES
@@ -80,6 +81,38 @@ def saved_shape_class(config: Any) -> type[PreTrainedModel] | None:
     if getattr(config, SHAPE_VOCAB_KEY, None) is None:
         return None
     return WORD_SHAPE_CLASSES.get(getattr(config, "model_type", ""))  # type: ignore[return-value]
+
+
+class ShapedEncoder(torch.nn.Module):
+    """The encoder of a shape-embedding model as a base model: ids, mask and shapes (token types) in, hidden
+    states out, the shapes added as the full model adds them (its base model alone would ignore them)."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model
+
+    def get_input_embeddings(self) -> torch.nn.Module:
+        embeddings: torch.nn.Module = self.model.get_input_embeddings()
+        return embeddings
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> Any:
+        inputs_embeds, position_ids = self.model.shaped_inputs(input_ids, token_type_ids)
+        return self.model.base_model(
+            attention_mask=attention_mask, position_ids=position_ids, inputs_embeds=inputs_embeds
+        )
+
+
+def encoder_of(model: PreTrainedModel) -> torch.nn.Module:
+    """``model``'s encoder, taking word shapes as ``token_type_ids`` whichever route the model reads them by."""
+    if saved_shape_class(model.config) is not None:
+        return ShapedEncoder(model)
+    base: torch.nn.Module = model.base_model
+    return base
 
 
 def load_token_classifier(directory: str | Path) -> PreTrainedModel:

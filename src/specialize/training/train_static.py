@@ -80,8 +80,10 @@ def load_teacher_encoder(teacher: str | Path) -> tuple[Any, torch.nn.Module, Any
     if raw.get("model_type") == "specialize-static":
         raise ValueError(f"{teacher} is a static student: distil from a transformer specialist or encoder instead")
     if "specialize" in raw:
+        from specialize.models.shapes import encoder_of
+
         specialist = Specialist.load(folder)
-        return specialist, specialist.model.base_model, specialist.tokenizer, specialist.settings
+        return specialist, encoder_of(specialist.model), specialist.tokenizer, specialist.settings
     from transformers import AutoModel, AutoTokenizer
 
     hf_tokenizer = AutoTokenizer.from_pretrained(str(folder))

@@ -49,6 +49,24 @@ class WordShapeMixin:
         mask = input_ids.ne(padding_idx).int()
         return (torch.cumsum(mask, dim=1).type_as(mask) * mask).long() + padding_idx
 
+    def shaped_inputs(
+        self,
+        input_ids: torch.Tensor | None,
+        token_type_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(input embeddings with the shape rows added, position ids) for the encoder's ``inputs_embeds`` path."""
+        if inputs_embeds is None:
+            if input_ids is None:
+                raise ValueError("pass input_ids or inputs_embeds")
+            inputs_embeds = self.base_model.get_input_embeddings()(input_ids)
+            if position_ids is None:
+                position_ids = self._position_ids(input_ids)
+        if token_type_ids is not None:
+            inputs_embeds = inputs_embeds + self.word_shape_embeddings(token_type_ids)
+        return inputs_embeds, position_ids
+
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -59,14 +77,7 @@ class WordShapeMixin:
         labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Any:
-        if inputs_embeds is None:
-            if input_ids is None:
-                raise ValueError("pass input_ids or inputs_embeds")
-            inputs_embeds = self.base_model.get_input_embeddings()(input_ids)
-            if position_ids is None:
-                position_ids = self._position_ids(input_ids)
-        if token_type_ids is not None:
-            inputs_embeds = inputs_embeds + self.word_shape_embeddings(token_type_ids)
+        inputs_embeds, position_ids = self.shaped_inputs(input_ids, token_type_ids, position_ids, inputs_embeds)
         return super().forward(  # type: ignore[misc]
             attention_mask=attention_mask,
             position_ids=position_ids,
