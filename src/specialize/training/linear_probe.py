@@ -75,7 +75,7 @@ def fit_linear_probe(
         return None
     started = time.perf_counter()
     inputs = head_inputs(model, features, pad_id, batch_size)
-    window_targets = targets[[f.doc_index for f in features]]
+    window_targets = targets[[f.doc_index for f in features]].to(inputs.device)
     weight = head.weight.detach().clone().float().requires_grad_(True)
     bias = head.bias.detach().clone().float().requires_grad_(True) if head.bias is not None else None
     params = [weight] + ([bias] if bias is not None else [])

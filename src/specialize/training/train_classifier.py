@@ -231,6 +231,7 @@ def train_classifier(
     targets = _targets(train_data.texts, labels, multi_label)
     probe = None
     if model_cfg.head_init == HeadInit.PROBE:
+        classifier.to(args.device)  # the probe's forward passes run where training will
         probe = fit_linear_probe(
             model, features, torch.from_numpy(targets), multi_label=multi_label, pad_id=settings.pad_id
         )
