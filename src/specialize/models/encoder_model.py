@@ -23,6 +23,7 @@ from transformers import AutoTokenizer, PreTrainedModel
 from specialize.data.features import WindowFeatures
 from specialize.data.model_folder import FORMAT_VERSION, TASK_WHAT, FolderKind, ModelFolder, read_model_folder
 from specialize.errors import ModelFolderError
+from specialize.utils.device import model_inputs, move_model, on_cpu
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +54,16 @@ class EncoderModel:
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
+    def to(self, device: str | torch.device) -> Any:
+        """Run on ``device`` (auto, cpu, cuda, cuda:N); batches follow the model there."""
+        move_model(self.model, device)
+        return self
 
     def model_outputs(self, batch: dict[str, np.ndarray]) -> torch.Tensor:
-        """Float32 logits of the model for one padded batch (on the model's device, returned on the CPU)."""
-        device = self.device
-        inputs = {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
-        return self.model(**inputs).logits.float().cpu()
+        """Float32 logits for one padded batch: only the inputs the model's forward takes (MPNet takes no token
+        types), on its device; returned on the CPU."""
+        logits: torch.Tensor = self.model(**model_inputs(self.model, batch)).logits
+        return logits.float().cpu()
 
     def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
         """The mixin's forward in eval mode (training evaluates on dev mid-epoch), then back to how it was."""
@@ -85,7 +87,8 @@ class EncoderModel:
             self.section: asdict(self.settings),
             **(extra_config or {}),
         }
-        self.model.save_pretrained(directory)
+        with on_cpu(self.model):  # the same files whichever device trained it
+            self.model.save_pretrained(directory)
         self.hf_tokenizer.save_pretrained(directory)
         self._after_save(directory)
         return directory

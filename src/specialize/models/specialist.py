@@ -7,25 +7,21 @@ postprocess (merge windows, constrained decoding to character spans). The saved 
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModelForTokenClassification, PreTrainedModel
+from transformers import PreTrainedModel
 
 from specialize.data.features import InferenceSettings
 from specialize.data.model_folder import SPAN_TASK, ModelFolder
 from specialize.data.window_tagger import WindowTagger
 from specialize.models.encoder_model import EncoderModel
+from specialize.models.shapes import install_remote_code, load_token_classifier
 
 logger = logging.getLogger(__name__)
-
-REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
-WORD_SHAPE_MODULE = Path(__file__).parents[1] / "data" / "word_shape.py"
 
 __all__ = ["InferenceSettings", "Specialist"]
 
@@ -60,18 +56,9 @@ class Specialist(EncoderModel, WindowTagger):
 
     def _after_save(self, directory: Path) -> None:
         if self.settings.word_shapes:
-            _install_shape_tokenizer(directory)
+            install_remote_code(directory, self.model, self.hf_tokenizer)
 
     @classmethod
     def _auto_model(cls, folder: ModelFolder) -> PreTrainedModel:
-        return AutoModelForTokenClassification.from_pretrained(str(folder.path))
+        return load_token_classifier(folder.path)
 
-
-def _install_shape_tokenizer(directory: Path) -> None:
-    """Ship the word-shape tokenizer so ``AutoTokenizer``/``pipeline`` with trust_remote_code see casing."""
-    shutil.copy(REMOTE_CODE_DIR / "tokenization_specialize.py", directory / "tokenization_specialize.py")
-    shutil.copy(WORD_SHAPE_MODULE, directory / "word_shape.py")
-    config_path = directory / "tokenizer_config.json"
-    config = json.loads(config_path.read_text())
-    config["auto_map"] = {"AutoTokenizer": [None, "tokenization_specialize.WordShapeBertTokenizer"]}
-    config_path.write_text(json.dumps(config, indent=2) + "\n")

@@ -307,7 +307,8 @@ class StaticStudent(Specialist):
             },
         }
         (directory / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n", encoding="utf-8")
-        state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
+        # CPU tensors: the same file whichever device trained the model.
+        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
         save_file(state, str(directory / WEIGHTS_FILE), metadata={"format": "pt"})
         self.tokenizer.save(str(directory / TOKENIZER_FILE))
         (directory / "README.md").write_text(card if card is not None else self.default_card(), encoding="utf-8")

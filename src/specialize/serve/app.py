@@ -54,6 +54,7 @@ from specialize.serve.schemas import (
     SpanOut,
     TextsRequest,
 )
+from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +311,7 @@ def create_app(
     report: str | Path | None = None,
     max_body_bytes: int | None = None,
     redact_salt: str | None = None,
+    device: str = "auto",
 ) -> FastAPI:
     """A FastAPI app serving ``model``: a span predictor, a text classifier, or a spec of either (a specialist,
     classifier or exported folder, ``spacy:NAME``; ``label_map`` renames a spaCy pipeline's labels).
@@ -323,6 +325,7 @@ def create_app(
     report card (``specialize report``) served at ``/report``. ``max_body_bytes`` defaults to what
     ``max_batch_docs`` texts of ``max_text_chars`` need even when every character is sent as a ``\\uXXXX``
     surrogate pair. ``redact_salt`` keys hashes and surrogates of ``/v1/redact`` (default: a random one).
+    ``device`` is where a torch model runs (auto: a CUDA GPU when torch sees one; see utils/device.py).
     """
     card_path = Path(model_card) if model_card is not None else None
     report_path = Path(report) if report is not None else None
@@ -330,7 +333,7 @@ def create_app(
         raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
     if isinstance(model, str) and card_path is None and Path(model).is_dir():
         card_path = Path(model) / "README.md"
-    loaded: SpanPredictor | Classifier = load_model(model, label_map=label_map)
+    loaded: SpanPredictor | Classifier = place_predictor(load_model(model, label_map=label_map), device)
     model = loaded
     metrics = ServerMetrics()
     route: Callable[[list[str]], list[Any]]

@@ -243,6 +243,7 @@ class ClassificationTask(Task):
         labelled = [w for w in windows.windows if isinstance(w, TargetWindow) and w.target is not None]
         if not labelled:
             return None
+        model.to(config.training.device)  # the probe's forward passes run where training will
         # fit_linear_probe takes one target row per text: give every window its own "text".
         targets = torch.from_numpy(np.stack([np.asarray(w.target) for w in labelled]))
         reindexed = [replace(_plain(w), doc_index=i) for i, w in enumerate(labelled)]
@@ -319,11 +320,11 @@ class ClassificationTask(Task):
     def loss(self, model: Any, batch: dict[str, Any], distillation: DistillationArgs | None) -> Any:
         import torch
 
-        from specialize.training.losses import distillation_loss, multi_label_distillation_loss
+        from specialize.training.losses import distillation_loss, model_logits, multi_label_distillation_loss
 
         gold, has_gold = batch.pop("labels"), batch.pop("has_gold")
         teacher_probs, teacher_mask = batch.pop("teacher_probs", None), batch.pop("teacher_mask", None)
-        logits = model.model(**batch).logits.float()
+        logits = model_logits(model.model, batch).float()
         if distillation is None or teacher_probs is None:
             if model.multi_label:
                 return torch.nn.functional.binary_cross_entropy_with_logits(logits[has_gold], gold[has_gold])

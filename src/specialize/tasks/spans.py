@@ -300,11 +300,11 @@ class SpanTask(Task):
     def loss(self, model: Any, batch: dict[str, Any], distillation: DistillationArgs | None) -> Any:
         import torch
 
-        from specialize.training.losses import distillation_loss
+        from specialize.training.losses import distillation_loss, model_logits
 
         labels = batch.pop("labels", None)
         teacher_probs, teacher_mask = batch.pop("teacher_probs", None), batch.pop("teacher_mask", None)
-        logits = model.model(**batch).logits
+        logits = model_logits(model.model, batch)
         if distillation is None or teacher_probs is None:
             assert labels is not None, "a training batch without gold labels needs teacher targets"
             return torch.nn.functional.cross_entropy(
@@ -398,7 +398,8 @@ class SpanTask(Task):
         shapes = bool(getattr(model.settings, "word_shapes", False))
         note = (
             "The model sees each word's casing through its token-type ids (word shapes), which the bundled "
-            "tokenizer computes: load it with `trust_remote_code=True`, or casing is lost and accuracy drops."
+            "tokenizer computes (for an encoder without token types, such as MPNet, a bundled model class adds them "
+            "to its input embeddings): load it with `trust_remote_code=True`, or casing is lost and accuracy drops."
             if shapes
             else "Plain encoder inputs: no remote code is needed."
         )

@@ -30,8 +30,9 @@ from specialize.tasks.base import UNLABELED, LabelScheme, Task, TeacherTargets, 
 from specialize.tasks.registry import task_of
 from specialize.training.args import DistillationArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
-from specialize.training.run import DEFAULT_BASE_NAME, default_base, load_run_data, save_run
+from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run
 from specialize.training.trainer import DistillationTrainer, TrainingHistory
+from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def build_student(
             student = task.build(folder, scheme, model_cfg, seed=config.training.seed, name=name)
     else:
         model_cfg = replace(task.student_settings(teacher, config.model, from_teacher=False), base=base, layers=layers)
-        student = task.build(base or default_base(), scheme, model_cfg, seed=config.training.seed, name=name)
+        student = task.build(resolve_base(base), scheme, model_cfg, seed=config.training.seed, name=name)
     task.prepare_student(teacher, student, model_cfg)
     return student, replace(config, model=model_cfg), from_teacher
 
@@ -200,6 +201,7 @@ def distill(
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     teacher_model, teacher_folder = resolve_teacher(teacher, label_map)
+    place_predictor(teacher_model, config.training.device, strict=False)  # it labels on the training device too
     task = task_of(teacher_model)
     if config.model.task != task.name and config.model.task != "ner":
         raise ConfigError(f"model.task = {config.model.task!r} but the teacher is a {task.what}; drop model.task")

@@ -7,6 +7,13 @@ import torch
 
 from specialize.data.features import IGNORE_INDEX
 from specialize.training.args import DistillationArgs
+from specialize.utils.device import model_inputs
+
+
+def model_logits(network: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The network's logits for ``batch``, given only the inputs its forward takes (MPNet takes no token types)."""
+    logits: torch.Tensor = network(**model_inputs(network, batch)).logits
+    return logits
 
 
 def kd_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor, temperature: float) -> torch.Tensor:

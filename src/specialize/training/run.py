@@ -71,10 +71,11 @@ def load_run_data(
     )
 
 
-def default_base() -> str:
-    from specialize.models.token_classifier import default_base_model
+def resolve_base(base: str | None) -> str:
+    """The encoder folder of ``base``: a folder, a known base by name (minilm, mpnet), or the default (minilm)."""
+    from specialize.models.bases import resolve_base as resolve
 
-    return default_base_model()
+    return str(resolve(base))
 
 
 @dataclass

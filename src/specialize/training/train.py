@@ -12,7 +12,7 @@ from specialize.tasks.registry import get_task
 from specialize.training.run import (
     DEFAULT_BASE_NAME,
     TrainResult,
-    default_base,
+    resolve_base,
     evaluate_splits,
     load_run_data,
     save_run,
@@ -48,7 +48,7 @@ def train(
     data = load_run_data(task, config, train=train_documents, dev=dev_documents, test=test_documents)
     assert data.train is not None
     scheme = task.label_scheme(data.train.items, model_cfg, data.train.source)
-    base = model_cfg.base or default_base()
+    base = resolve_base(model_cfg.base)  # a folder, or a known base by name (minilm, mpnet)
     model = task.build(base, scheme, model_cfg, seed=args.seed, name=output.name)
     windows = task.training_windows(model, data.train.items, config, "train")
     probe = task.initialize_head(model, windows, config)

@@ -82,8 +82,10 @@ def load_teacher_encoder(teacher: str | Path) -> tuple[Any, torch.nn.Module, Any
             raise ModelFolderError(
                 f"{teacher} is not a torch transformer specialist: distil from a specialist or encoder folder instead"
             )
+        from specialize.models.shapes import encoder_of
+
         specialist = Specialist.load(folder)
-        return specialist, specialist.model.base_model, specialist.tokenizer, specialist.settings
+        return specialist, encoder_of(specialist.model), specialist.tokenizer, specialist.settings
     from transformers import AutoModel, AutoTokenizer
 
     hf_tokenizer = AutoTokenizer.from_pretrained(str(folder))

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from specialize.data.features import WindowFeatures
 from specialize.tasks.base import Task, TeacherTargets, Windows
 from specialize.training.args import DistillationArgs, TrainingArgs
+from specialize.utils.device import autocast, grad_scaler, move_batch, move_model
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def _optimizer(model: torch.nn.Module, args: TrainingArgs) -> torch.optim.Optimi
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        if name.startswith("classifier") or "token_type_embeddings" in name:
+        if name.startswith("classifier") or "token_type_embeddings" in name or "word_shape_embeddings" in name:
             head.append(param)
         elif param.ndim < 2:  # biases and LayerNorm weights are not decayed
             body_no_decay.append(param)
@@ -120,6 +121,9 @@ class Trainer:
         torch.manual_seed(args.seed)
         rng = random.Random(args.seed)
         network = self.model.model
+        device = move_model(network, args.device)
+        dtype = args.autocast_dtype(device)
+        scaler = grad_scaler(device, dtype)
         steps_per_epoch = math.ceil(len(features) / args.batch_size)
         total_steps = steps_per_epoch * args.epochs
         optimizer = _optimizer(network, args)
@@ -127,20 +131,20 @@ class Trainer:
         eval_points = {
             round(steps_per_epoch * (k + 1) / args.evaluations_per_epoch) for k in range(args.evaluations_per_epoch)
         }
-        use_bf16 = args.use_bf16
         history = TrainingHistory()
         best_state: dict[str, torch.Tensor] | None = None
         evaluations_without_gain = 0
         start = time.perf_counter()
         windows_seen = 0
         logger.info(
-            "training on %d windows: %d epochs x %d steps (batch %d), %d threads, bf16 %s",
+            "training on %d windows: %d epochs x %d steps (batch %d) on %s, %d threads, autocast %s",
             len(features),
             args.epochs,
             steps_per_epoch,
             args.batch_size,
+            device,
             torch.get_num_threads(),
-            use_bf16,
+            dtype or "off",
         )
         for epoch in range(1, args.epochs + 1):
             network.train()
@@ -153,12 +157,15 @@ class Trainer:
             )
             losses: list[float] = []
             for step_in_epoch, batch_indices in enumerate(bar, start=1):
-                batch = self.collate([features[i] for i in batch_indices])
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+                batch = move_batch(self.collate([features[i] for i in batch_indices]), device)
+                with autocast(device, dtype):
                     loss = self.loss(batch)
-                loss.backward()
+                # The scaler is a pass-through except for float16 on a GPU.
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(network.parameters(), args.max_grad_norm)
-                optimizer.step()
+                scaler.step(optimizer)
+                scaler.update()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 history.steps += 1
