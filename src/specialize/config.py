@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.classification import Pooling
+from specialize.data.grouping import Context
 from specialize.errors import ConfigError
 from specialize.training.args import TrainingArgs
 
@@ -56,6 +57,14 @@ class DataConfig:
     # Learn only these entity types (after the label map); spans of other types are dropped and counted, e.g.
     # ["Disease"] to add a corpus that also annotates chemicals.
     labels: list[str] | None = None
+    # "sentence": each record as read; "document": the sentences of one document (CoNLL -DOCSTART-) joined, so
+    # every word is read with its document around it (see specialize.data.grouping). Evaluate the same way.
+    context: str = "sentence"
+
+    def validate(self) -> None:
+        contexts = [c.value for c in Context]
+        if self.context not in contexts:
+            raise ValueError(f"data.context must be one of {', '.join(contexts)}, got {self.context!r}")
 
 
 @dataclass
@@ -202,6 +211,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             raise ConfigError(f"override '{dotted}' must look like section.key, e.g. training.epochs")
         _apply(config, section, key, value, "command line")
     try:
+        config.data.validate()
         config.model.validate()
         config.training.validate()
     except ValueError as exc:

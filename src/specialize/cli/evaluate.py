@@ -28,6 +28,13 @@ def add_parser(subparsers: Any) -> None:
         "--label-map",
         help="map a general model's labels to the data's, e.g. PERSON=PER,GPE=LOC or a preset: conll",
     )
+    p.add_argument(
+        "--context",
+        choices=["sentence", "document"],
+        default="sentence",
+        help="document: join the data's sentences into their documents (CoNLL -DOCSTART-) before predicting, "
+        "for models trained with data.context = document",
+    )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     p.add_argument("--examples", type=int, default=3, help="error examples to print per category")
     p.add_argument("--json", metavar="OUT", help="write one record per model to this JSON file")
@@ -54,10 +61,16 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.cascade:
         return _run_cascade(args)
+    from specialize.config import DataConfig
     from specialize.evaluation.evaluate import evaluate, format_table
 
     result = evaluate(
-        args.models, args.data, label_map=args.label_map, n_bootstrap=args.bootstrap, examples=args.examples
+        args.models,
+        args.data,
+        label_map=args.label_map,
+        data_config=DataConfig(context=args.context),
+        n_bootstrap=args.bootstrap,
+        examples=args.examples,
     )
     print(format_table(result))
     for model in result.models:

@@ -184,6 +184,7 @@ def evaluate(
     *,
     task: Task | str | None = None,
     label_map: Mapping[str, str] | str | None = None,
+    data_config: DataConfig | None = None,
     n_bootstrap: int = 1000,
     seed: int = 0,
     examples: int = 5,
@@ -194,7 +195,8 @@ def evaluate(
     ``models`` are model objects or specs (a folder, an exported folder, ``spacy:NAME``, any teacher spec; see
     :func:`specialize.models.resolve.load_model`). ``label_map`` (a mapping, ``"A=B,C=D"`` or a preset such as
     ``"conll"``) goes to span models loaded from specs; it never touches the gold labels or the objects passed in.
-    ``data`` is gold items (documents or labelled texts) or a file/dataset name the task reads.
+    ``data`` is gold items (documents or labelled texts) or a file/dataset name the task reads, as
+    ``data_config`` says (``context="document"``: sentences joined into their documents).
     ``n_bootstrap=0`` skips the intervals.
 
     Gold types a model cannot predict are scored F1 0 (they count in micro recall and macro F1); types it
@@ -208,7 +210,8 @@ def evaluate(
         label_map = parse_label_map(label_map)
     loaded = [load_model(m, label_map=label_map) if isinstance(m, str | Path) else m for m in models]
     chosen = _common_task(loaded, task)
-    items = chosen.load("test", data, DataConfig()).items if isinstance(data, str | Path) else list(data)
+    data_config = data_config or DataConfig()
+    items = chosen.load("test", data, data_config).items if isinstance(data, str | Path) else list(data)
     if not items:
         raise DataError("no documents to evaluate on")
     texts = [item.text for item in items]

@@ -23,6 +23,7 @@ from specialize.config import DataConfig, ModelConfig, TrainConfig
 from specialize.data.alignment import AlignmentReport, TokenizedDocument, spans_to_word_tags, tokenize_texts
 from specialize.data.document import Document, Span
 from specialize.data.features import IGNORE_INDEX, WindowFeatures, build_features, pad_batch
+from specialize.data.grouping import Context, join_documents
 from specialize.data.loading import LoadedData
 from specialize.data.model_folder import SPAN_TASK
 from specialize.data.tagging import OUTSIDE, entity_types, iob2_labels
@@ -147,6 +148,8 @@ class SpanTask(Task):
             documents, unmapped = map_document_labels(documents, parse_label_map(data.label_map))
             if unmapped:
                 logger.info("%s: labels not in the label map, kept as they are: %s", source, dict(unmapped))
+        if data.context == Context.DOCUMENT:
+            documents = join_documents(documents)
         dropped: Counter[str] = Counter()
         if data.labels is not None:
             keep = set(data.labels)

@@ -12,9 +12,9 @@ from specialize.tasks.registry import get_task
 from specialize.training.run import (
     DEFAULT_BASE_NAME,
     TrainResult,
-    resolve_base,
     evaluate_splits,
     load_run_data,
+    resolve_base,
     save_run,
 )
 from specialize.training.trainer import Trainer
