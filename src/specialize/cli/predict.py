@@ -24,10 +24,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--output", "-o", help="output JSONL file (default: standard output)")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument("--label-map", help="for spacy: models, e.g. PERSON=PER,GPE=LOC")
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default: one per core)")
 
 
 def run(args: argparse.Namespace) -> int:
     from specialize.models.classify import is_classifier_folder
+    from specialize.utils.threads import set_threads
+
+    set_threads(args.threads)
 
     if is_classifier_folder(args.model):
         return _run_classify(args)
