@@ -10,8 +10,9 @@ Scheduling: small requests first. Each item has a cost (``cost``, e.g. its lengt
 holds at most ``max_batch_cost`` (an item costlier than that runs alone). A batch is filled from the requests
 with the least work left first, so a 13-character request waiting next to four 100 000-character documents
 joins the next batch instead of queueing behind them; the big request advances by what is left of each batch,
-and a request passed over ``STARVATION_LIMIT`` batches in a row goes first, so none waits forever. The server
-cuts long documents into pieces first (:mod:`specialize.serve.pieces`), so that no single item is huge.
+and a request passed over ``STARVATION_LIMIT`` batches in a row goes first (the oldest such first), so none
+waits forever. The server cuts long documents into pieces first (:mod:`specialize.serve.pieces`), so that no
+single item is huge.
 
 Cancellation: a caller that gives up cancels its future (the HTTP app does when the client disconnects or the
 request deadline passes); its documents not yet in a batch are never computed. Futures stay pending until
@@ -213,7 +214,12 @@ class MicroBatcher(Generic[T, R]):
     def _take(self) -> list[_Part[T, R]]:
         """The next batch: starving requests first, then those with the least work left (see module docstring)."""
         self._prune()
-        order = sorted(self._waiting, key=lambda r: (r.passed_over < STARVATION_LIMIT, r.left_cost, r.seq))
+        # Requests passed over too often go first, oldest first (under overload this is first come, first
+        # served); the others by the work they have left.
+        order = sorted(
+            self._waiting,
+            key=lambda r: (0, r.seq, 0) if r.passed_over >= STARVATION_LIMIT else (1, r.left_cost, r.seq),
+        )
         limit = self.max_batch_cost
         parts: list[_Part[T, R]] = []
         size = cost = 0
