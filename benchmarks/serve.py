@@ -137,7 +137,7 @@ def mixed(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     texts = _texts_file(work, args.texts or "conll2003:test")
     path = "/v1/entities"
     # A long deadline: the huge requests are measured to the end rather than cut at the default 30 s.
-    server = Server(args.model, ["--request-timeout", "600"])
+    server = Server(args.model, ["--request-timeout", "600", *args.server_arg])
     try:
         _load_client(server, texts, path, args.clients, 5)  # warm-up, not recorded
         alone = _load_client(server, texts, path, args.clients, args.seconds)
@@ -155,6 +155,7 @@ def mixed(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             "model": args.model,
             "endpoint": path,
             "texts": args.texts or "conll2003:test",
+            "server_args": args.server_arg,
             "small_clients": args.clients,
             "small_alone": alone,
             "small_with_huge": {k: v for k, v in with_huge.items() if k != "huge"},
@@ -264,6 +265,7 @@ def main() -> int:
                         "classifier mtsamples-specialty:test)")  # fmt: skip
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (mixed: small-request ones)")
     parser.add_argument("--huge-clients", type=int, default=1, help="mixed: clients sending huge requests")
+    parser.add_argument("--server-arg", action="append", default=[], help="mixed: an option for specialize serve")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -53,6 +53,13 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="how long a batch waits for more requests")
     p.add_argument("--max-text-chars", type=int, default=100_000, help="longest document accepted (characters)")
+    p.add_argument(
+        "--piece-chars",
+        type=int,
+        default=2000,
+        help="span models: documents longer than this are answered in overlapping pieces, scheduled like short "
+        "documents (nothing is truncated)",
+    )
     p.add_argument("--max-batch-docs", type=int, default=64, help="most documents accepted in one request")
     p.add_argument(
         "--request-timeout",
@@ -102,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         max_text_chars=args.max_text_chars,
         max_batch_docs=args.max_batch_docs,
         max_batch_chars=args.max_batch_chars,
+        piece_chars=args.piece_chars,
         request_timeout=args.request_timeout or None,
         api_key=args.api_key if args.api_key is not None else os.environ.get(KEY_ENV),
         report=args.report,

@@ -328,6 +328,7 @@ def create_app(
     max_batch_size: int = 32,
     max_wait_ms: float = 5,
     max_batch_chars: int = MAX_BATCH_CHARS,
+    piece_chars: int = PIECE_CHARS,
     request_timeout: float | None = REQUEST_TIMEOUT,
     api_key: str | None = None,
     model_card: str | Path | None = None,
@@ -350,11 +351,13 @@ def create_app(
 
     Each request gets ``request_timeout`` seconds (then 504; ``None``: no limit), and its work is dropped when
     its client disconnects. A batch holds at most ``max_batch_chars`` characters, small requests go first, and
-    a span model's long documents are answered in pieces (see :mod:`specialize.serve.batcher`). With
+    a span model answers documents longer than ``piece_chars`` in pieces (see :mod:`specialize.serve.batcher`). With
     ``api_key`` every route but ``/healthz`` needs the key (see :mod:`specialize.serve.auth`).
     """
     if api_key is not None:
         check_key(api_key)  # here, not when the middleware is first built at startup
+    if piece_chars <= 2 * PIECE_CONTEXT:
+        raise ValueError(f"piece_chars must be over {2 * PIECE_CONTEXT} (a piece reads {PIECE_CONTEXT} on each side)")
     card_path = Path(model_card) if model_card is not None else None
     report_path = Path(report) if report is not None else None
     if report_path is not None and not report_path.is_file():
@@ -402,6 +405,7 @@ def create_app(
         max_wait_ms=max_wait_ms,
         max_batch_chars=max_batch_chars,
         merge=merge_routed if task is Task.NER else None,
+        piece_chars=piece_chars,
     )
     limits = _Limits(max_text_chars, max_batch_docs, service)
     name = model.name
