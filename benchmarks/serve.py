@@ -147,6 +147,7 @@ def mixed(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         print(f"small requests next to huge ones: {with_huge}")
     finally:
         server.stop()
+    load_average = [round(x, 2) for x in os.getloadavg()]  # other work on the machine shows here
     ratio = with_huge["p99_ms"] / alone["p99_ms"] if alone["p99_ms"] else float("inf")
     print(f"small-request p99: {alone['p99_ms']} ms alone, {with_huge['p99_ms']} ms with huge requests ({ratio:.2f}x)")
     return [
@@ -162,6 +163,7 @@ def mixed(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             "huge": with_huge["huge"],
             "p99_ratio": round(ratio, 3),
             "p99_within_2x": ratio <= 2.0,
+            "load_average_1_5_15_min_after": load_average,
         }
     ]
 

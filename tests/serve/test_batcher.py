@@ -165,10 +165,10 @@ def test_a_small_request_joins_the_next_batch_ahead_of_a_big_one_queued_earlier(
         fn.gate.set()
         assert small.result(timeout=5) == ["TINY"] and busy.result(timeout=5) == ["BUSY"]
         assert queued.result(timeout=5) == [b.upper() for b in big]
-    # The batch after the busy one holds the small request, filled up with what fits of the big one.
-    assert fn.batches[1] == ["tiny", *big[:2]]
+    # The batch after the busy one holds the small request alone, then the big one goes on, 2 items a batch.
+    assert fn.batches[1] == ["tiny"]
     assert all(sum(map(len, b)) <= 2500 for b in fn.batches)  # the cost cap holds
-    assert [len(b) for b in fn.batches[2:]] == [2, 2, 2, 2, 2]
+    assert [len(b) for b in fn.batches[2:]] == [2, 2, 2, 2, 2, 2]
 
 
 def test_an_item_costlier_than_the_cap_runs_alone_and_is_not_cut():

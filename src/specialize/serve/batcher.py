@@ -9,9 +9,10 @@ the model once, and hands each caller its own slice of the results.
 Scheduling: small requests first. Each item has a cost (``cost``, e.g. its length in characters) and a batch
 holds at most ``max_batch_cost`` (an item costlier than that runs alone). A batch is filled from the requests
 with the least work left first, so a 13-character request waiting next to four 100 000-character documents
-joins the next batch instead of queueing behind them; the big request advances by what is left of each batch,
-and a request passed over ``STARVATION_LIMIT`` batches in a row goes first (the oldest such first), so none
-waits forever. The server cuts long documents into pieces first (:mod:`specialize.serve.pieces`), so that no
+joins the next batch instead of queueing behind them. A request with more work left than one batch holds
+("big") does not join a batch that small requests are in, so that their batch stays quick; it advances in the
+batches between theirs. A request passed over ``STARVATION_LIMIT`` batches in a row goes first (the oldest such
+first), so none waits forever. The server cuts long documents into pieces first (:mod:`specialize.serve.pieces`), so that no
 single item is huge.
 
 Cancellation: a caller that gives up cancels its future (the HTTP app does when the client disconnects or the
@@ -223,11 +224,16 @@ class MicroBatcher(Generic[T, R]):
         limit = self.max_batch_cost
         parts: list[_Part[T, R]] = []
         size = cost = 0
+        holds_small = False
         for request in order:
             if size >= self.max_batch_size or (limit is not None and cost >= limit):
                 break
             if parts and not self.merge_requests:
                 break
+            big = limit is not None and request.left_cost > limit
+            if big and holds_small and request.passed_over < STARVATION_LIMIT:
+                break  # a batch with small requests stays small: they wait for it; the big one takes the next
+            holds_small = holds_small or not big
             start = request.next
             while request.next < len(request.items) and size < self.max_batch_size:
                 item_cost = request.costs[request.next]
