@@ -12,8 +12,8 @@ with the least work left first, so a 13-character request waiting next to four 1
 joins the next batch instead of queueing behind them. A request with more work left than one batch holds
 ("big") does not join a batch that small requests are in, so that their batch stays quick; it advances in the
 batches between theirs. A request passed over ``STARVATION_LIMIT`` batches in a row goes first (the oldest such
-first), so none waits forever. The server cuts long documents into pieces first (:mod:`specialize.serve.pieces`), so that no
-single item is huge.
+first), so none waits forever. The server cuts long documents into pieces first
+(:mod:`specialize.serve.pieces`), so that no single item is huge.
 
 Cancellation: a caller that gives up cancels its future (the HTTP app does when the client disconnects or the
 request deadline passes); its documents not yet in a batch are never computed. Futures stay pending until
