@@ -161,11 +161,11 @@ class _Service(Generic[R]):
         if self.batcher is None:
             raise HTTPException(503, "the model is not ready")
         pieces = cut(texts, self.piece_chars, PIECE_CONTEXT) if self.merge is not None else None
-        cut_any = pieces is not None and len(pieces) > len(texts)
-        items = piece_texts(texts, pieces) if pieces is not None and cut_any else texts
+        if pieces is not None and len(pieces) == len(texts):
+            pieces = None  # nothing was cut: the texts go as they are
         try:
-            results = await self.batcher.run(items)
-            if pieces is not None and cut_any and self.merge is not None:
+            results = await self.batcher.run(piece_texts(texts, pieces) if pieces else texts)
+            if pieces and self.merge is not None:
                 results = self.merge(pieces, results, len(texts))
         except Exception as exc:
             self.metrics.errors.inc(kind="model")
