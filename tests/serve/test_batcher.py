@@ -136,6 +136,8 @@ def test_bad_settings_are_refused():
         MicroBatcher(Recorder(), max_wait_ms=-1)
     with pytest.raises(ValueError, match="max_batch_cost"):
         MicroBatcher(Recorder(), max_batch_cost=0)
+    with pytest.raises(ValueError, match="step_tokens"):
+        MicroBatcher(Recorder(), step_tokens=0)
 
 
 # -- scheduling and cancellation --------------------------------------------------------------------------------
@@ -232,3 +234,52 @@ def test_without_merging_each_batch_holds_one_request():
         assert [f.result(timeout=5) for f in futures] == [[f"R{i}A", f"R{i}B"] for i in range(3)]
         assert busy.result(timeout=5) == ["BUSY"]
     assert fn.batches[1:] == [[f"r{i}a", f"r{i}b"] for i in range(3)]
+
+
+# -- steps: small requests between the steps of a long call -------------------------------------------------------
+class Stepping:
+    """A batch function that computes each item as one 10-token window, in steps (specialize.data.steps), and
+    records the items of every step. The first step blocks until ``gate`` opens."""
+
+    def __init__(self) -> None:
+        self.steps: list[list[str]] = []
+        self.gate = threading.Event()
+        self.started = threading.Event()
+
+    def __call__(self, items: list[str]) -> list[str]:
+        from specialize.data.chunking import Window
+        from specialize.data.features import WindowFeatures
+        from specialize.data.steps import window_batches
+
+        features = [WindowFeatures(0, Window(0, 10, 0, 1), [0] * 10, [0] * 10, [1]) for _ in items]
+        for step in window_batches(features, batch_size=32):
+            self.steps.append([items[i] for i in step])
+            if not self.started.is_set():
+                self.started.set()
+                assert self.gate.wait(10)
+        return [item.upper() for item in items]
+
+
+def test_a_small_request_is_answered_between_the_steps_of_a_big_batch():
+    fn = Stepping()
+    big = [f"big{i}-" + "x" * 995 for i in range(3)]  # one batch of 3 items: 3 steps of one 10-token window
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=0, cost=len, max_batch_cost=4000, step_tokens=10) as b:
+        queued = b.submit(big)
+        assert fn.started.wait(5)  # the first step of the big batch is in the model
+        small = b.submit(["tiny"])
+        fn.gate.set()
+        assert small.result(timeout=5) == ["TINY"] and queued.result(timeout=5) == [x.upper() for x in big]
+    assert fn.steps == [[big[0]], ["tiny"], [big[1]], [big[2]]]  # the small one went in after one step
+
+
+def test_a_batch_whose_callers_all_gave_up_stops_at_its_next_step():
+    fn = Stepping()
+    items = [f"item{i}" for i in range(5)]
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=0, step_tokens=10) as b:
+        future = b.submit(items)
+        assert fn.started.wait(5)
+        assert future.cancel()
+        fn.gate.set()
+        assert b(["after"]) == ["AFTER"]
+        assert b.stats().abandoned_batches == 1
+    assert fn.steps == [["item0"], ["after"]]  # items 1-4 never computed

@@ -56,9 +56,16 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--piece-chars",
         type=int,
-        default=2000,
+        default=4000,
         help="span models: documents longer than this are answered in overlapping pieces, scheduled like short "
         "documents (nothing is truncated)",
+    )
+    p.add_argument(
+        "--step-tokens",
+        type=int,
+        default=512,
+        help="a model call runs in steps of this many padded tokens; between steps, the short requests waiting "
+        "are answered (0: each call in one go)",
     )
     p.add_argument("--max-batch-docs", type=int, default=64, help="most documents accepted in one request")
     p.add_argument(
@@ -110,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         max_batch_docs=args.max_batch_docs,
         max_batch_chars=args.max_batch_chars,
         piece_chars=args.piece_chars,
+        step_tokens=args.step_tokens or None,
         request_timeout=args.request_timeout or None,
         api_key=args.api_key if args.api_key is not None else os.environ.get(KEY_ENV),
         report=args.report,

@@ -61,9 +61,12 @@ logger = logging.getLogger(__name__)
 # Scheduling (see specialize.serve.batcher and .pieces): a span model's documents longer than PIECE_CHARS are
 # answered in pieces reading PIECE_CONTEXT characters on each side of their own stretch, and a model batch
 # holds at most MAX_BATCH_CHARS characters, so no single model call keeps a small request waiting for long.
-PIECE_CHARS = 2000
+PIECE_CHARS = 4000
 PIECE_CONTEXT = 250
 MAX_BATCH_CHARS = 4096
+# A model call runs in steps of this many padded tokens (two 256-token windows); between steps, the small
+# requests waiting are answered (specialize.data.steps).
+STEP_TOKENS = 512
 REQUEST_TIMEOUT = 30.0
 
 # What each kind of model answers; the other kind's paths get a 404 that names these.
@@ -116,6 +119,7 @@ class _Service(Generic[R]):
         max_batch_chars: int,
         merge: Callable[[Sequence[Piece], Sequence[R], int], list[R]] | None = None,
         piece_chars: int = PIECE_CHARS,
+        step_tokens: int | None = STEP_TOKENS,
     ) -> None:
         self.route = route
         self.metrics = metrics
@@ -125,6 +129,7 @@ class _Service(Generic[R]):
         self.max_batch_chars = max_batch_chars
         self.merge = merge
         self.piece_chars = piece_chars
+        self.step_tokens = step_tokens
         self.batcher: MicroBatcher[str, R] | None = None
         self.started = False
 
@@ -140,6 +145,7 @@ class _Service(Generic[R]):
             cost=len,
             max_batch_cost=self.max_batch_chars,
             merge_requests=self.batching,
+            step_tokens=self.step_tokens,
             on_batch=self._on_batch,
             name="specialize-batcher",
         )
@@ -329,6 +335,7 @@ def create_app(
     max_wait_ms: float = 5,
     max_batch_chars: int = MAX_BATCH_CHARS,
     piece_chars: int = PIECE_CHARS,
+    step_tokens: int | None = STEP_TOKENS,
     request_timeout: float | None = REQUEST_TIMEOUT,
     api_key: str | None = None,
     model_card: str | Path | None = None,
@@ -351,8 +358,10 @@ def create_app(
 
     Each request gets ``request_timeout`` seconds (then 504; ``None``: no limit), and its work is dropped when
     its client disconnects. A batch holds at most ``max_batch_chars`` characters, small requests go first, and
-    a span model answers documents longer than ``piece_chars`` in pieces (see :mod:`specialize.serve.batcher`). With
-    ``api_key`` every route but ``/healthz`` needs the key (see :mod:`specialize.serve.auth`).
+    a span model answers documents longer than ``piece_chars`` in pieces; a model call runs in steps of
+    ``step_tokens`` padded tokens, between which small requests are answered (``None``: in one go; see
+    :mod:`specialize.serve.batcher`). With ``api_key`` every route but ``/healthz`` needs the key (see
+    :mod:`specialize.serve.auth`).
     """
     if api_key is not None:
         check_key(api_key)  # here, not when the middleware is first built at startup
@@ -406,6 +415,7 @@ def create_app(
         max_batch_chars=max_batch_chars,
         merge=merge_routed if task is Task.NER else None,
         piece_chars=piece_chars,
+        step_tokens=step_tokens,
     )
     limits = _Limits(max_text_chars, max_batch_docs, service)
     name = model.name

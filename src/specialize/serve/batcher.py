@@ -15,8 +15,14 @@ batches between theirs. A request passed over ``STARVATION_LIMIT`` batches in a 
 first), so none waits forever. The server cuts long documents into pieces first
 (:mod:`specialize.serve.pieces`), so that no single item is huge.
 
+Steps: with ``step_tokens``, a model built on ``specialize.data`` windows (specialists, exported models, text
+classifiers) runs each call in steps of at most that many padded tokens, and before each step the batcher runs
+a batch of the small requests waiting, in the same thread (see :mod:`specialize.data.steps`). A small request
+then waits for one step of a big batch, not for all of it.
+
 Cancellation: a caller that gives up cancels its future (the HTTP app does when the client disconnects or the
-request deadline passes); its documents not yet in a batch are never computed. Futures stay pending until
+request deadline passes); its documents not yet in a batch are never computed, and a model call running only
+for requests given up stops at its next step. Futures stay pending until
 their result is set, so ``cancel()`` works at any time. When a batch fails, each request in it is re-run on
 its own, so that an exception reaches only the caller(s) whose documents cause it.
 """
@@ -34,6 +40,8 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from specialize.data.steps import between_steps
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -46,13 +54,15 @@ STARVATION_LIMIT = 4
 @dataclass
 class BatcherStats:
     """A snapshot of what the batcher has done: ``sizes`` maps batch size -> number of batches of that size;
-    ``cancelled`` counts requests given up by their callers before all their items were computed."""
+    ``cancelled`` counts requests given up by their callers before all their items were computed;
+    ``abandoned_batches`` the model calls stopped midway because nobody waited for them any more."""
 
     batches: int = 0
     items: int = 0
     requests: int = 0
     failed_batches: int = 0
     cancelled: int = 0
+    abandoned_batches: int = 0
     sizes: Counter[int] = field(default_factory=Counter)
 
     @property
@@ -80,6 +90,10 @@ class _Request(Generic[T, R]):
         return self.failed or self.future.done()
 
 
+class _Abandoned(Exception):
+    """Raised between the steps of a model call when every request it computes for was given up."""
+
+
 @dataclass
 class _Part(Generic[T, R]):
     """A contiguous slice ``items[start:end]`` of a request, the unit packed into batches."""
@@ -102,7 +116,8 @@ class MicroBatcher(Generic[T, R]):
 
     ``cost`` gives each item's cost (default 1) and ``max_batch_cost`` caps a batch's total (default: no cap);
     see the module docstring for how batches are filled. ``merge_requests=False`` puts one request per batch
-    (no micro-batching, the same scheduling and cancellation). ``on_batch`` is called (in the worker thread)
+    (no micro-batching, the same scheduling and cancellation). ``step_tokens`` lets small requests run between
+    the steps of a long model call (see the module docstring). ``on_batch`` is called (in the worker thread)
     with the size of each batch and the seconds it took, for metrics. Thread-safe; use as a context manager or
     call :meth:`close` to stop the worker.
     """
@@ -116,6 +131,7 @@ class MicroBatcher(Generic[T, R]):
         cost: Callable[[T], int] | None = None,
         max_batch_cost: int | None = None,
         merge_requests: bool = True,
+        step_tokens: int | None = None,
         on_batch: Callable[[int, float], None] | None = None,
         name: str = "micro-batcher",
     ) -> None:
@@ -125,13 +141,18 @@ class MicroBatcher(Generic[T, R]):
             raise ValueError(f"max_wait_ms must be >= 0, got {max_wait_ms}")
         if max_batch_cost is not None and max_batch_cost < 1:
             raise ValueError(f"max_batch_cost must be at least 1, got {max_batch_cost}")
+        if step_tokens is not None and step_tokens < 1:
+            raise ValueError(f"step_tokens must be at least 1, got {step_tokens}")
         self.fn = fn
         self.max_batch_size = max_batch_size
         self.max_wait = max_wait_ms / 1000.0
         self.cost = cost
         self.max_batch_cost = max_batch_cost
         self.merge_requests = merge_requests
+        self.step_tokens = step_tokens
         self.on_batch = on_batch
+        self._running: list[_Part[T, R]] = []  # the batch in the model now (worker thread only)
+        self._nested = False  # a batch run between the steps of another (worker thread only)
         self._waiting: list[_Request[T, R]] = []  # requests with items not yet in a batch
         self._seq = itertools.count()
         self._stats = BatcherStats()
@@ -170,7 +191,9 @@ class MicroBatcher(Generic[T, R]):
     def stats(self) -> BatcherStats:
         with self._cond:
             s = self._stats
-            return BatcherStats(s.batches, s.items, s.requests, s.failed_batches, s.cancelled, Counter(s.sizes))
+            return BatcherStats(
+                s.batches, s.items, s.requests, s.failed_batches, s.cancelled, s.abandoned_batches, Counter(s.sizes)
+            )
 
     @property
     def running(self) -> bool:
@@ -212,8 +235,9 @@ class MicroBatcher(Generic[T, R]):
         cost = sum(r.left_cost for r in self._waiting)
         return items >= self.max_batch_size or (self.max_batch_cost is not None and cost >= self.max_batch_cost)
 
-    def _take(self) -> list[_Part[T, R]]:
-        """The next batch: starving requests first, then those with the least work left (see module docstring)."""
+    def _take(self, small_only: bool = False) -> list[_Part[T, R]]:
+        """The next batch: starving requests first, then those with the least work left (see module docstring).
+        ``small_only``: only requests that fit in one batch, for a batch run between the steps of another."""
         self._prune()
         # Requests passed over too often go first, oldest first (under overload this is first come, first
         # served); the others by the work they have left.
@@ -231,6 +255,8 @@ class MicroBatcher(Generic[T, R]):
             if parts and not self.merge_requests:
                 break
             big = limit is not None and request.left_cost > limit
+            if big and small_only:
+                continue
             if big and holds_small and request.passed_over < STARVATION_LIMIT:
                 break  # a batch with small requests stays small: they wait for it; the big one takes the next
             holds_small = holds_small or not big
@@ -246,8 +272,9 @@ class MicroBatcher(Generic[T, R]):
             if request.next > start:
                 parts.append(_Part(request, start, request.next))
         taken = {id(p.request) for p in parts}
-        for request in self._waiting:
-            request.passed_over = 0 if id(request) in taken else request.passed_over + 1
+        if not small_only:  # a batch between steps passes nobody over: the big one is in the model meanwhile
+            for request in self._waiting:
+                request.passed_over = 0 if id(request) in taken else request.passed_over + 1
         self._waiting = [r for r in self._waiting if r.next < len(r.items)]
         return parts
 
@@ -268,7 +295,32 @@ class MicroBatcher(Generic[T, R]):
                     self._cond.wait(timeout)
                 parts = self._take()
             if parts:
-                self._run_batch(parts)
+                self._running = parts
+                try:
+                    if self.step_tokens is None:
+                        self._run_batch(parts)
+                    else:
+                        with between_steps(self._between_steps, self.step_tokens):
+                            self._run_batch(parts)
+                finally:
+                    self._running = []
+
+    def _between_steps(self) -> None:
+        """Called by the model before each step of the running batch, in this worker thread: stop a batch that
+        nobody waits for, else run the small requests waiting (their batch does not step in turn)."""
+        if self._nested:
+            return
+        if all(p.request.given_up for p in self._running):
+            raise _Abandoned
+        with self._cond:
+            parts = self._take(small_only=True)
+        if not parts:
+            return
+        self._nested = True
+        try:
+            self._run_batch(parts)
+        finally:
+            self._nested = False
 
     def _call(self, parts: list[_Part[T, R]]) -> None:
         items = [item for p in parts for item in p.request.items[p.start : p.end]]
@@ -299,6 +351,11 @@ class MicroBatcher(Generic[T, R]):
         try:
             self._call(parts)
             return
+        except _Abandoned:
+            with self._cond:
+                self._stats.abandoned_batches += 1
+            logger.debug("a batch of %d items stopped: its callers gave up", sum(len(p) for p in parts))
+            return
         except Exception as exc:
             with self._cond:
                 self._stats.failed_batches += 1
@@ -314,6 +371,8 @@ class MicroBatcher(Generic[T, R]):
             own = [p for p in parts if p.request is request]
             try:
                 self._call(own)
+            except _Abandoned:
+                return
             except Exception as exc:
                 self._fail(request, exc)
 
