@@ -154,6 +154,7 @@ def mixed(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         {
             "kind": "load-mixed",
             "model": args.model,
+            "model_note": args.note,
             "endpoint": path,
             "texts": args.texts or "conll2003:test",
             "server_args": args.server_arg,
@@ -268,6 +269,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (mixed: small-request ones)")
     parser.add_argument("--huge-clients", type=int, default=1, help="mixed: clients sending huge requests")
     parser.add_argument("--server-arg", action="append", default=[], help="mixed: an option for specialize serve")
+    parser.add_argument("--note", help="mixed: what the model is, for the record")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
