@@ -96,3 +96,19 @@ def test_runtime_extra_runs_an_exported_folder_without_torch(tiny_specialist, tm
         server.wait(30)
     freeze = run(python, "-m", "pip", "freeze").lower()
     assert "torch" not in freeze and "transformers" not in freeze
+
+
+def test_the_cli_runs_an_exported_folder_without_loading_torch_or_transformers(tiny_specialist, tmp_path):
+    """Even where they are installed: predict on an exported folder must not pay for importing them."""
+    exported = tmp_path / "exported"
+    export(tiny_specialist, exported)
+    source = tmp_path / "in.txt"
+    source.write_text("Obama visited Paris .\n", encoding="utf-8")
+    code = (
+        "import sys\nfrom specialize.cli.main import main\n"
+        f"assert main(['-q', 'predict', {str(exported)!r}, '-i', {str(source)!r}]) == 0\n"
+        "leaked = [m for m in ('torch', 'transformers') if m in sys.modules]\nassert not leaked, leaked\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["spans"]
