@@ -29,9 +29,13 @@ def add_parser(subparsers: Any) -> None:
         default="auto",
         help="where a torch model runs: auto (a CUDA GPU when torch sees one), cpu, cuda or cuda:N",
     )
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default: one per core)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from specialize.utils.threads import set_threads
+
+    set_threads(args.threads)
     from specialize.models.predict import predict
     from specialize.utils.device import place_predictor
 
