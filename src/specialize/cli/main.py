@@ -67,14 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_transformers(level: int) -> None:
-    """transformers prints weight-loading reports and progress bars; our own log says what matters."""
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
-        return
+    """transformers prints weight-loading reports and progress bars; our own log says what matters. Said through
+    the environment variables transformers reads when it is imported: importing it here would cost every command,
+    even those that never use it (seconds on a busy machine: an unreachable LLM server must be reported at once)."""
     if level > logging.DEBUG:
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
