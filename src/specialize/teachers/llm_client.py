@@ -212,10 +212,10 @@ class ChatClient:
             except openai.APIConnectionError as exc:
                 _, problem = connection_problem(exc, self.url, self.config.timeout)
                 raise LLMRequestError(f"{self.name}: {problem}") from None
-            logger.info("%s: structured output %s", self.name, mode)
-            return mode
+            logger.info("%s: structured output %s", self.name, mode.value)
+            return mode.value
         logger.warning("%s: %s accepts no structured output; asking for JSON in the prompt only", self.name, self.url)
-        return StructuredOutput.NONE
+        return StructuredOutput.NONE.value
 
     # -- requests ------------------------------------------------------------------------------------------
     def complete(self, messages: list[dict[str, str]]) -> tuple[str, str | None, dict[str, float]]:

@@ -253,7 +253,12 @@ def load_llm_config(
     for key, value in (options or {}).items():
         if value is not None:
             _set(config, key, value, source)
-    config.validate()
+    try:
+        config.validate()
+    except ConfigError as exc:
+        sources = [str(path)] if path is not None else []
+        sources += [source] if options or not sources else []
+        raise ConfigError(f"{' + '.join(sources)}: {exc}") from None
     return config
 
 
