@@ -1,6 +1,6 @@
 """An LLM behind any OpenAI-compatible chat endpoint (llama.cpp, vLLM, Ollama, the OpenAI API...) as a teacher.
 
-The model is asked for ``{"entities": [{"text", "label", "occurrence"?}]}``, constrained to that JSON schema
+The model is asked for ``{"entities": [{"text", "label"}]}``, constrained to that JSON schema
 where the server supports it (see :mod:`specialize.teachers.llm_client`); strings are grounded to offsets by
 :mod:`specialize.teachers.grounding` (never trusted as offsets: LLMs count characters badly). Long documents are
 cut into overlapping character windows on whitespace (the project's ``make_windows``, with characters as
@@ -31,18 +31,18 @@ __all__ = ["LLMConfig", "LLMRequestError", "LLMTeacher", "char_windows", "parse_
 
 PROMPT_VERSION = 2  # bump when the prompt template changes: the fingerprint (store key) changes with it
 
-_SYSTEM_TEMPLATE = """You are a careful annotator for named-entity recognition.
-Find every mention of these entity types in the user's text:
+# No placeholder strings such as "<exact substring>": small models copy them verbatim. The JSON shape is also
+# enforced by the schema where the server supports structured output.
+_SYSTEM_TEMPLATE = """You annotate named entities. Find every mention of these entity types in the user's text:
 {types}
 {instructions}
-Answer with one JSON object and nothing else:
-{{"entities": [{{"text": "<exact substring of the text>", "label": "<{label_names}>"}}]}}
+Answer with one JSON object and nothing else: {{"entities": [...]}}, with one item {{"text": ..., "label": ...}} \
+per mention, where "text" is copied from the user's text and "label" is one of: {label_names}.
 Rules:
-- Copy "text" character for character from the input (same case, spelling and punctuation); never paraphrase, \
-translate, expand or fix it.
-- Take the whole mention ("breast cancer", not "cancer") without surrounding punctuation or articles.
-- List a string once when it is an entity everywhere it occurs. When it is an entity at only some of its \
-occurrences, list each of those with "occurrence": n (1 = first time the string appears in the text).
+- Copy "text" character for character (same case, spelling and punctuation); never paraphrase, translate, \
+expand or fix it.
+- Take the whole mention ("breast cancer", not "cancer"), without surrounding punctuation or articles.
+- List each string once: it is labelled wherever it occurs.
 - Answer {{"entities": []}} when there is none."""
 
 
@@ -207,7 +207,7 @@ class LLMTeacher(TeacherBase):
         system = _SYSTEM_TEMPLATE.format(
             types=types,
             instructions=f"\n{instructions.strip()}\n" if instructions else "",
-            label_names="|".join(self.descriptions),
+            label_names=", ".join(self.descriptions),
         )
         messages = [{"role": "system", "content": system}]
         for doc in examples:

@@ -44,13 +44,13 @@ class LLMRequestError(RuntimeError):
 
 
 def entities_schema(labels: Sequence[str]) -> dict[str, Any]:
-    """The JSON schema of an answer: ``{"entities": [{"text", "label" (one of labels), "occurrence"?}]}``."""
+    """The JSON schema of an answer: ``{"entities": [{"text", "label" (one of labels)}]}``. (Grounding also
+    reads an ``occurrence`` field, but asking for it costs every mention tokens and confuses small models.)"""
     mention = {
         "type": "object",
         "properties": {
             "text": {"type": "string", "minLength": 1},
             "label": {"type": "string", "enum": list(labels)},
-            "occurrence": {"type": "integer", "minimum": 1},
         },
         "required": ["text", "label"],
         "additionalProperties": False,
@@ -66,8 +66,7 @@ def entities_schema(labels: Sequence[str]) -> dict[str, Any]:
 def response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None:
     """The ``response_format`` request field for a structured-output mode (None: leave it out)."""
     if mode == StructuredOutput.JSON_SCHEMA:
-        # strict=False: strict mode would forbid the optional "occurrence" field.
-        return {"type": "json_schema", "json_schema": {"name": "entities", "schema": schema, "strict": False}}
+        return {"type": "json_schema", "json_schema": {"name": "entities", "schema": schema, "strict": True}}
     if mode == StructuredOutput.JSON_OBJECT_SCHEMA:
         return {"type": "json_object", "schema": schema}
     if mode == StructuredOutput.JSON_OBJECT:
