@@ -232,7 +232,7 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     subset_info = {"n_test": len(test), "test_size": len(read_documents(f"{dataset}:test")), "seed": args.seed}
     records = result.to_records(dataset=dataset, split="test", command=command, machine=machine)
     for record, role in zip(records, roles, strict=True):
-        record.update({"role": role, "subset": subset_info, "threads": args.threads})
+        record.update({"experiment": "llm-vs-specialist", "role": role, "subset": subset_info, "threads": args.threads})
         record.update(cost_fields(record["docs_per_s"], args.threads, args.usd_per_cpu_hour))
         record["usd_per_cpu_hour"] = args.usd_per_cpu_hour
     for record, run in zip(records, runs, strict=False):
