@@ -4,7 +4,8 @@ written to benchmarks/results/llm.json.
     bash scripts/setup_llm.sh        # once: llama.cpp server + SmolLM2-135M-Instruct (Q4_1 GGUF)
     flock /tmp/specialize-cpu.lock python benchmarks/llm_vs_specialist.py \\
         --specialist ncbi-disease=runs/ncbi-disease --specialist conll2003=runs/conll2003
-    python benchmarks/llm_vs_specialist.py --n-test 5 --n-train 5 --output /tmp/llm.json   # a smoke run
+    python benchmarks/llm_vs_specialist.py --n-test 5 --n-train 10 --output /tmp/llm.json   # a smoke run
+    python benchmarks/llm_vs_specialist.py --table benchmarks/results/llm.json   # the README table
 
 For each dataset, in one run, on one fixed random subset of the test sentences (size and seed recorded):
 
@@ -274,7 +275,39 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     return [*records, curve]
 
 
+def markdown(path: Path) -> str:
+    """The README table of a results file: measured rows per dataset, then the published ones."""
+    records = json.loads(path.read_text(encoding="utf-8"))["records"]
+    lines = [
+        "| test subset | model | F1 [95% CI] | docs/s (1 thread) | tokens/doc (prompt + completion) | $ per 1M docs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        if r.get("experiment") != "llm-vs-specialist":
+            continue
+        ci = r.get("f1_ci") or [None, None]
+        tokens = (
+            f"{r['prompt_tokens_per_doc']:.0f} + {r['completion_tokens_per_doc']:.0f}"
+            if r.get("prompt_tokens_per_doc") is not None
+            else "-"
+        )
+        subset = r.get("subset") or {}
+        lines.append(
+            f"| {r['dataset']} ({subset.get('n_test')} of {subset.get('test_size')}, seed {subset.get('seed')}) "
+            f"| {r['role']}: {r['model']} | {r['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] | {r['docs_per_s']:.2f} "
+            f"| {tokens} | {r.get('usd_per_1m_docs') or 0:.2f} |"
+        )
+    lines += ["", "| published, not measured here | setting | F1 | source |", "|---|---|---|---|"]
+    for r in records:
+        if r.get("measured") is False:
+            lines.append(f"| {r['dataset']}: {r['model']} | {r['setting']} | {r['f1']:.3f} | {r['citation']} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--table"]:  # print the README table of a results file
+        print(markdown(Path(sys.argv[2]) if len(sys.argv) > 2 else RESULTS / "llm.json"))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(LABELS), choices=list(LABELS))
     parser.add_argument("--specialist", action="append", default=[], metavar="DATASET=FOLDER",

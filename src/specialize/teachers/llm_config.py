@@ -22,7 +22,6 @@ from __future__ import annotations
 import difflib
 import os
 import random
-import tomllib
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -30,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from specialize.config import ConfigError
+from specialize.config import ConfigError, read_toml
 from specialize.config import _coerce as coerce_value
 from specialize.data.document import Document
 
@@ -219,13 +218,7 @@ def _labels(value: Any, where: str) -> dict[str, str]:
 
 def read_llm_table(path: str | Path) -> dict[str, Any]:
     """The ``[llm]`` table of a TOML file; other tables are an error (this file configures the LLM teacher)."""
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at the position given") from None
+    raw = read_toml(path)
     other = sorted(k for k in raw if k != "llm")
     if other:
         raise ConfigError(f"{path}: unexpected table(s) {other}; the LLM teacher reads only [llm]")
