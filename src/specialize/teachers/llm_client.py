@@ -130,19 +130,21 @@ class ChatClient:
         self.mode = config.structured_output
         self._client = client
         self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
         self._ready = False
 
     def client(self) -> Any:
-        if self._client is None:
-            openai = require("openai", "llm")
-            # Retries are ours (classification, backoff, accounting); the client's own are switched off.
-            self._client = openai.OpenAI(
-                base_url=self.url,
-                api_key=self.config.api_key() or "not-needed",  # local servers ignore it; the client wants one
-                timeout=self.config.timeout,
-                max_retries=0,
-            )
-        return self._client
+        with self._client_lock:  # worker threads ask at once; one client (one connection pool) serves them all
+            if self._client is None:
+                openai = require("openai", "llm")
+                # Retries are ours (classification, backoff, accounting); the client's own are switched off.
+                self._client = openai.OpenAI(
+                    base_url=self.url,
+                    api_key=self.config.api_key() or "not-needed",  # local servers ignore it; the client wants one
+                    timeout=self.config.timeout,
+                    max_retries=0,
+                )
+            return self._client
 
     # -- before the first request --------------------------------------------------------------------------
     def ready(self) -> None:
