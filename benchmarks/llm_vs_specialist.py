@@ -223,9 +223,11 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     models: list[Any] = [*runs, str(student_dir), specialist]
     roles = ["llm-zero-shot", "llm-few-shot", "llm-taught-student", "gold-specialist"]
     if dataset in SPACY_LABEL_MAP:
+        from specialize.data.labels import parse_label_map
         from specialize.models.spacy_pipeline import SpacyPipeline
 
-        models.append(SpacyPipeline.load("spacy:en_core_web_md", label_map=SPACY_LABEL_MAP[dataset]))
+        label_map = parse_label_map(SPACY_LABEL_MAP[dataset])
+        models.append(SpacyPipeline.load("spacy:en_core_web_md", label_map=label_map))
         roles.append("spacy")
     result = evaluate(models, test, n_bootstrap=args.bootstrap)
     machine = machine_info()
