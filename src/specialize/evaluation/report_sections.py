@@ -328,6 +328,41 @@ class _Page:
         ]
         return table(header, rows, "agreement: the student's span F1 against the teacher's predictions.", left=4)
 
+    def llm(self) -> str:
+        rows = []
+        for r in self.data.records["llm"]:
+            prompt, completion = r.get("prompt_tokens_per_doc"), r.get("completion_tokens_per_doc")
+            tokens = f"{fmt(prompt, 0)} + {fmt(completion, 0)}" if prompt is not None else "-"
+            rejected = ", ".join(f"{k} {v}" for k, v in (r.get("rejected") or {}).items()) or "-"
+            rows.append([esc(r.get("dataset") or "-"), esc(r.get("role") or "-"), self.model(r["model"]),
+                         fmt_ci(r.get("f1"), r.get("f1_ci")), fmt(r.get("docs_per_s"), 2), tokens,
+                         fmt(r.get("usd_per_1m_docs"), 2), esc(rejected), esc(r.get("n_docs", "-"))])  # fmt: skip
+        parts = []
+        if rows:
+            servers = sorted({f"{r['llm'].get('model')} on {r.get('server')}" for r in self.data.records["llm"]
+                              if isinstance(r.get("llm"), Mapping)})  # fmt: skip
+            header = ["dataset", "role", "model", "F1 [95% CI]", "docs/s", "prompt + completion tokens/doc",
+                      "$ per 1M docs", "LLM answers rejected", "documents"]  # fmt: skip
+            caption = (
+                f"Measured here, every model at the same thread count, on one fixed random subset of the test "
+                f"sentences; LLM: {', '.join(servers) or '-'}. $ per 1M docs = threads × 10⁶ / (docs/s) / 3600 × the "
+                "price per CPU-hour in the record. Rejected: LLM mentions grounding could not place in the text."
+            )
+            parts.append(table(header, rows, esc(caption), left=3))
+        published = [
+            [esc(r.get("dataset") or "-"), esc(r["model"]), esc(r.get("setting") or "-"), fmt(r.get("f1")),
+             esc(r.get("n_docs") or "-"), esc(r.get("note") or ""), esc(r.get("citation") or "")]
+            for r in self.data.records["published"]
+        ]  # fmt: skip
+        if published:
+            parts.append("<h3>Published figures of hosted LLMs (published, not measured here)</h3>")
+            header = ["dataset", "model", "setting", "F1", "documents", "how", "source"]
+            caption = "Copied from the cited papers: other test samples, prompts and matching rules than ours."
+            parts.append(table(header, published, caption, left=3))
+        if not parts:
+            return "<p class='note'>No LLM records (benchmarks/llm_vs_specialist.py writes llm.json).</p>"
+        return "".join(parts)
+
     def examples(self) -> str:
         parts = []
         for r in self.data.evaluations:
@@ -376,6 +411,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[_Page], str]], ...] = (
     ("cascade", "Cascade: F1 against share deferred", _Page.cascade),
     ("cost", "Model size and cost per million documents", _Page.cost),
     ("distillation", "Distillation: teacher and student", _Page.distillation),
+    ("llm", "Compared with an LLM", _Page.llm),
     ("classification", "Text classification", _Page.classification),
     ("examples", "Example errors", _Page.examples),
     ("provenance", "Inputs, commands and machines", _Page.provenance),
