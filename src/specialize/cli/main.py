@@ -13,6 +13,7 @@ from specialize.cli import (
     apply,
     audit,
     benchmark,
+    corrections,
     distill,
     evaluate,
     export,
@@ -22,6 +23,7 @@ from specialize.cli import (
     redact,
     report,
     review,
+    select,
     serve,
     train,
     train_linker,
@@ -38,6 +40,8 @@ COMMANDS = {
     "audit": audit,
     "benchmark": benchmark,
     "report": report,
+    "select": select,
+    "corrections": corrections,
     "export": export,
     "predict": predict,
     "review": review,
@@ -92,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_transformers(level)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
         if args.verbose:
             raise
         print(f"error: {exc}", file=sys.stderr)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def text_key(text: str) -> str:
+    """sha256 of the UTF-8 text: the identity of a document's text, whatever its id (label store, corrections)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, order=True)

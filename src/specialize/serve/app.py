@@ -30,10 +30,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from specialize import __version__
 from specialize.config import Task
+from specialize.evaluation.confidence import span_confidence
 from specialize.models.base import SpanPredictor
 from specialize.models.classify import Classifier, load_classifier_or_predictor
 from specialize.serve.batcher import MicroBatcher
-from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback, span_confidence
+from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback
 from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
 from specialize.serve.metrics import CONTENT_TYPE, ServerMetrics
 from specialize.serve.middleware import BodyLimit, RequestMetrics

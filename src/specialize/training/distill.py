@@ -48,6 +48,7 @@ from specialize.training.train import (
     load_eval_data,
     save_run,
     sha256_of,
+    with_corrections,
 )
 from specialize.training.trainer import DevEvaluator, Trainer, TrainingHistory
 
@@ -358,6 +359,10 @@ def distill(
     if gold_source is not None:
         gold_data = load_data("train", gold_source, config.data.format, config.data.label_map, config.data.labels)
     unlabeled_data = load_unlabeled(unlabeled, text_field)
+    if config.data.corrections:
+        gold_data, unlabeled_data = with_corrections(
+            gold_data or LoadedData("train", "(no gold data)", []), config.data, unlabeled_data
+        )
     if gold_data is None and unlabeled_data is None:
         raise ValueError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")
     dev_data, test_data = load_eval_data(config, dev, test)

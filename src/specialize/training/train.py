@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from specialize.config import ModelConfig, TrainConfig
+from specialize.config import DataConfig, ModelConfig, TrainConfig
 from specialize.data.alignment import AlignmentReport, TokenizedDocument, spans_to_word_tags, tokenize_texts
 from specialize.data.document import Document
 from specialize.data.features import WindowFeatures, build_features
@@ -100,6 +100,25 @@ def load_data(
         raise ValueError(f"{role} data {source} contains no documents")
     documents = _kept(_mapped(documents, label_map, role), keep_labels, role, str(source))
     return LoadedData(role, str(source), documents, path, sha256_of(path))
+
+
+def with_corrections(
+    data: LoadedData, data_cfg: DataConfig, unlabeled: LoadedData | None = None
+) -> tuple[LoadedData, LoadedData | None]:
+    """``data`` with the corrected documents of ``data_cfg.corrections`` in place of their silver versions (added
+    where they have none), and ``unlabeled`` without them (a teacher need not label what a person corrected)."""
+    if not data_cfg.corrections:
+        return data, unlabeled
+    from specialize.data.corrections import merge_corrections, without_corrected
+
+    fixes = load_data("corrections", data_cfg.corrections, None, data_cfg.label_map, data_cfg.labels)
+    documents, _ = merge_corrections(data.documents, fixes.documents)
+    if unlabeled is not None:
+        left = without_corrected(unlabeled.documents, fixes.documents)
+        unlabeled = replace(unlabeled, documents=left) if left else None
+    parts = [*(data.files() if data.documents else []), *fixes.files()]
+    source = f"{data.source} corrected by {fixes.source}" if data.documents else fixes.source
+    return LoadedData(data.role, source, documents, parts=parts), unlabeled
 
 
 def _kept(documents: list[Document], keep_labels: Sequence[str] | None, role: str, source: str) -> list[Document]:
@@ -303,6 +322,7 @@ def train(
     if train_source is None:
         raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
     train_data = load_data("train", train_source, data_cfg.format, data_cfg.label_map, data_cfg.labels)
+    train_data, _ = with_corrections(train_data, data_cfg)
     dev_data, test_data = load_eval_data(config, dev_documents, test_documents)
     for data in (train_data, dev_data, test_data):
         if data is not None:
