@@ -46,14 +46,15 @@ def _label_studio_export(tasks: list[dict[str, Any]], gold: dict[str, Document],
             "task": task_id, "project": 1, "updated_by": 1, "parent_prediction": 700 + i, "parent_annotation": None,
             "last_created_by": None,
         }  # fmt: skip
-        out.append(
-            {"id": task_id, "annotations": [annotation], "file_upload": "abc-label_studio_tasks.json", "drafts": [],
-             "predictions": [700 + i], "data": task["data"], "meta": {}, "created_at": "2024-05-01T08:00:00Z",
-             "updated_at": "2024-05-02T09:00:00Z", "inner_id": i + 1, "total_annotations": int(not cancelled),
-             "cancelled_annotations": int(cancelled), "total_predictions": 1, "comment_count": 0,
-             "unresolved_comment_count": 0, "last_comment_updated_at": None, "project": 1, "updated_by": 1,
-             "comment_authors": []}  # fmt: skip
-        )
+        task_record = {
+            "id": task_id, "annotations": [annotation], "file_upload": "abc-label_studio_tasks.json", "drafts": [],
+            "predictions": [700 + i], "data": task["data"], "meta": {}, "created_at": "2024-05-01T08:00:00Z",
+            "updated_at": "2024-05-02T09:00:00Z", "inner_id": i + 1, "total_annotations": int(not cancelled),
+            "cancelled_annotations": int(cancelled), "total_predictions": 1, "comment_count": 0,
+            "unresolved_comment_count": 0, "last_comment_updated_at": None, "project": 1, "updated_by": 1,
+            "comment_authors": [],
+        }  # fmt: skip
+        out.append(task_record)
     return out
 
 
@@ -61,11 +62,12 @@ def test_select_export_import_train_uses_the_corrected_spans(tiny_specialist, ti
     silver_path = tmp_path / "silver.jsonl"
     write_jsonl(_silver(), silver_path)
     tasks_dir = tmp_path / "round1"
-    assert main(["select", str(tiny_specialist), "--input", str(silver_path), "--n", "5", "--output", str(tasks_dir)]) == 0
+    select = ["select", str(tiny_specialist), "--input", str(silver_path), "--n", "5"]
+    assert main([*select, "--output", str(tasks_dir)]) == 0
     tasks = json.loads((tasks_dir / "label_studio_tasks.json").read_text())
     assert sorted(t["data"]["doc_id"] for t in tasks) == ["s0", "s1", "s2", "s3", "s4"]
     assert all(t["predictions"][0]["model_version"] == tiny_specialist.name for t in tasks)
-    assert "<Label value=\"PER\"" in (tasks_dir / "label_studio_config.xml").read_text()
+    assert '<Label value="PER"' in (tasks_dir / "label_studio_config.xml").read_text()
 
     gold = {d.id: d for d in tiny_sentences() if d.id is not None}
     export = tmp_path / "project-1-at-2024-05-02.json"
@@ -91,8 +93,7 @@ def test_select_export_import_train_uses_the_corrected_spans(tiny_specialist, ti
 
     # The next round never offers a corrected document again.
     round2 = tmp_path / "round2"
-    select = ["select", str(tiny_specialist), "--input", str(silver_path), "--n", "5", "--output", str(round2)]
-    assert main([*select, "--exclude", str(corrected)]) == 0
+    assert main([*select, "--output", str(round2), "--exclude", str(corrected)]) == 0
     assert [json.loads(line)["id"] for line in (round2 / "selected.jsonl").read_text().splitlines()] == ["s4"]
 
 

@@ -75,7 +75,8 @@ def test_ground_truth_annotation_is_preferred(tmp_path: Path) -> None:
 def test_label_studio_span_text_mismatch_names_the_task_and_field(tmp_path: Path) -> None:
     bad = {"type": "labels", "value": {"start": 0, "end": 5, "text": "Paris", "labels": ["PER"]}}
     path = tmp_path / "export.json"
-    path.write_text(json.dumps([{"id": 7, "data": {"text": "Obama visited Paris"}, "annotations": [{"result": [bad]}]}]))
+    task = {"id": 7, "data": {"text": "Obama visited Paris"}, "annotations": [{"result": [bad]}]}
+    path.write_text(json.dumps([task]))
     with pytest.raises(DataFormatError, match=r"\[0\]\.annotations\[0\]\.result\[0\]\.text"):
         import_corrections(path)
 
@@ -131,7 +132,8 @@ def test_tasks_carry_predictions_scores_and_ids() -> None:
 
     p_task = prodigy_task(doc, confidence=0.42, model_version="tiny-v1")
     assert [t["text"] for t in p_task["tokens"]] == ["Obama", "visited", "Paris"]
-    assert p_task["spans"][1] == {"start": 14, "end": 19, "label": "LOC", "token_start": 2, "token_end": 2, "score": 0.7}
+    paris = {"start": 14, "end": 19, "label": "LOC", "token_start": 2, "token_end": 2, "score": 0.7}
+    assert p_task["spans"][1] == paris
     assert p_task["meta"] == {"doc_id": "d1", "model_version": "tiny-v1", "score": 0.42}
     assert isinstance(p_task["_input_hash"], int) and -(2**31) <= p_task["_task_hash"] < 2**31
     # A span that cuts a token keeps its offsets but gets no token indices.
