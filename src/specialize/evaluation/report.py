@@ -8,6 +8,8 @@
 * cascade curves (``specialize evaluate --cascade ... --json``),
 * text classification records (``specialize evaluate CLASSIFIER --json``; ``domains.json``, ``distill.json``:
   micro/macro F1 and ``per_label`` scores),
+* correction-loop records (``benchmarks/results/correction.json``: F1 after each round of corrected documents,
+  per selection strategy),
 
 as single records, lists of records, or ``{"records": [...]}``; each record's kind is told by its keys, so files
 can be named anything. The page has inline CSS and inline SVG only (no script, no font, nothing fetched), so it
@@ -31,14 +33,16 @@ DEFAULT_PRICE_PER_CPU_HOUR = 0.05
 """US dollars per vCPU-hour: about what one vCPU of an on-demand general-purpose cloud VM costs (a 2-vCPU
 instance at ~$0.08-0.10 an hour). Spot instances cost less, managed services more; pass your own price."""
 
-KINDS = ("evaluation", "distillation", "speed", "cascade", "classification")
+KINDS = ("evaluation", "distillation", "speed", "cascade", "classification", "correction")
 
 
 def record_kind(record: Mapping[str, Any]) -> str | None:
-    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, or None for a record of no
-    known shape."""
+    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``correction``, or None for a
+    record of no known shape."""
     if "points" in record and "primary" in record and "fallback" in record:
         return "cascade"
+    if "strategy" in record and "corrected_documents" in record and "f1" in record:
+        return "correction"  # a point of a correction-loop curve (benchmarks/correction_loop.py)
     if "model" in record and isinstance(record.get("tokens_per_s"), Mapping):
         return "speed"
     per_label = record.get("per_label")
@@ -130,6 +134,8 @@ class ReportData:
 def _identity(kind: str, r: Mapping[str, Any]) -> tuple[Any, ...]:
     if kind == "cascade":
         return (kind, r.get("primary"), r.get("fallback"), r.get("confidence"), r.get("n_docs"))
+    if kind == "correction":
+        return (kind, r.get("benchmark"), r.get("strategy"), r.get("round"), r.get("corrected_documents"))
     if kind in ("distillation", "classification"):
         return (kind, r.get("experiment"), r.get("dataset"), r.get("split"), r.get("model"))
     return (kind, r.get("dataset"), r.get("split"), r.get("model"))
@@ -151,9 +157,9 @@ def load_results(paths: Iterable[str | Path]) -> ReportData:
             data.add(record, path.name)
         if records and len(data.skipped) - n_skipped == len(records):
             raise ValueError(
-                f"{path}: no evaluation, speed, distillation, cascade or classification record in it (expected the "
-                "JSON written by specialize evaluate --json, specialize benchmark --json or specialize evaluate "
-                "--cascade --json)"
+                f"{path}: no evaluation, speed, distillation, cascade, classification or correction record in it "
+                "(expected the JSON written by specialize evaluate --json, specialize benchmark --json, specialize "
+                "evaluate --cascade --json or a benchmark script)"
             )
         data.sources.append(str(path))
         logger.info("%s: %d records", path, sum(len(v) for v in data.records.values()) - before)

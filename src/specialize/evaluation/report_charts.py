@@ -295,6 +295,73 @@ def line_chart(chart_id: str, curve: Curve, *, x_label: str, y_label: str, title
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class Series:
+    label: str
+    color: str
+    points: Sequence[tuple[float, float, tuple[float, float] | None]]
+    """``(x, y, y interval or None)``."""
+
+
+def learning_curves(
+    chart_id: str,
+    series: Sequence[Series],
+    *,
+    references: Sequence[tuple[str, float]] = (),
+    x_label: str,
+    y_label: str,
+    title: str,
+    desc: str,
+) -> str:
+    """y (with interval whiskers) against a count on x, one line per series; ``references`` are labelled
+    horizontal dashed lines (e.g. the F1 of training on all gold)."""
+    width, height = 700, 380
+    left, right, top, bottom = 60, 150, 24, 50
+    pw, ph = width - left - right, height - top - bottom
+    ys = [v for s in series for _, y, ci in s.points for v in (y, *(ci or ()))] + [y for _, y in references]
+    y_lo, y_hi = f1_domain(ys or [0.0, 1.0])
+    x_hi = max([x for s in series for x, _, _ in s.points] or [1.0]) or 1.0
+
+    def sx(v: float) -> float:
+        return left + v / x_hi * pw
+
+    def sy(v: float) -> float:
+        return top + (1 - (v - y_lo) / (y_hi - y_lo)) * ph
+
+    out = [svg_open(chart_id, width, height, title, desc)]
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10**9) if x_hi / s <= 8)
+    for tick in range(0, int(x_hi) + 1, step):
+        out.append(f'<line class="grid" x1="{_n(sx(tick))}" x2="{_n(sx(tick))}" y1="{top}" y2="{top + ph}"/>')
+        out.append(f'<text x="{_n(sx(tick))}" y="{top + ph + 16}" text-anchor="middle">{si(tick)}</text>')
+    for t in linear_ticks(y_lo, y_hi):
+        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
+        out.append(f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{t:.2f}</text>')
+    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">{esc(x_label)}</text>')
+    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{esc(y_label)}</text>')
+    for label, y in references:
+        out.append(f"<g><title>{esc(label)}: {y:.3f}</title>")
+        out.append(f'<line class="baseline" x1="{left}" x2="{left + pw}" y1="{_n(sy(y))}" y2="{_n(sy(y))}"/>')
+        out.append(f'<text x="{left + pw + 6}" y="{_n(sy(y) + 4)}">{esc(label)} {y:.3f}</text></g>')
+    for n, s in enumerate(series):
+        pts = sorted(s.points)
+        path = " ".join(f"{_n(sx(x))},{_n(sy(y))}" for x, y, _ in pts)
+        out.append(f'<polyline class="curve" points="{path}" stroke="{s.color}"/>')
+        dx = (n - (len(series) - 1) / 2) * 3  # whiskers of series side by side, not on top of each other
+        for x, y, ci in pts:
+            interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+            out.append(f"<g><title>{esc(s.label)}: {si(x)} corrected, F1 {y:.3f}{interval}</title>")
+            if ci:
+                out.append(f'<path class="whisker" stroke="{s.color}" d="M{_n(sx(x) + dx)} {_n(sy(ci[0]))}')
+                out.append(f'V{_n(sy(ci[1]))}"/>')
+            out.append(f'<circle cx="{_n(sx(x))}" cy="{_n(sy(y))}" r="4" fill="{s.color}"/></g>')
+        if pts:
+            x, y, _ = pts[-1]
+            out.append(f'<text x="{left + pw + 6}" y="{_n(sy(y) + 4)}" fill="{s.color}">{esc(s.label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 # -- HTML pieces ---------------------------------------------------------------------------------------------
 def fmt(value: Any, digits: int = 3) -> str:
     return "-" if not isinstance(value, int | float) else f"{value:,.{digits}f}"
