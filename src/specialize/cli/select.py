@@ -53,11 +53,6 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from specialize.correction.select import select_tasks
 
-    label_map = None
-    if args.label_map:
-        from specialize.data.labels import parse_label_map
-
-        label_map = parse_label_map(args.label_map)
     selection, paths = select_tasks(
         args.model,
         args.input,
@@ -70,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         pre_annotations=args.pre_annotations,
         model_version=args.model_version,
         text_field=args.text_field,
-        label_map=label_map,
+        label_map=args.label_map,
         candidates=args.candidates,
     )
     summary = selection.to_dict()

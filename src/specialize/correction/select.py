@@ -206,17 +206,19 @@ def select_tasks(
     pre_annotations: str = "model",
     model_version: str | None = None,
     text_field: str = "text",
-    label_map: dict[str, str] | None = None,
+    label_map: str | None = None,
     candidates: int = 3,
 ) -> tuple[Selection, dict[str, Path]]:
-    """``specialize select``: load the model (a folder or ``spacy:NAME``), read the input (texts or silver
-    documents) and the already-corrected files, pick ``n`` documents and write the task files into ``output``."""
+    """``specialize select``: load the model (a folder, or ``spacy:NAME`` with ``label_map`` such as
+    ``"PERSON=PER"`` or a preset), read the input (texts or silver documents) and the already-corrected files,
+    pick ``n`` documents and write the task files into ``output``."""
     from specialize.data.corrections import read_corrected
     from specialize.data.io import read_documents_or_texts
+    from specialize.data.labels import parse_label_map
     from specialize.models.loading import load_predictor
 
     if isinstance(model, str):
-        model = load_predictor(model, label_map=label_map)
+        model = load_predictor(model, label_map=parse_label_map(label_map) if label_map else None)
     documents = read_documents_or_texts(inputs, text_field=text_field) if isinstance(inputs, str | Path) else inputs
     if pre_annotations == "input" and not any(d.spans for d in documents):
         raise ValueError(f"--pre-annotations input, but {inputs} has no spans: pass silver documents or use model")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +234,32 @@ def grouped_bars(chart_id: str, groups: Sequence[str], bars: Sequence[Bar], *, t
     return "".join(out)
 
 
+def _axes(
+    x_ticks: Sequence[tuple[float, str]],
+    y_ticks: Sequence[float],
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+    plot: tuple[float, float, float, float],
+    height: int,
+    x_label: str,
+    y_label: str,
+) -> list[str]:
+    """Grid lines and tick labels (``x_ticks``: value and label; y as F1 with two decimals), the plot frame
+    ``(left, top, width, height)`` and both axis titles."""
+    left, top, pw, ph = plot
+    out = []
+    for t, label in x_ticks:
+        out.append(f'<line class="grid" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" y2="{top + ph}"/>')
+        out.append(f'<text x="{_n(sx(t))}" y="{top + ph + 16}" text-anchor="middle">{esc(label)}</text>')
+    for t in y_ticks:
+        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
+        out.append(f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{t:.2f}</text>')
+    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">{esc(x_label)}</text>')
+    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{esc(y_label)}</text>')
+    return out
+
+
 @dataclass(frozen=True)
 class Curve:
     label: str
@@ -261,15 +287,8 @@ def line_chart(chart_id: str, curve: Curve, *, x_label: str, y_label: str, title
         return top + (1 - (v - y_lo) / (y_hi - y_lo)) * ph
 
     out = [svg_open(chart_id, width, height, title, desc)]
-    for t in linear_ticks(0.0, 1.0):
-        out.append(f'<line class="grid" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" y2="{top + ph}"/>')
-        out.append(f'<text x="{_n(sx(t))}" y="{top + ph + 16}" text-anchor="middle">{t:.0%}</text>')
-    for t in linear_ticks(y_lo, y_hi):
-        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
-        out.append(f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{t:.2f}</text>')
-    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
-    out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">{esc(x_label)}</text>')
-    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{esc(y_label)}</text>')
+    x_ticks = [(t, f"{t:.0%}") for t in linear_ticks(0.0, 1.0)]
+    out += _axes(x_ticks, linear_ticks(y_lo, y_hi), sx, sy, (left, top, pw, ph), height, x_label, y_label)
     if len(refs) == 2:
         (x1, y1, _), (x2, y2, _) = refs
         out.append(f'<line class="baseline" x1="{_n(sx(x1))}" y1="{_n(sy(y1))}" x2="{_n(sx(x2))}" y2="{_n(sy(y2))}"/>')
@@ -330,15 +349,8 @@ def learning_curves(
 
     out = [svg_open(chart_id, width, height, title, desc)]
     step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10**9) if x_hi / s <= 8)
-    for tick in range(0, int(x_hi) + 1, step):
-        out.append(f'<line class="grid" x1="{_n(sx(tick))}" x2="{_n(sx(tick))}" y1="{top}" y2="{top + ph}"/>')
-        out.append(f'<text x="{_n(sx(tick))}" y="{top + ph + 16}" text-anchor="middle">{si(tick)}</text>')
-    for t in linear_ticks(y_lo, y_hi):
-        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
-        out.append(f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{t:.2f}</text>')
-    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
-    out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">{esc(x_label)}</text>')
-    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{esc(y_label)}</text>')
+    x_ticks = [(float(t), si(t)) for t in range(0, int(x_hi) + 1, step)]
+    out += _axes(x_ticks, linear_ticks(y_lo, y_hi), sx, sy, (left, top, pw, ph), height, x_label, y_label)
     for label, y in references:
         out.append(f"<g><title>{esc(label)}: {y:.3f}</title>")
         out.append(f'<line class="baseline" x1="{left}" x2="{left + pw}" y1="{_n(sy(y))}" y2="{_n(sy(y))}"/>')
