@@ -1,7 +1,7 @@
 """The correction loop on NCBI-disease: does correcting the documents the student is least sure of beat
 correcting random ones? Writes benchmarks/results/correction.json.
 
-    python benchmarks/correction_loop.py                          # the recorded run (about 40 min on 2 cores)
+    python benchmarks/correction_loop.py                          # the recorded run
     python benchmarks/correction_loop.py --pool 60 --rounds 2 --per-round 10 --epochs 1 --test-docs 60 \\
         --bootstrap 100 --output /tmp/correction.json             # a smoke run
 
@@ -14,10 +14,11 @@ correcting random ones? Writes benchmarks/results/correction.json.
 - Each round, for each strategy (``uncertainty``: lowest min_word_prob document confidence of the previous
   round's student, as ``specialize select`` does; ``random``: seeded): ``--per-round`` more pool documents are
   "corrected" (their NCBI gold annotations stand in for the human), merged over the silver pool as
-  ``train --corrections`` does (``merge_corrections``), and a student is retrained from the base encoder on the
-  merged pool (same seed, epochs and budget for both strategies). F1 on NCBI-disease test after each round,
+  ``train --corrections`` does (``merge_corrections``), and the previous round's student is fine-tuned on the
+  merged pool for ``--finetune-epochs`` (``--retrain scratch``: a new student from the base encoder for
+  ``--epochs``); same seed, epochs and budget for both strategies. F1 on NCBI-disease test after each round,
   with 95% bootstrap intervals, plus the paired difference uncertainty - random.
-- Ceiling: the same student trained on the gold annotations of the whole pool.
+- Ceiling: a student trained from the base encoder for ``--epochs`` on the gold annotations of the whole pool.
 Each record has the command, the machine and the settings.
 """
 
@@ -71,15 +72,20 @@ def silver_pool(pool_size: int, seed: int) -> tuple[list[Any], list[Any], dict[s
     return gold, silver, info
 
 
-def train_student(documents: list[Any], folder: Path, args: argparse.Namespace) -> tuple[Any, float]:
+def train_student(
+    documents: list[Any], folder: Path, args: argparse.Namespace, *, start: Path | None = None
+) -> tuple[Any, float]:
+    """A student trained on ``documents``: from the base encoder for ``--epochs``, or, with ``start`` (the previous
+    round's student folder), fine-tuned from it for ``--finetune-epochs``."""
     from specialize.config import load_config
     from specialize.training.train import train
 
     overrides = {
-        "training.epochs": args.epochs,
+        "training.epochs": args.epochs if start is None else args.finetune_epochs,
         "training.seed": args.seed,
         "training.threads": args.threads,
         "training.progress": False,
+        "model.base": None if start is None else str(start),
     }
     result = train(load_config(overrides=overrides), folder, train_documents=documents, n_bootstrap=0)
     return result.specialist, result.history.train_seconds
@@ -96,10 +102,17 @@ def score(model: Any, test: list[Any], args: argparse.Namespace) -> tuple[dict[s
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pool", type=int, default=1200, help="NCBI-disease train sentences in the pool")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--per-round", type=int, default=100, help="documents corrected per round")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--pool", type=int, default=800, help="NCBI-disease train sentences in the pool")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--per-round", type=int, default=75, help="documents corrected per round")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of the students trained from the base")
+    parser.add_argument(
+        "--retrain",
+        choices=["finetune", "scratch"],
+        default="finetune",
+        help="each round: fine-tune the previous round's student, or train from the base encoder again",
+    )
+    parser.add_argument("--finetune-epochs", type=int, default=1, help="epochs of each round's fine-tuning")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--test-docs", type=int, help="only the first N test sentences (smoke runs)")
@@ -138,8 +151,14 @@ def main() -> int:
         "rounds": args.rounds,
         "per_round": args.per_round,
         "epochs": args.epochs,
-        "base": "all-MiniLM-L6-v2 (default), retrained from the base encoder every round",
-        "retrain": "from scratch on the merged pool (silver with the corrected documents in place)",
+        "base": "all-MiniLM-L6-v2 (default)",
+        "retrain": (
+            f"each round, the previous round's student fine-tuned for {args.finetune_epochs} epoch(s) on the merged "
+            "pool (silver with the corrected documents in place)"
+            if args.retrain == "finetune"
+            else f"each round, a student trained from the base encoder for {args.epochs} epochs on the merged pool"
+        ),
+        "finetune_epochs": args.finetune_epochs if args.retrain == "finetune" else None,
         "confidence": "min_word_prob (uncertainty)",
         "seed": args.seed,
         "threads": args.threads,
@@ -168,7 +187,7 @@ def main() -> int:
     save(point("silver", 0, 0, record0, train_seconds=round(seconds, 1)))
     by_strategy: dict[str, dict[int, Any]] = {s: {0: scores0} for s in args.strategies}
     for strategy in args.strategies:
-        model, corrected = student0, []
+        model, corrected, previous = student0, [], args.runs / "silver"
         for round_ in range(1, args.rounds + 1):
             tick = time.perf_counter()
             selection = select_documents(
@@ -184,7 +203,10 @@ def main() -> int:
             needed = sum(silver_by_id[f.id].spans != f.spans for f in fixed)
             corrected += fixed
             merged, merge = merge_corrections(silver, corrected)
-            model, seconds = train_student(merged, args.runs / f"{strategy}-r{round_}", args)
+            folder = args.runs / f"{strategy}-r{round_}"
+            start = previous if args.retrain == "finetune" else None
+            model, seconds = train_student(merged, folder, args, start=start)
+            previous = folder
             record, scores = score(model, test, args)
             by_strategy[strategy][round_] = scores
             extra: dict[str, Any] = {
