@@ -199,3 +199,19 @@ def test_write_corrections_updates_its_own_file_and_refuses_others(tmp_path: Pat
     foreign.write_text(json.dumps({"id": "x", "text": "a", "spans": []}) + "\n")
     with pytest.raises(ValueError, match="not written by `specialize corrections import`"):
         write_corrections(docs, foreign)
+
+
+def test_cli_merge_writes_a_new_training_file(tmp_path: Path, capsys) -> None:
+    from specialize.cli.main import main
+    from specialize.data.formats.jsonl import write_jsonl
+
+    silver = [_doc("Obama visited Paris", ("Obama", "LOC"), doc_id="a"), _doc("Merkel met Smith", doc_id="b")]
+    write_jsonl(silver, tmp_path / "silver.jsonl")
+    write_jsonl([_doc("Obama visited Paris", ("Obama", "PER"), doc_id="a")], tmp_path / "corrected.jsonl")
+    args = ["corrections", "merge", "--silver", str(tmp_path / "silver.jsonl"), "--corrected"]
+    out = tmp_path / "train.jsonl"
+    assert main([*args, str(tmp_path / "corrected.jsonl"), "--output", str(out)]) == 0
+    assert "1 replaced their silver version (1 by id)" in capsys.readouterr().out
+    assert [[s.label for s in d.spans] for d in read_jsonl(out)] == [["PER"], []]
+    assert main([*args, str(tmp_path / "corrected.jsonl"), "--output", str(out)]) == 1  # never overwritten
+    assert "already exists" in capsys.readouterr().err
