@@ -57,6 +57,9 @@ class DataConfig:
     # Learn only these entity types (after the label map); spans of other types are dropped and counted, e.g.
     # ["Disease"] to add a corpus that also annotates chemicals.
     labels: list[str] | None = None
+    # Human-corrected documents (`specialize corrections import` output, or any gold file): each replaces its
+    # silver version in the training data (same id, else same text); see specialize.data.corrections.
+    corrections: str | list[str] | None = None
     # "sentence": each record as read; "document": the sentences of one document (CoNLL -DOCSTART-) joined, so
     # every word is read with its document around it (see specialize.data.grouping). Evaluate the same way.
     context: str = "sentence"

@@ -26,6 +26,7 @@ SECTIONS = (
     "distillation",
     "llm",
     "classification",
+    "correction",
     "examples",
     "provenance",
 )
@@ -149,7 +150,9 @@ def test_record_kinds_and_file_shapes(tmp_path):
     assert [len(data.records[k]) for k in ("evaluation", "speed", "cascade")] == [2, 1, 1]
     assert throughputs(data)["static"].tokens_per_s == 9e4
     (tmp_path / "other.json").write_text(json.dumps([{"hello": 1}]))
-    with pytest.raises(ValueError, match="no evaluation, speed, distillation, cascade, classification or LLM record"):
+    with pytest.raises(
+        ValueError, match="no evaluation, speed, distillation, cascade, classification, LLM or correction record"
+    ):
         load_results([tmp_path / "other.json"])
 
 
@@ -170,6 +173,20 @@ def test_classification_records_get_their_own_table_and_per_label_scores(tmp_pat
     assert "0.790" in section and "0.760" in section and "clauses:test: F1 per label" in section
     assert section.index("Parties") < section.index("Rare")  # most frequent label first
     assert "<b>bert</b>" not in page and "&lt;b&gt;bert&lt;/b&gt;" in section  # names are escaped
+
+
+def test_correction_records_get_a_learning_curve_against_the_gold_ceiling(tmp_path):
+    path = FIXTURES / "correction.json"
+    records = json.loads(path.read_text())
+    assert [record_kind(r) for r in records] == ["correction"] * len(records)
+    page = check_page(report([path], tmp_path / "r.html"))
+    section = page[page.index("id='correction'") : page.index("id='examples'")]
+    assert 'id="chart-correction"' in section and section.count('<polyline class="curve"') == 2
+    assert "all gold 0.750" in section  # the ceiling as a labelled line
+    assert "uncertainty: 0 docs F1 0.500, 10 docs F1 0.600, 20 docs F1 0.680" in section  # from the silver start
+    assert "0.080 <span class='muted'>[0.030, 0.120]</span>" in section  # the paired difference with random
+    assert "gazetteer &lt;of&gt; mentions" in section and "<of>" not in section
+    assert "No correction-loop records" in check_page(report(RESULT_FILES, tmp_path / "none.html"))
 
 
 def test_throughput_joins_by_model_and_cost_follows_the_price(tmp_path):

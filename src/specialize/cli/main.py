@@ -14,6 +14,7 @@ from specialize.cli import (
     audit,
     bases,
     benchmark,
+    corrections,
     distill,
     evaluate,
     export,
@@ -23,6 +24,7 @@ from specialize.cli import (
     redact,
     report,
     review,
+    select,
     serve,
     train,
     train_linker,
@@ -40,6 +42,8 @@ COMMANDS = {
     "audit": audit,
     "benchmark": benchmark,
     "report": report,
+    "select": select,
+    "corrections": corrections,
     "export": export,
     "predict": predict,
     "review": review,
@@ -113,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_transformers(level)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
         if args.verbose:
             raise
         print(f"error: {exc}{_install_hint(exc)}", file=sys.stderr)

@@ -11,6 +11,8 @@
   ``citation``: shown apart, never mixed with what was measured here),
 * text classification records (``specialize evaluate CLASSIFIER --json``; ``domains.json``, ``distill.json``:
   micro/macro F1 and ``per_label`` scores),
+* correction-loop records (``benchmarks/results/correction.json``: F1 after each round of corrected documents,
+  per selection strategy),
 
 as single records, lists of records, or ``{"records": [...]}``; each record's kind is told by its keys, so files
 can be named anything. The page has inline CSS and inline SVG only (no script, no font, nothing fetched), so it
@@ -34,17 +36,19 @@ DEFAULT_PRICE_PER_CPU_HOUR = 0.05
 """US dollars per vCPU-hour: about what one vCPU of an on-demand general-purpose cloud VM costs (a 2-vCPU
 instance at ~$0.08-0.10 an hour). Spot instances cost less, managed services more; pass your own price."""
 
-KINDS = ("evaluation", "distillation", "speed", "cascade", "classification", "llm", "published")
+KINDS = ("evaluation", "distillation", "speed", "cascade", "classification", "llm", "published", "correction")
 LLM_EXPERIMENT = "llm-vs-specialist"
 
 
 def record_kind(record: Mapping[str, Any]) -> str | None:
-    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``llm``, ``published``, or
-    None for a record of no known shape."""
+    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``llm``, ``published``,
+    ``correction``, or None for a record of no known shape."""
     if "points" in record and "primary" in record and "fallback" in record:
         return "cascade"
     if record.get("measured") is False and "citation" in record and "model" in record and "f1" in record:
         return "published"
+    if "strategy" in record and "corrected_documents" in record and "f1" in record:
+        return "correction"  # a point of a correction-loop curve (benchmarks/correction_loop.py)
     if "model" in record and isinstance(record.get("tokens_per_s"), Mapping):
         return "speed"
     per_label = record.get("per_label")
@@ -141,6 +145,8 @@ def _identity(kind: str, r: Mapping[str, Any]) -> tuple[Any, ...]:
         return (kind, r.get("primary"), r.get("fallback"), r.get("confidence"), r.get("n_docs"))
     if kind == "published":
         return (kind, r.get("dataset"), r.get("model"), r.get("citation"))
+    if kind == "correction":
+        return (kind, r.get("benchmark"), r.get("strategy"), r.get("round"), r.get("corrected_documents"))
     if kind in ("distillation", "classification"):
         return (kind, r.get("experiment"), r.get("dataset"), r.get("split"), r.get("model"))
     return (kind, r.get("dataset"), r.get("split"), r.get("model"))
@@ -162,9 +168,9 @@ def load_results(paths: Iterable[str | Path]) -> ReportData:
             data.add(record, path.name)
         if records and len(data.skipped) - n_skipped == len(records):
             raise ValueError(
-                f"{path}: no evaluation, speed, distillation, cascade, classification or LLM record in it (expected "
-                "the JSON written by specialize evaluate --json, specialize benchmark --json or specialize evaluate "
-                "--cascade --json)"
+                f"{path}: no evaluation, speed, distillation, cascade, classification, LLM or correction record in it "
+                "(expected the JSON written by specialize evaluate --json, specialize benchmark --json, specialize "
+                "evaluate --cascade --json or a benchmark script)"
             )
         data.sources.append(str(path))
         logger.info("%s: %d records", path, sum(len(v) for v in data.records.values()) - before)

@@ -28,11 +28,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from specialize import __version__
 from specialize.config import TaskName as Task
+from specialize.evaluation.confidence import ConfidenceFn, span_confidence
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
 from specialize.serve.auth import KEY_ENV, ApiKey, check_key, is_loopback
 from specialize.serve.batcher import MicroBatcher
-from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback, span_confidence
+from specialize.serve.cascade import Cascade, Routed, load_fallback
 from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
 from specialize.serve.docs import add_docs
 from specialize.serve.metrics import CONTENT_TYPE, ServerMetrics

@@ -1,16 +1,8 @@
 """A cascade: the small specialist answers what it is sure of and defers the rest to a bigger fallback model.
 
-Document confidence is how sure the primary is of its *least* sure decision, since one wrong span spoils
-the document:
-
-* ``min_span_score``: the lowest score among its spans (1.0 for a document without spans: nothing found
-  means nothing doubtful, as far as span scores can tell);
-* ``min_word_prob``: the lowest, over all words, of the probability of the word's most likely tag, and of the
-  span scores. Unlike span scores, it also sees a *missed* entity (a word the model almost tagged);
-* ``min_token_margin``: the lowest, over all words, of the gap between the two most likely tags.
-
-The word-level measures need a primary with ``word_probabilities`` and a ``decoder`` (a specialist, or an
-exported ONNX one); they come from the same forward pass as the spans, so they cost nothing extra.
+A document goes to the fallback when the primary's document confidence is below a threshold; the confidence
+measures (``min_span_score``, ``min_word_prob``, ``min_token_margin``) live in
+:mod:`specialize.evaluation.confidence`, shared with the correction loop.
 
 ``cascade_curve`` answers "which threshold?": it predicts once with each model over a gold set and mixes
 the answers for every threshold, giving the F1 against the share of documents deferred.
@@ -22,30 +14,19 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
-
-import numpy as np
+from typing import Any, TypeVar
 
 from specialize.data.document import Document, Span
+from specialize.evaluation.confidence import CONFIDENCES, ConfidenceFn, primary_confidences
+from specialize.evaluation.confidence import WordScorer as _WordScorer
 from specialize.evaluation.span_metrics import score_spans
 from specialize.models.base import SpanPredictor
 
 logger = logging.getLogger(__name__)
 
-CONFIDENCES = ("min_span_score", "min_word_prob", "min_token_margin")
 DEFAULT_THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
 
-ConfidenceFn = Callable[[SpanPredictor, Sequence[str]], tuple[list[list[Span]], list[float]]]
 A = TypeVar("A")
-
-
-@runtime_checkable
-class _WordScorer(Protocol):
-    """What ``Specialist`` and ``OnnxPredictor`` offer beyond ``predict``: per-word tag distributions."""
-
-    decoder: Any
-
-    def word_probabilities(self, texts: Sequence[str]) -> tuple[list[Any], list[np.ndarray]]: ...
 
 
 @dataclass(frozen=True)
@@ -56,50 +37,6 @@ class Routed:
     model: str
     confidence: float
     deferred: bool
-
-
-def span_confidence(spans: Sequence[Span]) -> float:
-    # Unscored spans (rules, spaCy) say nothing about confidence; they never trigger a deferral on their own.
-    scores = [s.score for s in spans if s.score is not None]
-    return float(min(scores)) if scores else 1.0
-
-
-def _word_confidences(model: SpanPredictor, texts: Sequence[str], measure: str) -> tuple[list[list[Span]], list[float]]:
-    if not isinstance(model, _WordScorer):
-        raise ValueError(
-            f"confidence {measure!r} needs a primary model with word probabilities (a specialist folder or an "
-            f"exported one); {model.name!r} has none. Use confidence='min_span_score'"
-        )
-    docs, word_probs = model.word_probabilities(texts)
-    spans = [model.decoder.decode(p, d.word_offsets) for p, d in zip(word_probs, docs, strict=True)]
-    confidences = []
-    for probs, doc_spans in zip(word_probs, spans, strict=True):
-        if len(probs) == 0:
-            confidences.append(1.0)
-            continue
-        if measure == "min_token_margin":
-            top2 = np.sort(probs, axis=-1)[:, -2:]
-            confidences.append(float((top2[:, 1] - top2[:, 0]).min()))
-        else:
-            confidences.append(min(float(probs.max(axis=-1).min()), span_confidence(doc_spans)))
-    return spans, confidences
-
-
-def primary_confidences(
-    model: SpanPredictor, texts: Sequence[str], confidence: str | ConfidenceFn = "min_span_score"
-) -> tuple[list[list[Span]], list[float]]:
-    """The primary's spans and one confidence in [0, 1] per text (see the module docstring for measures)."""
-    texts = list(texts)
-    if not texts:
-        return [], []
-    if callable(confidence):
-        return confidence(model, texts)
-    if confidence == "min_span_score":
-        spans = [list(s) for s in model.predict(texts)]
-        return spans, [span_confidence(s) for s in spans]
-    if confidence in ("min_word_prob", "min_token_margin"):
-        return _word_confidences(model, texts, confidence)
-    raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
 
 
 def ask_fallback(

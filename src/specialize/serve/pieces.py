@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from specialize.data.document import Span
-from specialize.serve.cascade import Routed, span_confidence
+from specialize.evaluation.confidence import span_confidence
+from specialize.serve.cascade import Routed
 
 
 @dataclass(frozen=True)

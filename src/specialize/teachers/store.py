@@ -9,7 +9,6 @@ and lets a second process read the store (``stats``) while a labeling run writes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
@@ -21,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from specialize.data.document import Span
+from specialize.data.document import Span, text_key  # identical texts share labels, whatever their ids
 from specialize.teachers.base import TeacherOutput
 
 logger = logging.getLogger(__name__)
@@ -54,11 +53,6 @@ CREATE TABLE IF NOT EXISTS teachers (
 
 # SQLite limits the number of bound parameters per statement (999 in old builds).
 _CHUNK = 500
-
-
-def text_key(text: str) -> str:
-    """sha256 of the UTF-8 text: identical texts share labels, whatever their ids."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass

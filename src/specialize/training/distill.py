@@ -30,7 +30,7 @@ from specialize.tasks.base import UNLABELED, LabelScheme, Task, TeacherTargets, 
 from specialize.tasks.registry import task_of
 from specialize.training.args import DistillationArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
-from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run
+from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run, with_corrections
 from specialize.training.trainer import DistillationTrainer, TrainingHistory
 from specialize.utils.device import place_predictor
 
@@ -210,6 +210,8 @@ def distill(
         task.check_soft_teacher(teacher_model, None)  # fails before any data is read
     data = load_run_data(task, config, train=gold, dev=dev, test=test, require_train=False)
     data.unlabeled = load_unlabeled(task, unlabeled, text_field)
+    if config.data.corrections:  # what a person corrected is gold now: no teacher labels it
+        _, data.unlabeled = with_corrections(task, None, config, data.unlabeled)
     if data.train is None and data.unlabeled is None:
         raise DataError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")
     hard = task.hard_labels(teacher_model, data.unlabeled) if data.unlabeled is not None and not args.soft else None
