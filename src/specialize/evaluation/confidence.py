@@ -83,3 +83,35 @@ def primary_confidences(
     if confidence in ("min_word_prob", "min_token_margin"):
         return word_confidences(model, texts, confidence)
     raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
+
+
+# -- text classifiers ---------------------------------------------------------------------------------------------
+# A text's confidence, in [0, 1]: single-label, the probability of its predicted (top) label; multi-label, how far
+# its least certain label is from the decision threshold ``t``, as a share of the room on that side: ``(t - p) / t``
+# below the threshold, ``(p - t) / (1 - t)`` above it. 0 on the threshold, 1 at ``p = 0`` or ``p = 1``. Scaled so
+# that one bound means the same whatever ``t`` is: a dev-chosen ``t = 0.3`` leaves 0.3 of room below it and 0.7
+# above, and a raw distance bound of 0.4 could never be met below it.
+LABEL_CONFIDENCE = "label_margin"
+
+
+def decision_threshold(model: Any) -> float | None:
+    """The probability from which a multi-label model predicts a label; None for a single-label model."""
+    if not model.multi_label:
+        return None
+    # Both TextClassifier and OnnxClassifier keep it in their settings (saved with the model, chosen on dev).
+    threshold = getattr(getattr(model, "settings", None), "threshold", getattr(model, "threshold", None))
+    if threshold is None:
+        raise ValueError(
+            f"multi-label classifier {model.name!r} has no settings.threshold, so its confidence cannot be measured"
+        )
+    return float(threshold)
+
+
+def label_confidences(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:
+    """One confidence per row of ``probabilities`` (texts x labels), as defined above."""
+    if len(probabilities) == 0 or probabilities.shape[1] == 0:
+        return np.ones(len(probabilities))
+    if threshold is None:
+        return np.asarray(probabilities.max(axis=1), dtype=float)
+    room = np.where(probabilities < threshold, threshold, 1.0 - threshold)
+    return np.asarray((np.abs(probabilities - threshold) / room).min(axis=1), dtype=float)

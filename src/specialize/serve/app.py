@@ -28,13 +28,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from specialize import __version__
 from specialize.config import TaskName as Task
-from specialize.evaluation.confidence import ConfidenceFn, span_confidence
+from specialize.evaluation.confidence import ConfidenceFn
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
 from specialize.serve.auth import KEY_ENV, ApiKey, check_key, is_loopback
 from specialize.serve.batcher import MicroBatcher
 from specialize.serve.cascade import Cascade, Routed, load_fallback
-from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
 from specialize.serve.docs import add_docs
 from specialize.serve.metrics import CONTENT_TYPE, ServerMetrics
 from specialize.serve.middleware import BodyLimit, Deadline, RequestMetrics
@@ -56,6 +55,7 @@ from specialize.serve.schemas import (
     SpanOut,
     TextsRequest,
 )
+from specialize.tasks.registry import task_of
 from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
@@ -287,7 +287,7 @@ def _add_entity_routes(app: FastAPI, service: _Service[Routed], limits: _Limits,
         return RedactResponse(documents=docs)
 
 
-def _add_classify_route(app: FastAPI, service: _Service[Labelled], limits: _Limits) -> None:
+def _add_classify_route(app: FastAPI, service: _Service[Routed], limits: _Limits) -> None:
     @app.post(
         "/v1/classify", response_model=ClassifyResponse, response_model_exclude_none=True, tags=["classification"]
     )
@@ -298,7 +298,7 @@ def _add_classify_route(app: FastAPI, service: _Service[Labelled], limits: _Limi
         if request.text is not None:
             return ClassifyResponse(model=labelled[0].model, labels=labelled[0].labels, scores=labelled[0].scores)
         docs = [
-            LabelsOut(id=doc_id, model=r.model, labels=r.labels, scores=r.scores)
+            LabelsOut(id=doc_id, model=r.model, labels=r.labels, scores=r.scores or {})
             for (doc_id, _), r in zip(items, labelled, strict=True)
         ]
         return ClassifyResponse(documents=docs)
@@ -350,10 +350,9 @@ def create_app(
     classifier or exported folder, ``spacy:NAME``; ``label_map`` renames a spaCy pipeline's labels).
 
     A span model answers ``POST /v1/entities`` and ``POST /v1/redact``, a classifier ``POST /v1/classify``.
-    With ``fallback`` documents whose confidence is below ``threshold`` are answered by the fallback: for spans
-    any teacher/predictor spec (see :class:`~specialize.serve.cascade.Cascade`; ``confidence`` picks the
-    measure), for a classifier another classifier with the same labels (see
-    :class:`~specialize.serve.classifier.ClassifierCascade`). Models load here, so a bad path fails at startup,
+    With ``fallback`` texts whose confidence is below ``threshold`` are answered by the fallback (see
+    :class:`~specialize.serve.cascade.Cascade`; ``confidence`` picks the measure): for spans any model or teacher
+    spec, for a classifier another classifier with the same labels. Models load here, so a bad path fails at startup,
     not at the first request. ``model_card`` defaults to the model folder's README.md; ``report`` is an HTML
     report card (``specialize report``) served at ``/report``. ``max_body_bytes`` defaults to what
     ``max_batch_docs`` texts of ``max_text_chars`` need even when every character is sent as a ``\\uXXXX``
@@ -380,34 +379,19 @@ def create_app(
     loaded: SpanPredictor | Classifier = place_predictor(load_model(model, label_map=label_map), device)
     model = loaded
     metrics = ServerMetrics()
-    route: Callable[[list[str]], list[Any]]
     ready_info: dict[str, Any]
     redactor: SpanRedactor | None = None  # span models only
-    if isinstance(model, Classifier):
+    fallback_model = load_fallback(fallback, model, label_map=label_map) if fallback is not None else None
+    cascade = Cascade(model, fallback_model, threshold, confidence)
+    fallback_name = fallback_model.name if fallback_model is not None else None
+    route: Callable[[list[str]], list[Routed]] = cascade.route
+    if task_of(model).name == Task.CLASSIFICATION:
         task = Task.CLASSIFICATION
-        if confidence is not None:
-            raise ValueError(
-                f"confidence {confidence!r} measures spans; a classifier's confidence is its top probability "
-                "(single-label) or its labels' distance to the decision threshold (multi-label)"
-            )
-        labeller = ClassifierCascade(
-            model, load_classifier_fallback(fallback) if fallback is not None else None, threshold
-        )
-        fallback_name = labeller.fallback.name if labeller.fallback is not None else None
-        route = labeller.route
-        ready_info = {"multi_label": model.multi_label}
+        ready_info = {"multi_label": cascade.multi_label}
         what = "Labels of texts from a text classifier"
     else:
         task = Task.NER
-        cascade = None
-        if fallback is not None:
-            if isinstance(fallback, Classifier):
-                raise ValueError(f"the fallback of span model {model.name!r} must find spans, not classify texts")
-            spans_fallback = load_fallback(fallback, labels=model.labels, label_map=label_map)
-            cascade = Cascade(model, spans_fallback, threshold, confidence or "min_span_score")
-        fallback_name = cascade.fallback.name if cascade is not None else None
-        route = cascade.route if cascade is not None else _plain_spans(model)
-        redactor = SpanRedactor(cascade.labels if cascade is not None else model.labels, redact_salt)
+        redactor = SpanRedactor(cascade.labels, redact_salt)
         ready_info = {"redact_labels": redactor.labels()}  # with the pattern recognizers' types
         what = "Named-entity spans (character offsets), and redaction, from a specialist model"
     service: _Service[Any] = _Service(
@@ -515,13 +499,6 @@ def create_app(
         app.add_middleware(ApiKey, key=api_key)
     app.add_middleware(RequestMetrics, metrics=metrics, routes=ROUTES)
     return app
-
-
-def _plain_spans(model: SpanPredictor) -> Callable[[list[str]], list[Routed]]:
-    def route(texts: list[str]) -> list[Routed]:
-        return [Routed(sorted(s), model.name, span_confidence(s), False) for s in model.predict(texts)]
-
-    return route
 
 
 def serve(

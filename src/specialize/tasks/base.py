@@ -232,6 +232,19 @@ class Task(ABC):
     def answers_with_scores(self, model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         """:meth:`answer_record` fields for every text, from one prediction pass."""
 
+    # -- cascade ------------------------------------------------------------------------------------------------
+    confidence_measures: ClassVar[tuple[str, ...]]  # how sure a model is of a text's answer; the first is default
+
+    @abstractmethod
+    def answers_with_confidence(
+        self, model: Any, texts: Sequence[str], measure: Any
+    ) -> tuple[list[Any], list[float], list[dict[str, float]] | None]:
+        """Answers, one confidence in [0, 1] per text (by ``measure``), and per-label scores where there are any."""
+
+    @abstractmethod
+    def check_fallback(self, primary: Any, fallback: Any) -> None:
+        """Raise when ``fallback`` cannot stand in for ``primary`` (another task, other labels)."""
+
     # -- model card ---------------------------------------------------------------------------------------------
     @abstractmethod
     def card_summary(self, model: Any, base_model: str, layers: Sequence[int] | None) -> str:
