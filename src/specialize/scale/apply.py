@@ -31,6 +31,7 @@ from typing import Any
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
 from specialize.scale.parent_watch import check_parent, die_with_parent
+from specialize.scale.shards import ShardJob, run_job, shard_name
 from specialize.scale.sources import (
     count_records,
     describe_inputs,
@@ -39,9 +40,8 @@ from specialize.scale.sources import (
     iter_records,
     output_kind,
     parquet_schema,
-    write_shard,
 )
-from specialize.scale.tasks import output_fields, predict_fields, task_of
+from specialize.scale.tasks import output_fields, task_of
 from specialize.utils.threads import set_threads
 
 logger = logging.getLogger(__name__)
@@ -60,38 +60,6 @@ class ApplyResult:
     """Shards finished by an earlier run and left as they were."""
     seconds: float
     engine: str
-
-
-@dataclass
-class ShardJob:
-    """One shard to do: its records, where it goes, and how to write it."""
-
-    index: int
-    records: list[dict[str, Any]]
-    path: Path
-    kind: str
-    text_field: str
-    schema: Any = None
-
-
-def shard_name(index: int, kind: str) -> str:
-    return f"part-{index:05d}.{kind}"
-
-
-def run_job(
-    model: SpanPredictor | Classifier,
-    job: ShardJob,
-    batch_size: int = 64,
-    before_write: Callable[[], None] | None = None,
-) -> int:
-    """Predict one shard's texts and write the shard: the same step for every kind of model and engine.
-    ``before_write`` runs between the two (a worker checks there that its parent still waits for the shard)."""
-    texts = [r[job.text_field] for r in job.records]
-    fields = predict_fields(model, texts, batch_size)
-    if before_write is not None:
-        before_write()
-    write_shard(job.path, job.records, fields, job.kind, job.schema)
-    return len(job.records)
 
 
 # -- local engine: spawned worker processes -----------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from specialize.scale.apply import ShardJob
+from specialize.scale.shards import ShardJob
 from specialize.scale.sources import write_shard
 from specialize.scale.tasks import predict_fields
 from specialize.utils.optional import require

@@ -263,6 +263,16 @@ class Task(ABC):
         """Markdown lines of the card's evaluation section for this task's records."""
 
 
+def task_name_of(model: Any) -> str:
+    """The task a model object does: its ``task`` attribute; else classification for anything with
+    ``predict_proba`` and ``multi_label`` (a classifier of the user's own), spans for the rest (spaCy pipelines,
+    teachers)."""
+    name = getattr(model, "task", None)
+    if name is None and callable(getattr(model, "predict_proba", None)) and hasattr(model, "multi_label"):
+        return "classification"
+    return str(name or "ner")
+
+
 def ci_text(ci: Sequence[float] | None) -> str:
     """`` [low, high]`` to 3 places, or nothing."""
     return f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""

@@ -35,7 +35,7 @@ from specialize.data.window_classifier import ClassifierSettings, WindowClassifi
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.classification_metrics import bootstrap_classification, score_labels
 from specialize.evaluation.confidence import LABEL_CONFIDENCE, decision_threshold, label_confidences
-from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text
+from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.tasks.spans import WINDOW_FIELDS
 from specialize.training.args import DistillationArgs
 
@@ -438,9 +438,7 @@ class ClassificationTask(Task):
         return model.decide(probabilities), [float(c) for c in confidences], label_scores(model.labels, probabilities)
 
     def check_fallback(self, primary: Any, fallback: Any) -> None:
-        from specialize.tasks.registry import task_of
-
-        if task_of(fallback).name != self.name:
+        if task_name_of(fallback) != self.name:
             raise ConfigError(f"the fallback of a text classifier must be a text classifier, not {fallback.name!r}")
         if sorted(fallback.labels) != sorted(primary.labels):
             only_primary = sorted(set(primary.labels) - set(fallback.labels))

@@ -31,7 +31,7 @@ from specialize.data.validation import drop_invalid_spans, resolve_overlaps, val
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.confidence import CONFIDENCES
 from specialize.evaluation.span_metrics import bootstrap_ci, score_spans
-from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text
+from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.training.args import DistillationArgs
 
 logger = logging.getLogger(__name__)
@@ -378,9 +378,7 @@ class SpanTask(Task):
         return [sorted(s) for s in spans], confidences, None
 
     def check_fallback(self, primary: Any, fallback: Any) -> None:
-        from specialize.tasks.registry import task_of
-
-        if task_of(fallback).name != self.name:
+        if task_name_of(fallback) != self.name:
             raise ConfigError(
                 f"the fallback of span model {primary.name!r} must find spans; {fallback.name!r} classifies texts"
             )
