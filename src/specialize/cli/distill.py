@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from specialize.cli.options import add_overwrite_option
+
 HELP = (
     "distil a teacher (a specialist or text classifier folder, spacy:NAME, a gazetteer...) into a smaller, "
     "faster student"
@@ -63,6 +65,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     p.add_argument("--repeats", type=int, default=3, help="timed passes per model for the speed comparison")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
+    add_overwrite_option(p, "distill")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         "args": distillation,
         "n_bootstrap": args.bootstrap,
         "throughput_repeats": args.repeats,
+        "overwrite": args.overwrite,
     }
     result: Any
     if check_task(args.teacher, args.task) is Task.CLASSIFICATION:

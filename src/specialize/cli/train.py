@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from specialize.cli.options import add_overwrite_option
+
 HELP = "train a small named-entity specialist on annotated text"
 
 
@@ -34,6 +36,7 @@ def add_parser(subparsers: Any) -> None:
     )
     add_training_options(p, threads_help="CPU threads for torch (default: all cores)")
     p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
+    add_overwrite_option(p, "train")
 
 
 def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> None:
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.task:
         overrides["model.task"] = args.task
     config = load_config(args.config, overrides)
-    result = train(config, args.output)
+    result = train(config, args.output, overwrite=args.overwrite)
     print_result(result)
     return 0
 

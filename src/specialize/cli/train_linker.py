@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from specialize.cli.options import add_overwrite_option
+
 HELP = "build a mention-to-concept linker (dictionary + encoder similarity) from annotated documents"
 
 
@@ -20,6 +22,7 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--train", required=True, help="training documents: file, folder or dataset name")
     p.add_argument("--output", "-o", required=True, help="linker folder to write")
+    add_overwrite_option(p, "train-linker")
     p.add_argument(
         "--encoder", default="default", help="encoder or specialist folder for similarity ('default': all-MiniLM-L6-v2)"
     )
@@ -43,7 +46,12 @@ def run(args: argparse.Namespace) -> int:
         method=args.method, target=args.target, match_label=args.match_label, min_similarity=args.min_similarity
     )
     linker = train_linker(
-        args.train, args.output, encoder=None if args.no_encoder else args.encoder, config=config, format=args.format
+        args.train,
+        args.output,
+        encoder=None if args.no_encoder else args.encoder,
+        config=config,
+        format=args.format,
+        overwrite=args.overwrite,
     )
     info = linker.train_info
     print(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.document import Document, Span
+from specialize.data.validation import check_gold
 from specialize.evaluation.error_analysis import CATEGORIES, ErrorAnalysis, analyze_errors
 from specialize.evaluation.span_metrics import BootstrapCI, SpanScores, bootstrap_ci, score_spans
 from specialize.models.base import SpanPredictor
@@ -203,8 +204,11 @@ def _resolve_data(data: Sequence[Document] | str | Path) -> list[Document]:
     if isinstance(data, str | Path):
         from specialize.data.io import read_documents
 
-        return list(read_documents(data))
-    return list(data)
+        docs = list(read_documents(data))
+    else:
+        docs = list(data)
+    check_gold(docs, data if isinstance(data, str | Path) else None)
+    return docs
 
 
 def _unique_names(predictors: Sequence[SpanPredictor]) -> list[str]:

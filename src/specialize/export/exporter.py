@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from specialize.export.quantize import DEFAULT_KEEP_FP32, quantize_int8
 from specialize.export.sources import CheckData, ExportSource, load_source
 from specialize.runtime.session import MODEL_FILE
 from specialize.utils.optional import require
+from specialize.utils.output_folder import claim_output
 
 logger = logging.getLogger(__name__)
 
@@ -79,24 +79,6 @@ def _check_data(source: ExportSource, check: CheckData | None) -> list[Any] | No
     if not gold:
         raise ValueError(f"no documents in the check data {check!r}")
     return gold
-
-
-def _prepare_output(output: Path, overwrite: bool) -> None:
-    occupied = output.exists() and (not output.is_dir() or any(output.iterdir()))
-    if occupied and not overwrite:
-        raise FileExistsError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
-    output.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _move_into_place(tmp: Path, output: Path) -> None:
-    """Replace ``output`` by ``tmp`` (same parent folder, so the final rename is atomic)."""
-    if output.exists():
-        old = output.with_name(f".{output.name}.old-{time.time_ns()}")
-        output.rename(old)
-        tmp.rename(output)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(output)
 
 
 def _export_section(result: dict[str, Any], check: CheckReport | None, source: ExportSource) -> str:
@@ -190,7 +172,7 @@ def export(
         require("onnx", "onnx")
     started = time.perf_counter()
     folder, output = Path(model_dir), Path(output)
-    _prepare_output(output, overwrite)
+    claim = claim_output(output, "export", overwrite=overwrite, sources=[folder, check])
     source = load_source(folder)
     gold = _check_data(source, check)
     from specialize.export.onnx_export import SAMPLE_TEXTS, compare_logits, example_batch, export_onnx
@@ -198,9 +180,7 @@ def export(
     sample_texts = source.texts(gold or [])[:NUMERIC_WINDOWS]
     features = source.windows([*SAMPLE_TEXTS, *sample_texts])[:NUMERIC_WINDOWS]
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the moved folder should read like any other model folder
-    try:
+    with claim.writing() as tmp:
         fp32_path = tmp / ("model.fp32.onnx" if int8 else MODEL_FILE)
         inputs = export_onnx(source.model, fp32_path, example_batch(features, source.pad_id), opset=opset)
         quantization = None
@@ -260,10 +240,6 @@ def export(
         }
         _write_reports(tmp, folder, info, report, source)
         info["seconds"] = time.perf_counter() - started
-        _move_into_place(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     size = folder_size(output)
     logger.info("exported %s to %s (%.1f MB, %.1f s)", folder, output, size / 1e6, info["seconds"])
     return ExportResult(

@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 
 from specialize.data.document import Document, Span
+from specialize.data.validation import check_gold
 from specialize.evaluation.span_metrics import score_spans
 from specialize.models.base import SpanPredictor
 
@@ -270,11 +271,13 @@ def cascade_curve(
     specs (``label_map`` goes to a spaCy fallback). The fallback predicts every document once, so the sweep
     costs two passes however many thresholds there are.
     """
+    source = docs if isinstance(docs, str | Path) else None
     if isinstance(docs, str | Path):
         from specialize.data.io import read_documents
 
         docs = read_documents(docs)
     docs = list(docs)
+    check_gold(docs, source)
     if not docs:
         raise ValueError("no documents to compute the cascade curve on")
     if isinstance(primary, str):

