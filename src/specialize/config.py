@@ -59,6 +59,11 @@ class DataConfig:
     # Learn only these entity types (after the label map); spans of other types are dropped and counted, e.g.
     # ["Disease"] to add a corpus that also annotates chemicals.
     labels: list[str] | None = None
+    # Train on part of the training data (dev and test stay whole): its first `limit` documents, or `sample` of
+    # them drawn with `sample_seed` (None: training.seed), kept in file order. Noted in the log and model card.
+    limit: int | None = None
+    sample: int | None = None
+    sample_seed: int | None = None
 
 
 @dataclass

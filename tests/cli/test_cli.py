@@ -112,7 +112,7 @@ def test_several_training_sources_and_kept_labels(tmp_path, caplog):
     assert [[s.label for s in d.spans] for d in data.documents] == [["PER"], ["PER", "PER"]]
     assert [p.source for p in data.files()] == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
     assert all(p.sha256 and len(p.sha256) == 64 for p in data.files())
-    assert "{'LOC': 1}" in caplog.text  # each file's dropped spans are counted, none silently
+    assert "dropped 1 span (types not in data.labels): LOC 1" in caplog.text  # each file's, none silently
     # On the command line, --train repeats.
     from specialize.cli.main import build_parser
     from specialize.cli.train import overrides_from_args
@@ -121,3 +121,22 @@ def test_several_training_sources_and_kept_labels(tmp_path, caplog):
     assert overrides_from_args(args)["data.train"] == ["a", "b"]
     args = build_parser().parse_args(["train", "--train", "a", "--output", "x"])
     assert overrides_from_args(args)["data.train"] == "a"
+
+
+def test_predict_keeps_every_input_field_of_jsonl_and_csv(trained):
+    """Issue #15 item 7: predict dropped fields other than id, text and meta (apply kept them)."""
+    inputs = trained / "fields.jsonl"
+    record = {"id": "d1", "body": "Obama visited Paris .", "extra": 1, "nested": {"a": [1, 2]}, "meta": {"m": 2}}
+    inputs.write_text(json.dumps(record) + "\n")
+    out = trained / "fields.out.jsonl"
+    argv = ["predict", str(trained / "model"), "--input", str(inputs), "--output", str(out), "--text-field", "body"]
+    assert main(argv) == 0
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert {k: line[k] for k in record} == record  # every input field, the text field included
+    assert line["text"] == record["body"] and [s["text"] for s in line["spans"]] == ["Obama", "Paris"]
+
+    csv_input = trained / "fields.csv"
+    csv_input.write_text("id,text,source,year\nc1,Obama visited Paris .,news,2001\n")
+    assert main(["predict", str(trained / "model"), "--input", str(csv_input), "--output", str(out)]) == 0
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert line["id"] == "c1" and line["meta"] == {"source": "news", "year": "2001"}

@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
 def print_result(result: Any) -> None:
     """Where the model went, its held-out scores and training time (train and train-static print alike)."""
     print(f"saved {result.output}")
+    for note in getattr(result, "notes", []):
+        print(f"note: {note}")
     for record in result.evaluation:
         print(
             f"{record['split']} ({record['dataset']}): F1 {record['f1']:.4f} {record['f1_ci']} "

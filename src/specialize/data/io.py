@@ -205,9 +205,10 @@ def read_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
     """Read raw input for prediction as documents without spans.
 
     ``.txt``: one document per non-empty line (id ``<stem>:<line>``); ``.jsonl``/``.json``: the
-    ``text_field`` of each record (``id`` and ``meta`` kept, spans ignored); ``.csv``: the ``text_field``
-    column (an ``id`` column is used as id, other columns go to ``meta``); a folder: one document per
-    ``.txt`` file (id = file stem); a dataset name: its documents with the spans removed.
+    ``text_field`` of each record (``id`` and ``meta`` kept, every other field in ``Document.extra`` to be
+    written back as it came; spans ignored); ``.csv``: the ``text_field`` column (an ``id`` column is used as
+    id, other columns go to ``meta``); a folder: one document per ``.txt`` file (id = file stem); a dataset
+    name: its documents with the spans removed.
     """
     if _is_dataset_name(path):
         return [replace(doc, spans=[]) for doc in read_documents(path)]
@@ -277,7 +278,8 @@ def _json_texts(path: Path, text_field: str) -> list[Document]:
             )
         doc_id = record.get("id", f"{path.stem}:{number}")
         meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-        docs.append(Document(text, id=str(doc_id), meta=dict(meta)))
+        extra = {k: v for k, v in record.items() if k not in ("id", "meta")} if isinstance(record, dict) else {}
+        docs.append(Document(text, id=str(doc_id), meta=dict(meta), extra=extra))
     return docs
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.document import Document, Span
+from specialize.data.labels import describe_drops, label_map_drops
 from specialize.data.validation import check_gold
 from specialize.evaluation.error_analysis import CATEGORIES, ErrorAnalysis, analyze_errors
 from specialize.evaluation.span_metrics import BootstrapCI, SpanScores, bootstrap_ci, score_spans
@@ -38,6 +39,8 @@ class ModelEvaluation:
     tokens_per_s: float
     """Whitespace tokens of the input texts per second: comparable across tokenizers."""
     predictions: list[list[Span]] = field(repr=False, default_factory=list)
+    dropped_spans: dict[str, int] = field(default_factory=dict)
+    """Predicted spans the model's label map dropped (types it does not map), per original type."""
 
 
 @dataclass
@@ -121,6 +124,7 @@ def _record(
         "docs_per_s": rounded(m.docs_per_s),
         "tokens_per_s": rounded(m.tokens_per_s),
         "n_docs": result.n_docs,
+        "dropped_by_label_map": m.dropped_spans,
         "n_bootstrap": result.n_bootstrap,
         "command": command,
         "machine": machine,
@@ -259,9 +263,13 @@ def evaluate(
     n_tokens = sum(len(t.split()) for t in texts)
     results = []
     for name, predictor in zip(_unique_names(predictors), predictors, strict=True):
+        before = label_map_drops(predictor)
         start = time.perf_counter()
         preds = [list(p) for p in predictor.predict(texts)]
         seconds = time.perf_counter() - start
+        dropped = label_map_drops(predictor, before)
+        if dropped:
+            logger.warning("%s: the label map %s", name, describe_drops(dropped, "types it does not map"))
         if len(preds) != len(texts):
             raise ValueError(f"{name} returned {len(preds)} prediction lists for {len(texts)} texts")
         scores = score_spans(gold, preds, types=gold_types)
@@ -277,6 +285,7 @@ def evaluate(
                 docs_per_s=len(texts) / seconds if seconds > 0 else float("inf"),
                 tokens_per_s=n_tokens / seconds if seconds > 0 else float("inf"),
                 predictions=preds,
+                dropped_spans=dict(dropped),
             )
         )
         logger.info(
@@ -358,4 +367,6 @@ def format_table(result: EvaluationResult) -> str:
     parts = [title, scores_table]
     if extra:
         parts.append("* predicted but not in gold (support 0)")
+    parts += [f"{m.name}: the label map {describe_drops(m.dropped_spans, 'types it does not map')}"
+              for m in result.models if m.dropped_spans]  # fmt: skip
     return "\n".join([*parts, "", "Errors (events; see specialize.evaluation.error_analysis)", errors_table])

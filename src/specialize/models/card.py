@@ -38,6 +38,12 @@ class ModelCardData:
     machine: Mapping[str, Any] | None = None
     word_shapes: bool = True
     distillation: str | None = None  # markdown: the teacher and how its knowledge was transferred
+    data_notes: list[str] = field(default_factory=list)  # spans dropped, documents selected (training/run_data)
+
+
+def data_notes_lines(notes: Sequence[str]) -> list[str]:
+    """The data notes under the training data table: what reading and selection changed."""
+    return ["", *(f"- {note}" for note in notes)] if notes else []
 
 
 def _ci(ci: Sequence[float] | None) -> str:
@@ -119,6 +125,7 @@ def render_model_card(card: ModelCardData) -> str:
         lines.append(
             f"| {f['role']} | {f['source']} | `{f['path']}` | `{f['sha256']}` | {f['documents']} | {f['spans']} |"
         )
+    lines += data_notes_lines(card.data_notes)
     if card.alignment:
         lines += ["", f"Alignment to the tokenizer: {card.alignment}"]
     if card.history:

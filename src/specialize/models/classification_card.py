@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from specialize.models.card import package_versions
+from specialize.models.card import data_notes_lines, package_versions
 from specialize.models.text_classifier import ClassifierSettings
 
 
@@ -25,6 +25,7 @@ class ClassifierCardData:
     train_seconds: float | None = None
     machine: Mapping[str, Any] | None = None
     distillation: str | None = None  # markdown: the teacher and how its knowledge was transferred
+    data_notes: list[str] = field(default_factory=list)  # texts selected (training/run_data)
 
 
 def _ci(ci: Sequence[float] | None) -> str:
@@ -98,6 +99,7 @@ def render_classifier_card(card: ClassifierCardData) -> str:
         lines.append(
             f"| {f['role']} | {f['source']} | `{f['path']}` | `{f['sha256']}` | {f['documents']} | {f['labels']} |"
         )
+    lines += data_notes_lines(card.data_notes)
     if card.history:
         lines += ["", "## Training history", "", "| epoch | step | train loss | dev micro F1 | dev macro F1 |"]
         lines.append("|---|---|---|---|---|")

@@ -17,6 +17,7 @@ from specialize.models.base import SpanPredictor
 logger = logging.getLogger(__name__)
 
 TASK = "classification"  # config.json specialize.task of a text classifier folder
+OWNED_FIELDS = ("id", "text", "labels", "scores", "meta")  # what classify writes; other input fields pass through
 
 
 def is_classifier_folder(path: str | Path) -> bool:
@@ -106,7 +107,7 @@ def classify(
             scores = label_scores(model.labels, probabilities)
             for doc, labels, row in zip(batch, model.decide(probabilities), scores, strict=True):
                 record: dict[str, Any] = {} if doc.id is None else {"id": doc.id}
-                record.update(text=doc.text, labels=labels, scores=row)
+                record.update(text=doc.text, **doc.extra_fields(OWNED_FIELDS), labels=labels, scores=row)
                 if doc.meta:
                     record["meta"] = doc.meta
                 results.append(record)

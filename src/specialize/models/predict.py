@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 from specialize.data.document import Document
 from specialize.data.io import input_documents, jsonl_output
+from specialize.data.labels import describe_drops, label_map_drops
 from specialize.models.base import SpanPredictor
 
 logger = logging.getLogger(__name__)
@@ -38,12 +40,16 @@ def predict(
 
         model = load_predictor(model)
     docs = input_documents(inputs, text_field=text_field)
+    before = label_map_drops(model)
     results: list[Document] = []
     with jsonl_output(output) as write:
         for batch in _batches(docs, chunk_size):
             for doc, spans in zip(batch, model.predict([d.text for d in batch]), strict=True):
-                predicted = Document(doc.text, sorted(spans), doc.id, doc.meta)
+                predicted = replace(doc, spans=sorted(spans))  # every input field kept
                 results.append(predicted)
                 write(predicted.to_dict())
     logger.info("predicted %d documents, %d spans", len(results), sum(len(d.spans) for d in results))
+    dropped = label_map_drops(model, before)
+    if dropped:
+        logger.warning("%s: the label map %s", model.name, describe_drops(dropped, "types it does not map"))
     return results

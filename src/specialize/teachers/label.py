@@ -15,7 +15,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +160,7 @@ def label_documents(
             for doc, stored in zip(batch, found, strict=True):
                 out = stored if stored is not None else fresh[doc.text]
                 stats.add(out)
-                yield Document(doc.text, sorted(out.spans), doc.id, {**doc.meta, "teacher": teacher.name})
+                yield replace(doc, spans=sorted(out.spans), meta={**doc.meta, "teacher": teacher.name})
             bar.update(len(batch))
             if stats.usage.get("cost"):
                 bar.set_postfix(cost=f"{stats.usage['cost']:.4f}", refresh=False)

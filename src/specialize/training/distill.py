@@ -24,12 +24,14 @@ import torch
 from specialize.config import TrainConfig
 from specialize.data.document import Document
 from specialize.data.features import IGNORE_INDEX, WindowFeatures
+from specialize.data.labels import describe_drops, label_map_drops
 from specialize.data.tagging import OUTSIDE, entity_types, iob2_labels
 from specialize.models.base import SpanPredictor
 from specialize.models.specialist import Specialist
 from specialize.training.args import TrainingArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
 from specialize.training.outputs import claim_run_output
+from specialize.training.run_data import selected
 from specialize.training.soft_targets import (
     PREDICT_CHUNK,
     DistillationFeatures,
@@ -223,6 +225,7 @@ def _teacher_labelled(teacher: SpanPredictor, data: LoadedData) -> LoadedData:
 
     docs: list[Document] = []
     dropped = 0
+    before = label_map_drops(teacher)
     for i in range(0, len(data.documents), PREDICT_CHUNK):
         chunk = data.documents[i : i + PREDICT_CHUNK]
         for doc, spans in zip(chunk, teacher.predict([d.text for d in chunk]), strict=True):
@@ -232,7 +235,12 @@ def _teacher_labelled(teacher: SpanPredictor, data: LoadedData) -> LoadedData:
             docs.append(flat)
     if dropped:
         logger.warning("dropped %d invalid or overlapping teacher spans", dropped)
-    return LoadedData("teacher-labelled", f"{data.source} labelled by {teacher.name}", docs, data.path, data.sha256)
+    unmapped = label_map_drops(teacher, before)
+    notes = [describe_drops(unmapped, "teacher types not in the label map")] if unmapped else []
+    if notes:
+        logger.warning("teacher %s: %s", teacher.name, notes[0])
+    source = f"{data.source} labelled by {teacher.name}"
+    return LoadedData("teacher-labelled", source, docs, data.path, data.sha256, notes=notes)
 
 
 def _student_labels(
@@ -360,6 +368,7 @@ def distill(
     gold_data = None
     if gold_source is not None:
         gold_data = load_data("train", gold_source, config.data.format, config.data.label_map, config.data.labels)
+        gold_data = selected(gold_data, config)
     unlabeled_data = load_unlabeled(unlabeled, text_field)
     if gold_data is None and unlabeled_data is None:
         raise ValueError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")

@@ -54,6 +54,7 @@ from specialize.training.distill_report import (
     write_report,
 )
 from specialize.training.outputs import claim_run_output
+from specialize.training.run_data import selected
 from specialize.training.soft_targets import PREDICT_CHUNK, WINDOW_FIELDS
 from specialize.training.train_classifier import (
     ClassificationTrainer,
@@ -439,6 +440,7 @@ def distill_classifier(
         torch.set_num_threads(config.training.threads)
     teacher, teacher_folder = resolve_classifier_teacher(teacher)
     gold_data = _labelled_or_none("train", gold if gold is not None else config.data.train)
+    gold_data = selected(gold_data, config, "texts") if gold_data is not None else None
     unlabeled_data = _load_unlabeled_texts(unlabeled, text_field)
     if gold_data is None and unlabeled_data is None:
         raise ValueError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")

@@ -15,11 +15,13 @@ from specialize.config import ModelConfig, TrainConfig
 from specialize.data.alignment import AlignmentReport, TokenizedDocument, spans_to_word_tags, tokenize_texts
 from specialize.data.document import Document
 from specialize.data.features import WindowFeatures, build_features
+from specialize.data.labels import describe_drops
 from specialize.data.tagging import iob2_labels
 from specialize.data.validation import check_gold
 from specialize.models.card import ModelCardData, render_model_card
 from specialize.models.specialist import InferenceSettings, Specialist
 from specialize.training.outputs import claim_run_output
+from specialize.training.run_data import data_notes, selected
 from specialize.training.trainer import DevEvaluator, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class LoadedData:
     path: Path | None = None
     sha256: str | None = None
     parts: list[LoadedData] = field(default_factory=list)  # the sources of data read from several
+    notes: list[str] = field(default_factory=list)  # what reading changed: spans dropped, documents selected
 
     def files(self) -> list[LoadedData]:
         """The sources to list in a model card: the parts of combined data, else this data itself."""
@@ -57,6 +60,7 @@ class TrainResult:
     specialist: Specialist
     history: TrainingHistory
     evaluation: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the data, printed with the result
 
 
 def sha256_of(path: Path) -> str:
@@ -88,7 +92,8 @@ def load_data(
         return LoadedData(role, " + ".join(part.source for part in parts), documents, parts=parts)
     if not isinstance(source, str | Path):
         documents = _mapped(list(source), label_map, role)  # type: ignore[arg-type]
-        return LoadedData(role, "(documents)", _kept(documents, keep_labels, role, "(documents)"))
+        documents, notes = _kept(documents, keep_labels, role, "(documents)")
+        return LoadedData(role, "(documents)", documents, notes=notes)
     from specialize.data.io import read_documents
 
     path = Path(source)
@@ -99,19 +104,23 @@ def load_data(
     documents = read_documents(str(source), format=data_format)
     if not documents:
         raise ValueError(f"{role} data {source} contains no documents")
-    documents = _kept(_mapped(documents, label_map, role), keep_labels, role, str(source))
-    return LoadedData(role, str(source), documents, path, sha256_of(path))
+    documents, notes = _kept(_mapped(documents, label_map, role), keep_labels, role, str(source))
+    return LoadedData(role, str(source), documents, path, sha256_of(path), notes=notes)
 
 
-def _kept(documents: list[Document], keep_labels: Sequence[str] | None, role: str, source: str) -> list[Document]:
-    """Documents with only the spans of ``keep_labels`` (all of them when None); dropped spans are counted."""
+def _kept(
+    documents: list[Document], keep_labels: Sequence[str] | None, role: str, source: str
+) -> tuple[list[Document], list[str]]:
+    """Documents with only the spans of ``keep_labels`` (all of them when None), and a note counting the dropped
+    spans per type (logged, printed with the result and written into the model card)."""
     if keep_labels is None:
-        return documents
+        return documents, []
     keep = set(keep_labels)
     dropped: Counter[str] = Counter(s.label for d in documents for s in d.spans if s.label not in keep)
+    notes = [describe_drops(dropped, "types not in data.labels")] if dropped else []
     if dropped:
-        logger.info("%s data %s: dropped spans of types not in data.labels: %s", role, source, dict(dropped))
-    return [replace(d, spans=[s for s in d.spans if s.label in keep]) for d in documents]
+        logger.warning("%s data %s: %s", role, source, notes[0])
+    return [replace(d, spans=[s for s in d.spans if s.label in keep]) for d in documents], notes
 
 
 def _mapped(documents: list[Document], label_map: str | None, role: str) -> list[Document]:
@@ -229,6 +238,7 @@ def save_run(
 
     card = ModelCardData(
         name=output.name,
+        data_notes=data_notes(*data),
         base_model=base_model,
         labels=specialist.labels,
         layers=layers,
@@ -305,6 +315,7 @@ def train(
     if train_source is None:
         raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
     train_data = load_data("train", train_source, data_cfg.format, data_cfg.label_map, data_cfg.labels)
+    train_data = selected(train_data, config)
     dev_data, test_data = load_eval_data(config, dev_documents, test_documents)
     for data in (train_data, dev_data, test_data):
         if data is not None:
@@ -341,4 +352,4 @@ def train(
             alignment=alignment.summary(),
             extra_config={"training": config.to_dict(), "base_model": str(base)},
         )
-    return TrainResult(output, specialist, history, records)
+    return TrainResult(output, specialist, history, records, data_notes(train_data, dev_data, test_data))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from specialize.models.text_classifier import (
 )
 from specialize.training.linear_probe import fit_linear_probe
 from specialize.training.outputs import claim_run_output
+from specialize.training.run_data import data_notes, selected
 from specialize.training.train import TrainResult, sha256_of
 from specialize.training.trainer import Trainer, TrainingHistory
 
@@ -45,6 +46,7 @@ class LabelledData:
     texts: list[LabelledText]
     path: Path | None = None
     sha256: str | None = None
+    notes: list[str] = field(default_factory=list)  # texts selected (data.limit / data.sample)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -174,7 +176,7 @@ def train_classifier(
     train_source = train_texts if train_texts is not None else data_cfg.train
     if train_source is None:
         raise ValueError("no training data: pass --train PATH (or set [data] train in the config file)")
-    train_data = load_labelled("train", train_source)
+    train_data = selected(load_labelled("train", train_source), config, "texts")
     dev_source = dev_texts if dev_texts is not None else data_cfg.dev
     test_source = test_texts if test_texts is not None else data_cfg.test
     dev_data = load_labelled("dev", dev_source) if dev_source is not None else None
@@ -269,7 +271,8 @@ def train_classifier(
             linear_probe=probe,
             extra_config={"training": config.to_dict(), "base_model": str(base)},
         )
-    return TrainResult(output, classifier, history, records)  # type: ignore[arg-type]
+    notes = data_notes(train_data, dev_data, test_data)
+    return TrainResult(output, classifier, history, records, notes)  # type: ignore[arg-type]
 
 
 def save_classifier_run(
@@ -308,6 +311,7 @@ def save_classifier_run(
     (output / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
     card = ClassifierCardData(
         name=output.name,
+        data_notes=data_notes(*data),
         base_model=base_model,
         labels=classifier.labels,
         settings=classifier.settings,
