@@ -140,3 +140,42 @@ def test_predict_keeps_every_input_field_of_jsonl_and_csv(trained):
     assert main(["predict", str(trained / "model"), "--input", str(csv_input), "--output", str(out)]) == 0
     (line,) = [json.loads(x) for x in out.read_text().splitlines()]
     assert line["id"] == "c1" and line["meta"] == {"source": "news", "year": "2001"}
+
+
+def test_evaluate_limit_and_sample_score_part_of_the_data_and_say_so(trained, capsys):
+    """Issue #15 item 14: --limit / --sample --seed for evaluate, recorded in the records."""
+    out = trained / "part.json"
+    model, data = str(trained / "model"), str(trained / "train.conll")
+    assert main(["evaluate", model, "--data", data, "--limit", "2", "--bootstrap", "0", "--json", str(out)]) == 0
+    assert "on 2 documents" in capsys.readouterr().out
+    (record,) = json.loads(out.read_text())
+    assert record["n_docs"] == 2 and record["data_selection"] == "first 2 of 5 (--limit 2)"
+    argv = ["evaluate", model, "--data", data, "--sample", "3", "--seed", "7", "--bootstrap", "0", "--json", str(out)]
+    assert main(argv) == 0
+    (record,) = json.loads(out.read_text())
+    assert record["n_docs"] == 3 and record["data_selection"] == "3 of 5 sampled with seed 7 (--sample 3)"
+
+
+def test_train_limit_is_a_config_key_noted_in_the_model_card(tiny_base, tmp_path, capsys):
+    """Issue #15 item 14: train --limit N trains on the first N documents and the card says so."""
+    from tests.conftest import tiny_sentences
+
+    write_documents(tiny_sentences(), tmp_path / "train.jsonl")
+    argv = ["train", "--train", str(tmp_path / "train.jsonl"), "--base", str(tiny_base), "--no-progress"]
+    argv += [
+        "--limit",
+        "2",
+        "--set",
+        "training.epochs=1",
+        "--set",
+        "training.bf16=false",
+        "--output",
+        str(tmp_path / "m"),
+    ]
+    assert main(argv) == 0
+    note = f"train data {tmp_path / 'train.jsonl'}: first 2 of 5 (--limit 2) documents used"
+    assert f"note: {note}" in capsys.readouterr().out
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert f"- {note}" in card
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["specialize"]["training"]["data"]["limit"] == 2

@@ -81,8 +81,9 @@ def test_export_check_refuses_bad_gold_before_exporting(tiny_specialist, tmp_pat
 
 
 def test_training_refuses_the_same_gold_with_the_same_message(tiny_base, tmp_path):
-    from specialize.training.train import train
     from tests.conftest import overfit_config
+
+    from specialize.training.train import train
 
     path = _write(tmp_path / "train.jsonl", DUPLICATED)
     with pytest.raises(DataFormatError, match=r"train data has span problems: .*1 duplicate"):

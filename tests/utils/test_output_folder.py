@@ -114,11 +114,10 @@ def test_a_symbolic_link_is_refused(tmp_path):
 
 def test_an_output_that_changed_during_the_run_is_not_replaced_and_the_new_folder_is_kept(tmp_path):
     claim = claim_output(tmp_path / "m", "train")
-    with pytest.raises(OutputFolderError, match="new folder is in") as caught:
-        with claim.writing() as folder:
-            (folder / "model.bin").write_text("new")
-            (tmp_path / "m").mkdir()
-            (tmp_path / "m" / "theirs.txt").write_text("x")  # someone wrote the output meanwhile
+    with pytest.raises(OutputFolderError, match="new folder is in") as caught, claim.writing() as folder:
+        (folder / "model.bin").write_text("new")
+        (tmp_path / "m").mkdir()
+        (tmp_path / "m" / "theirs.txt").write_text("x")  # someone wrote the output meanwhile
     kept = Path(str(caught.value).rsplit("new folder is in ", 1)[1])
     assert (kept / "model.bin").read_text() == "new" and (tmp_path / "m" / "theirs.txt").read_text() == "x"
     assert json.loads((kept / MARKER).read_text())["files"] == ["model.bin"]

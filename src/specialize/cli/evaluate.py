@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from specialize.cli.options import add_selection_options
+
 HELP = "score models on one gold test set, side by side, with confidence intervals"
 
 
@@ -29,6 +31,7 @@ def add_parser(subparsers: Any) -> None:
         help="map a general model's labels to the data's, e.g. PERSON=PER,GPE=LOC or a preset: conll",
     )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
+    add_selection_options(p, "--data (the records say which part was scored)")
     p.add_argument("--examples", type=int, default=3, help="error examples to print per category")
     p.add_argument("--json", metavar="OUT", help="write one record per model to this JSON file")
     p.add_argument(
@@ -61,7 +64,14 @@ def run(args: argparse.Namespace) -> int:
     from specialize.evaluation.evaluate import evaluate, format_table
 
     result = evaluate(
-        args.models, args.data, label_map=args.label_map, n_bootstrap=args.bootstrap, examples=args.examples
+        args.models,
+        args.data,
+        label_map=args.label_map,
+        n_bootstrap=args.bootstrap,
+        examples=args.examples,
+        limit=args.limit,
+        sample=args.sample,
+        sample_seed=args.seed,
     )
     print(format_table(result))
     for model in result.models:
@@ -84,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_cascade(args: argparse.Namespace) -> int:
     from specialize.serve.cascade import cascade_curve, format_curve
 
+    if args.limit is not None or args.sample is not None:
+        raise ValueError("--cascade scores the whole --data; drop --limit/--sample")
     if len(args.models) > 1:
         raise ValueError("--cascade takes one MODEL (the primary); evaluate the others separately")
     label_map = None
@@ -109,7 +121,9 @@ def _run_classification(args: argparse.Namespace) -> int:
     others = [m for m in args.models if not is_classifier_folder(m)]
     if others:
         raise ValueError(f"{others} are not text classifiers; evaluate classifiers and span models separately")
-    result = evaluate_classification(args.models, args.data, n_bootstrap=args.bootstrap)
+    result = evaluate_classification(
+        args.models, args.data, n_bootstrap=args.bootstrap, limit=args.limit, sample=args.sample, sample_seed=args.seed
+    )
     print(format_classification_table(result))
     if args.json:
         dataset, _, split = str(args.data).partition(":") if not Path(args.data).exists() else (args.data, "", "")

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from specialize.cli.options import add_selection_options
+
 HELP = "label raw text with a teacher (LLM, spaCy, specialist, gazetteer, regex, or a vote of several)"
 
 
@@ -43,6 +45,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--labels", help="labels to keep; for llm: the label set, as A,B or a JSON file {label: description}"
     )
+    add_selection_options(p, "--input")
     p.add_argument("--batch-size", type=int, default=32, help="documents per batch (one store commit each)")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument(
@@ -90,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
             engine=args.engine,
             workers=args.workers,
             address=args.address,
+            limit=args.limit,
+            sample=args.sample,
+            sample_seed=args.seed,
             **options,
         )
     except LLMRequestError as exc:  # the server kept failing, or refused the request

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from specialize.cli.options import add_overwrite_option
+from specialize.cli.options import add_overwrite_option, add_selection_options
 
 HELP = "train a small named-entity specialist on annotated text"
 
@@ -61,6 +61,7 @@ def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> No
         help="override any config value, e.g. --set model.max_length=128 (repeatable)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_selection_options(p, "the training data (dev and test stay whole; --seed also seeds --sample)", seed=False)
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -79,6 +80,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "training.threads": args.threads,
         "training.seed": args.seed,
         "training.patience": args.patience,
+        "data.limit": args.limit,
+        "data.sample": args.sample,
     }
     if args.no_progress:
         overrides["training.progress"] = False

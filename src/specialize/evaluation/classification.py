@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from specialize.data.classification import LabelledText, is_multi_label, label_set, read_labelled
+from specialize.data.sampling import select
 from specialize.evaluation.classification_metrics import (
     ClassificationCI,
     ClassificationScores,
@@ -57,6 +58,7 @@ class ClassificationResult:
     n_docs: int
     n_bootstrap: int
     seed: int
+    data_note: str | None = None  # the part of the data scored (--limit/--sample), None for all of it
 
     def to_records(
         self,
@@ -105,6 +107,7 @@ def _record(
         "predict_seconds": rounded(m.predict_seconds),
         "docs_per_s": rounded(m.docs_per_s),
         "n_docs": result.n_docs,
+        "data_selection": result.data_note,
         "n_bootstrap": result.n_bootstrap,
         "command": command,
         "machine": machine,
@@ -126,13 +129,18 @@ def evaluate_classification(
     n_bootstrap: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    limit: int | None = None,
+    sample: int | None = None,
+    sample_seed: int = 0,
 ) -> ClassificationResult:
     """Predict with each model on ``data`` (labelled texts, a file or a dataset name) and score against gold.
 
     ``models`` are predictor objects or classifier folders. Gold labels a model does not know count as misses
-    (F1 0 in the macro mean); ``n_bootstrap=0`` skips the intervals.
+    (F1 0 in the macro mean); ``n_bootstrap=0`` skips the intervals. ``limit``/``sample`` (``sample_seed``)
+    score part of the data, as :func:`specialize.evaluation.evaluate.evaluate` does.
     """
     texts_data = read_labelled(data) if isinstance(data, str | Path) else list(data)
+    texts_data, data_note = select(texts_data, limit=limit, sample=sample, seed=sample_seed)
     if not texts_data:
         raise ValueError("no labelled texts to evaluate on")
     predictors = [_resolve(m) for m in models]
@@ -165,7 +173,8 @@ def evaluate_classification(
             scores.macro_f1,
             seconds,
         )
-    return ClassificationResult(results, labels, is_multi_label(texts_data), len(texts), n_bootstrap, seed)
+    multi = is_multi_label(texts_data)
+    return ClassificationResult(results, labels, multi, len(texts), n_bootstrap, seed, data_note)
 
 
 def _cell(value: float, interval: tuple[float, float] | None) -> str:
@@ -194,6 +203,8 @@ def format_classification_table(result: ClassificationResult) -> str:
     rows.append(["docs/s", "", *(f"{m.docs_per_s:.1f}" for m in result.models)])
     kind = "multi-label; accuracy = exact set match" if result.multi_label else "single-label"
     title = f"Classification on {result.n_docs} texts ({kind}); F1 per label"
+    if result.data_note:
+        title += f" ({result.data_note} texts)"
     if result.n_bootstrap:
         title += f" [95% bootstrap CI, {result.n_bootstrap} text resamples]"
     return title + "\n" + _render(["label", "support", *(m.name for m in result.models)], rows)

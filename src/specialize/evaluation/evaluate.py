@@ -16,6 +16,7 @@ from typing import Any
 
 from specialize.data.document import Document, Span
 from specialize.data.labels import describe_drops, label_map_drops
+from specialize.data.sampling import select
 from specialize.data.validation import check_gold
 from specialize.evaluation.error_analysis import CATEGORIES, ErrorAnalysis, analyze_errors
 from specialize.evaluation.span_metrics import BootstrapCI, SpanScores, bootstrap_ci, score_spans
@@ -51,6 +52,7 @@ class EvaluationResult:
     n_tokens: int
     n_bootstrap: int
     seed: int
+    data_note: str | None = None  # the part of the data scored (--limit/--sample), None for all of it
 
     def to_records(
         self,
@@ -124,6 +126,7 @@ def _record(
         "docs_per_s": rounded(m.docs_per_s),
         "tokens_per_s": rounded(m.tokens_per_s),
         "n_docs": result.n_docs,
+        "data_selection": result.data_note,
         "dropped_by_label_map": m.dropped_spans,
         "n_bootstrap": result.n_bootstrap,
         "command": command,
@@ -235,6 +238,9 @@ def evaluate(
     seed: int = 0,
     examples: int = 5,
     confidence: float = 0.95,
+    limit: int | None = None,
+    sample: int | None = None,
+    sample_seed: int = 0,
 ) -> EvaluationResult:
     """Predict with each model on ``data``'s texts and score against its gold spans.
 
@@ -246,6 +252,9 @@ def evaluate(
     ``specialize.data.io.read_documents``. ``n_bootstrap=0`` skips the confidence intervals. All models
     see the same bootstrap resamples (same ``seed``), so their intervals are paired.
 
+    ``limit`` scores the first documents only, ``sample`` that many drawn with ``sample_seed``
+    (:func:`specialize.data.sampling.select`); the records say so (``data_selection``).
+
     Gold types a model cannot predict are scored F1 0 (they count in micro recall and macro F1); types it
     predicts that are not in gold count as false positives.
     """
@@ -253,7 +262,7 @@ def evaluate(
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(label_map)
-    docs = _resolve_data(data)
+    docs, data_note = select(_resolve_data(data), limit=limit, sample=sample, seed=sample_seed)
     if not docs:
         raise ValueError("No documents to evaluate on")
     predictors = [_resolve_model(m, label_map) for m in models]
@@ -297,7 +306,7 @@ def evaluate(
             seconds,
             results[-1].docs_per_s,
         )
-    return EvaluationResult(results, gold_types, len(docs), n_tokens, n_bootstrap, seed)
+    return EvaluationResult(results, gold_types, len(docs), n_tokens, n_bootstrap, seed, data_note)
 
 
 def _cell(value: float, interval: tuple[float, float] | None) -> str:
@@ -359,6 +368,8 @@ def format_table(result: EvaluationResult) -> str:
         else ""
     )
     title = f"Strict span F1 on {result.n_docs} documents ({result.n_tokens} whitespace tokens){ci_note}"
+    if result.data_note:
+        title += f"; {result.data_note} documents"
     scores_table = _render(["type", "support", *names], rows)
 
     err_rows = [[c, *(str(m.errors.counts.get(c, 0)) for m in result.models)] for c in CATEGORIES]
