@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = distill(args.teacher, config, args.output, label_map=args.label_map, **common)
     print(f"saved {result.output}")
+    for warning in result.history.warnings:
+        print(f"WARNING: {warning}")
     for record in result.records:
         agreement = f", agreement with the teacher F1 {record['agreement']['f1']:.4f}" if "agreement" in record else ""
         print(

@@ -111,6 +111,8 @@ def print_result(result: Any) -> None:
     print(f"saved {result.output}")
     for note in getattr(result, "notes", []):
         print(f"note: {note}")
+    for warning in result.history.warnings:
+        print(f"WARNING: {warning}")
     for record in result.evaluation:
         print(
             f"{record['split']} ({record['dataset']}): F1 {record['f1']:.4f} {record['f1_ci']} "

@@ -32,6 +32,7 @@ from specialize.training.args import TrainingArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
 from specialize.training.outputs import claim_run_output
 from specialize.training.run_data import selected
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.soft_targets import (
     PREDICT_CHUNK,
     DistillationFeatures,
@@ -406,6 +407,8 @@ def distill(
         alignment = aligned.summary()
         history = Trainer(student, config.training, evaluator).train(features)
 
+    probe = texts_of(train_docs or (unlabeled_data.documents if unlabeled_data else []))
+    check_training_run(student, history, config.training, windows=len(features), train_texts=probe)
     # A specialist teacher is compared unwrapped: the same code path as the student, so only the models differ.
     compared = teacher_specialist or teacher
     records = compare_on_splits(compared, student, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)

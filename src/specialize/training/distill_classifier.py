@@ -55,6 +55,7 @@ from specialize.training.distill_report import (
 )
 from specialize.training.outputs import claim_run_output
 from specialize.training.run_data import selected
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.soft_targets import PREDICT_CHUNK, WINDOW_FIELDS
 from specialize.training.train_classifier import (
     ClassificationTrainer,
@@ -494,6 +495,9 @@ def distill_classifier(
     if student.multi_label:
         logger.info("student threshold %.2f (%s)", student.settings.threshold, student.settings.threshold_source)
 
+    check_training_run(
+        student, history, config.training, windows=len(windows), train_texts=texts_of(texts), unit="label"
+    )
     records = compare_classifiers(teacher, student, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)
     speed_data = next(d for d in (test_data, dev_data, gold_data, unlabeled_data) if d is not None)
     throughput = None

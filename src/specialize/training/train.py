@@ -22,6 +22,7 @@ from specialize.models.card import ModelCardData, render_model_card
 from specialize.models.specialist import InferenceSettings, Specialist
 from specialize.training.outputs import claim_run_output
 from specialize.training.run_data import data_notes, selected
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DevEvaluator, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
@@ -265,6 +266,7 @@ def save_run(
         "best_dev_f1": history.best_f1,
         "best_step": history.best_step,
         "stopped_early": history.stopped_early,
+        "warnings": history.warnings,
         "evaluations": history.evaluations,
     }
     (output / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
@@ -331,6 +333,7 @@ def train(
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
     trainer = Trainer(specialist, args, dev_evaluator(dev_data) if dev_data else None)
     history = trainer.train(features)
+    check_training_run(specialist, history, args, windows=len(features), train_texts=texts_of(train_data.documents))
 
     from specialize.evaluation.evaluate import evaluate
 

@@ -31,6 +31,7 @@ from specialize.models.text_classifier import (
 from specialize.training.linear_probe import fit_linear_probe
 from specialize.training.outputs import claim_run_output
 from specialize.training.run_data import data_notes, selected
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.train import TrainResult, sha256_of
 from specialize.training.trainer import Trainer, TrainingHistory
 
@@ -251,6 +252,8 @@ def train_classifier(
     elif multi_label:
         logger.info("multi-label threshold %.2f (%s)", settings.threshold, settings.threshold_source)
 
+    texts = texts_of(train_data.texts)
+    check_training_run(classifier, history, args, windows=len(features), train_texts=texts, unit="label")
     from specialize.evaluation.classification import evaluate_classification
 
     records: list[dict[str, Any]] = []
@@ -306,6 +309,7 @@ def save_classifier_run(
         "best_dev_f1": history.best_f1,
         "best_step": history.best_step,
         "stopped_early": history.stopped_early,
+        "warnings": history.warnings,
         "evaluations": history.evaluations,
     }
     (output / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")

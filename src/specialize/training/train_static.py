@@ -25,6 +25,7 @@ from specialize.models.static_student import StaticConfig, StaticStudent, freque
 from specialize.training.args import TrainingArgs
 from specialize.training.distill import DistillationArgs, DistillationTrainer
 from specialize.training.outputs import claim_run_output
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.soft_targets import attach_teacher, check_soft_labels, teacher_word_probabilities
 from specialize.training.train import LoadedData, check_spans, dev_evaluator, labelled_features, load_data
 from specialize.training.trainer import Trainer, TrainingHistory
@@ -244,6 +245,7 @@ def train_static(
         history = Trainer(student, args, evaluator).train(gold_features)
         how = "gold cross-entropy"
     del specialist, encoder  # the teacher is done with; free its memory before evaluation
+    check_training_run(student, history, args, windows=len(gold_features), train_texts=texts_of(train_data.documents))
 
     from specialize.evaluation.evaluate import evaluate
 
