@@ -134,3 +134,13 @@ def test_cli_export_prints_the_check_and_fails_cleanly(tiny_specialist, sentence
     assert "FAIL" in capsys.readouterr().out
     assert main(["export", str(tiny_specialist), "-o", str(tmp_path / "ok"), "--int8", "--check", str(gold)]) == 0
     assert (tmp_path / "ok" / "model.onnx").is_file()
+
+
+def test_the_export_card_describes_the_onnx_folder_not_a_transformers_one(exports):
+    """Issue #15 item 11: the card kept `library_name: transformers` and a pipeline(...) snippet that fails."""
+    card = (exports[1].output / "README.md").read_text()
+    assert "library_name: transformers" not in card and "pipeline(" not in card and "from_pretrained(" not in card
+    assert card.startswith("---\nlibrary_name: onnxruntime\n") and "# int8\n" in card
+    assert "from specialize.runtime import OnnxPredictor" in card and "specialize predict THIS_FOLDER" in card
+    assert "argmax agreement" in card and "| **micro** |" in card  # the numerics and the check, with numbers
+    assert "### Evaluation" in card and card.count("\n# ") == 1  # the source card kept below, one title
