@@ -66,6 +66,7 @@ def _static_results(blob: Mapping[str, Any]) -> list[dict[str, Any]]:
         out.append(
             {
                 "model": name,
+                "dataset": blob.get("data"),
                 "kind": "benchmark script",
                 "f1": r.get("f1"),
                 "threads": [int(threads)],
@@ -104,6 +105,8 @@ class ReportData:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {k: [] for k in KINDS})
     sources: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    read: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (kind, file, record), in order
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # a model's name -> its other names in the files
 
     @property
     def evaluations(self) -> list[dict[str, Any]]:
@@ -116,10 +119,24 @@ class ReportData:
             keys = ", ".join(sorted(record)[:8]) if isinstance(record, Mapping) else type(record).__name__
             self.skipped.append(f"{source}: a record of unknown shape ({keys})")
             return
+        self.read.append((kind, source, record))
+        self._keep(kind, record)
+
+    def _keep(self, kind: str, record: dict[str, Any]) -> None:
         bucket = self.records[kind]
         key = _identity(kind, record)
         bucket[:] = [r for r in bucket if _identity(kind, r) != key]
         bucket.append(record)
+
+    def unify_names(self, aliases: Mapping[str, str] | None = None) -> None:
+        """One name per model and per dataset across the files (:mod:`.report_names`), then the duplicates
+        that this reveals dropped as in :meth:`add`."""
+        from specialize.evaluation.report_names import unify
+
+        self.aliases = unify(self.read, aliases)
+        self.records = {k: [] for k in KINDS}
+        for kind, _, record in self.read:
+            self._keep(kind, record)
 
     def models(self) -> list[str]:
         """Every model name in reading order: each keeps its colour across all charts."""
@@ -135,8 +152,10 @@ def _identity(kind: str, r: Mapping[str, Any]) -> tuple[Any, ...]:
     return (kind, r.get("dataset"), r.get("split"), r.get("model"))
 
 
-def load_results(paths: Iterable[str | Path]) -> ReportData:
-    """Read result files into one :class:`ReportData`; a file with no record of a known shape is an error."""
+def load_results(paths: Iterable[str | Path], aliases: Mapping[str, str] | None = None) -> ReportData:
+    """Read result files into one :class:`ReportData` with one name per model and dataset (``aliases``: model
+    names to rename first). A file with no record of a known shape is skipped with a warning; none at all in
+    any file is an error."""
     data = ReportData()
     for path in paths:
         path = Path(path)
@@ -149,14 +168,25 @@ def load_results(paths: Iterable[str | Path]) -> ReportData:
         records = _records_in(blob)
         for record in records:
             data.add(record, path.name)
-        if records and len(data.skipped) - n_skipped == len(records):
-            raise ValueError(
-                f"{path}: no evaluation, speed, distillation, cascade or classification record in it (expected the "
-                "JSON written by specialize evaluate --json, specialize benchmark --json or specialize evaluate "
-                "--cascade --json)"
+        if len(data.skipped) - n_skipped == len(records):
+            del data.skipped[n_skipped:]
+            data.skipped.append(f"{path.name}: no record of a known kind; the whole file was skipped")
+            logger.warning(
+                "%s: no evaluation, speed, distillation, cascade or classification record in it; skipped (the "
+                "report reads the JSON written by specialize evaluate --json, specialize benchmark --json and "
+                "specialize evaluate --cascade --json)",
+                path,
             )
+            continue
         data.sources.append(str(path))
         logger.info("%s: %d records", path, sum(len(v) for v in data.records.values()) - before)
+    if not data.sources:
+        raise ValueError(
+            "no evaluation, speed, distillation, cascade or classification record in any of the files (expected the "
+            "JSON written by specialize evaluate --json, specialize benchmark --json or specialize evaluate "
+            "--cascade --json)"
+        )
+    data.unify_names(aliases)
     return data
 
 
@@ -256,15 +286,17 @@ def report(
     *,
     title: str = "specialize report",
     price_per_cpu_hour: float = DEFAULT_PRICE_PER_CPU_HOUR,
+    aliases: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write the HTML report of ``results`` (JSON files) to ``output``; returns its path."""
+    """Write the HTML report of ``results`` (JSON files) to ``output``; returns its path. ``aliases`` renames
+    models (old name -> name) where the files' names and scores do not show they are one model."""
     from specialize.evaluation.report_sections import render_report
 
     if not results:
         raise ValueError("no result files given")
     if price_per_cpu_hour < 0:
         raise ValueError(f"price per CPU-hour must be >= 0, got {price_per_cpu_hour}")
-    data = load_results(results)
+    data = load_results(results, aliases)
     page = render_report(data, title=title, price_per_cpu_hour=price_per_cpu_hour)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
