@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -179,3 +180,27 @@ def test_train_limit_is_a_config_key_noted_in_the_model_card(tiny_base, tmp_path
     assert f"- {note}" in card
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["specialize"]["training"]["data"]["limit"] == 2
+
+
+@pytest.mark.parametrize("command", ["evaluate", "label", "predict", "export", "apply", "audit", "link", "serve"])
+def test_help_has_no_doubled_percent_nor_none_defaults(command, capsys):
+    """Issue #15 item 17: '95%%' in evaluate --help; '(default: start a local one) (default: None)' in label's."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "%%" not in text and "(default: None)" not in text and not re.search(r"\(default: [^)]*\) \(default:", text)
+    if command == "evaluate":
+        assert "95% bootstrap intervals" in text and "(default: 1000)" in text  # real defaults still shown
+
+
+def test_results_print_intervals_with_the_places_of_the_score(capsys):
+    """Issue #15 item 17: train printed 'F1 0.3243 [0.243902, 0.432432]'."""
+    from types import SimpleNamespace
+
+    from specialize.cli.train import print_result
+
+    record = {"split": "dev", "dataset": "d", "f1": 0.324324, "f1_ci": [0.243902, 0.432432], "precision": 0.24,
+              "recall": 0.5}  # fmt: skip
+    history = SimpleNamespace(train_seconds=1.0, best_f1=0.3243, warnings=[])
+    print_result(SimpleNamespace(output="m", evaluation=[record], history=history, notes=[]))
+    assert "F1 0.3243 [0.2439, 0.4324] P 0.2400 R 0.5000" in capsys.readouterr().out

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from specialize.cli.options import add_overwrite_option
+from specialize.cli.common import add_overwrite_option, score_with_ci
 
 HELP = (
     "distil a teacher (a specialist or text classifier folder, spacy:NAME, a gazetteer...) into a smaller, "
@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
     for record in result.records:
         agreement = f", agreement with the teacher F1 {record['agreement']['f1']:.4f}" if "agreement" in record else ""
         print(
-            f"{record['split']} ({record['dataset']}) {record['role']} {record['model']}: F1 {record['f1']:.4f} "
-            f"{record['f1_ci']}, macro F1 {record['macro_f1']:.4f}{agreement}"
+            f"{record['split']} ({record['dataset']}) {record['role']} {record['model']}: F1 "
+            f"{score_with_ci(record['f1'], record['f1_ci'])}, macro F1 {record['macro_f1']:.4f}{agreement}"
         )
     if result.throughput:
         teacher, student = result.throughput["models"]

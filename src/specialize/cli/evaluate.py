@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from specialize.cli.options import add_selection_options
+from specialize.cli.common import HelpFormatter, add_selection_options
 
 HELP = "score models on one gold test set, side by side, with confidence intervals"
 
@@ -16,8 +16,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "evaluate",
         help=HELP,
-        description=HELP + ". Strict span match (start, end and type); 95%% bootstrap intervals over documents.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=HELP + ". Strict span match (start, end and type); 95% bootstrap intervals over documents.",
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "models",

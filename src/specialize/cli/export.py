@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from specialize.cli.options import add_overwrite_option
+from specialize.cli.common import HelpFormatter, add_overwrite_option
 
 HELP = "export a specialist or text classifier to ONNX (optionally int8) for fast, torch-free CPU inference"
 
@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
         "model card; run it with specialize predict/evaluate/benchmark (classifiers: predict/evaluate/review) or "
         "specialize.runtime.OnnxPredictor / OnnxClassifier. With --check the export is scored against the source "
         "per entity type (classifiers: per label) and nothing is written if it falls short.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train' (any --task)")
     p.add_argument("--output", "-o", required=True, help="folder to write: new or empty (or see --overwrite)")

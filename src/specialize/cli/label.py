@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from specialize.cli.options import add_selection_options
+from specialize.cli.common import HelpFormatter, add_selection_options
 
 HELP = "label raw text with a teacher (LLM, spaCy, specialist, gazetteer, regex, or a vote of several)"
 
@@ -30,7 +30,7 @@ def add_parser(subparsers: Any) -> None:
         description=HELP + ". Input: .txt (one document per line), .jsonl/.json (a text field), .csv (a text "
         "column) or a folder of .txt files. Output: JSONL like 'specialize predict', with meta.teacher. With "
         "--store, labels are committed per batch and reused: rerun the same command after a crash to resume.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "--teacher",

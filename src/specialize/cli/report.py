@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "write one self-contained HTML report from evaluation, speed, distillation and cascade JSON files"
 
 
@@ -16,7 +18,7 @@ def add_parser(subparsers: Any) -> None:
         help=HELP,
         description=HELP + " (inline CSS and SVG charts: no script, nothing fetched; open it anywhere). Each "
         "record's kind is recognised by its keys, so pass any mix of files.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "results",

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from specialize.cli.options import add_overwrite_option, add_selection_options
+from specialize.cli.common import add_overwrite_option, add_selection_options, score_with_ci
 
 HELP = "train a small named-entity specialist on annotated text"
 
@@ -115,7 +115,7 @@ def print_result(result: Any) -> None:
         print(f"WARNING: {warning}")
     for record in result.evaluation:
         print(
-            f"{record['split']} ({record['dataset']}): F1 {record['f1']:.4f} {record['f1_ci']} "
+            f"{record['split']} ({record['dataset']}): F1 {score_with_ci(record['f1'], record['f1_ci'])} "
             f"P {record['precision']:.4f} R {record['recall']:.4f}"
         )
     print(json.dumps({"train_seconds": round(result.history.train_seconds, 1), "best_dev_f1": result.history.best_f1}))

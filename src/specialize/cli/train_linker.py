@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from specialize.cli.options import add_overwrite_option
+from specialize.cli.common import HelpFormatter, add_overwrite_option
 
 HELP = "build a mention-to-concept linker (dictionary + encoder similarity) from annotated documents"
 
@@ -18,7 +18,7 @@ def add_parser(subparsers: Any) -> None:
         description=HELP + ". Training spans need a concept id: PubTator files (NCBI-disease, BC5CDR: e.g. "
         "ncbi-disease-pubtator:train) carry MeSH ids, JSONL spans a 'kb_id' field. Mentions without an id (-1) "
         "are skipped. Use the training split only; score with benchmarks/domains_linking.py.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--train", required=True, help="training documents: file, folder or dataset name")
     p.add_argument("--output", "-o", required=True, help="linker folder to write")

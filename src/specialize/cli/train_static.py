@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from specialize.cli.options import add_overwrite_option
+from specialize.cli.common import add_overwrite_option
 
 HELP = "train a static-embedding student (fastest on CPU) from a teacher specialist or encoder"
 

@@ -329,8 +329,10 @@ def _render(header: list[str], rows: list[list[str]]) -> str:
 def format_table(result: EvaluationResult) -> str:
     """Side-by-side text tables: F1 per type / micro / macro with CIs, micro P and R, speed; then errors.
 
-    Types that occur only in some model's predictions (not in gold) are listed after the gold types, marked
-    ``*``, with support 0; a model that never predicts a gold type shows F1 0.000 there.
+    Types that occur only in some model's predictions (not in gold) are listed after the gold types as
+    ``TYPE (not in gold)`` with the number of spans each model predicted, not an F1 (there is nothing to find:
+    they count as false positives in micro P/F1, not in macro F1); a model that never predicts a gold type
+    shows F1 0.000 there.
     """
     names = [m.name for m in result.models]
     extra = sorted({t for m in result.models for t in m.scores.types} - set(result.gold_types))
@@ -339,11 +341,14 @@ def format_table(result: EvaluationResult) -> str:
         support.update({t: m.scores.per_type[t].support for t in result.gold_types})
     rows: list[list[str]] = []
     for t in [*result.gold_types, *extra]:
-        row = [t if t in result.gold_types else f"{t} *", str(support.get(t, 0))]
+        row = [t if t in result.gold_types else f"{t} (not in gold)", str(support.get(t, 0))]
         for m in result.models:
             prf = m.scores.per_type.get(t)
             ci = m.ci.per_type_f1.get(t) if m.ci and prf else None
-            row.append("-" if prf is None else _cell(prf.f1, ci))
+            if t not in result.gold_types:
+                row.append(f"{prf.fp} predicted" if prf is not None and prf.fp else "-")
+            else:
+                row.append("-" if prf is None else _cell(prf.f1, ci))
         rows.append(row)
     n_gold = sum(support.get(t, 0) for t in result.gold_types)
 
@@ -377,7 +382,10 @@ def format_table(result: EvaluationResult) -> str:
     errors_table = _render(["error", *names], err_rows)
     parts = [title, scores_table]
     if extra:
-        parts.append("* predicted but not in gold (support 0)")
+        parts.append(
+            "(not in gold): types predicted that the gold data does not have; their spans are false positives in "
+            "micro P and F1, not part of macro F1"
+        )
     parts += [f"{m.name}: the label map {describe_drops(m.dropped_spans, 'types it does not map')}"
               for m in result.models if m.dropped_spans]  # fmt: skip
     return "\n".join([*parts, "", "Errors (events; see specialize.evaluation.error_analysis)", errors_table])

@@ -1,8 +1,26 @@
-"""Arguments several commands share that belong to no one command."""
+"""What several commands share: arguments, the help formatter, and how a score with its interval prints."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only when there is one to show: no "(default: None)" after an optional value, nor a
+    second default after a help text that already says what happens without the option."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        if action.default is None or action.default is False or "(default" in help_text:
+            return help_text
+        return super()._get_help_string(action)
+
+
+def score_with_ci(value: float, ci: Sequence[float] | None, places: int = 4) -> str:
+    """``0.8925 [0.8831, 0.9012]``: the interval with as many places as the score."""
+    text = f"{value:.{places}f}"
+    return text + (f" [{ci[0]:.{places}f}, {ci[1]:.{places}f}]" if ci else "")
 
 
 def add_overwrite_option(p: argparse.ArgumentParser, command: str) -> None:
