@@ -121,3 +121,19 @@ def test_an_output_that_changed_during_the_run_is_not_replaced_and_the_new_folde
     kept = Path(str(caught.value).rsplit("new folder is in ", 1)[1])
     assert (kept / "model.bin").read_text() == "new" and (tmp_path / "m" / "theirs.txt").read_text() == "x"
     assert json.loads((kept / MARKER).read_text())["files"] == ["model.bin"]
+
+
+def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
+    out = _write(claim_output(tmp_path / "m", "export"), {"model.onnx": "old"})
+    real_rename = Path.rename
+
+    def rename(self: Path, target):
+        if self.name == "m" and self.parent != tmp_path:  # the staged new folder moving into place
+            raise OSError(28, "No space left on device")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OutputFolderError, match=r"could not move the new folder .* it is kept in"):
+        _write(claim_output(out, "export", overwrite=True), {"model.onnx": "new"})
+    monkeypatch.undo()
+    assert (out / "model.onnx").read_text() == "old"

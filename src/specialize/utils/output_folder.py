@@ -80,13 +80,22 @@ class OutputClaim:
             replacing = _check(self.target, self.kind, self.overwrite, self.sources)
         except OutputFolderError as exc:
             raise OutputFolderError(f"{exc}. Nothing was replaced; the new folder is in {folder}") from None
-        if replacing:
-            old = stage / ".replaced"
-            self.target.rename(old)
-            folder.rename(self.target)
-        else:
-            # An empty folder at the output is replaced by the rename itself.
-            folder.rename(self.target)
+        try:
+            if replacing:
+                old = stage / ".replaced"
+                self.target.rename(old)
+                try:
+                    folder.rename(self.target)
+                except OSError:
+                    old.rename(self.target)  # put the old folder back before saying what failed
+                    raise
+            else:
+                # An empty folder at the output is replaced by the rename itself.
+                folder.rename(self.target)
+        except OSError as exc:
+            raise OutputFolderError(
+                f"could not move the new folder to {self.target} ({exc}); it is kept in {folder}"
+            ) from None
         shutil.rmtree(stage, ignore_errors=True)
         logger.debug("wrote %s (%s)", self.target, "replaced" if replacing else "new")
 
