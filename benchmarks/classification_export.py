@@ -107,8 +107,7 @@ def run_task(task: str, models: Path, threads: int, n_bootstrap: int) -> list[di
     import torch
 
     from specialize.data.classification_datasets import load_labelled_dataset
-    from specialize.evaluation.classification import evaluate_classification
-    from specialize.evaluation.evaluate import machine_info
+    from specialize.evaluation.evaluate import evaluate, machine_info
     from specialize.models.text_classifier import TextClassifier
     from specialize.runtime import OnnxClassifier
 
@@ -127,7 +126,7 @@ def run_task(task: str, models: Path, threads: int, n_bootstrap: int) -> list[di
         Timed(OnnxClassifier.load(exports["int8"], threads=threads), "ONNX int8"),
     ]
     n_windows = len(torch_model.preprocess([t.text for t in test]))
-    evaluation = evaluate_classification(runs, test, n_bootstrap=n_bootstrap)
+    evaluation = evaluate(runs, test, task="classification", n_bootstrap=n_bootstrap)
     command = shlex.join(["python", *sys.argv])
     machine = {**machine_info(), "threads": threads}
     records = evaluation.to_records(dataset=task, split="test", command=command, machine=machine)

@@ -134,8 +134,7 @@ def gazetteer(epochs: int) -> list[dict[str, Any]]:
 
 def mtsamples(epochs: int) -> list[dict[str, Any]]:
     from specialize.config import load_config
-    from specialize.training.distill import DistillationArgs
-    from specialize.training.distill_classifier import distill_classifier
+    from specialize.training.distill import DistillationArgs, distill
 
     teacher = ROOT / "runs" / "domains" / "mtsamples-specialty"
     if not (teacher / "training.json").exists():
@@ -150,7 +149,7 @@ def mtsamples(epochs: int) -> list[dict[str, Any]]:
         "training.max_windows_per_document": 1,
         "training.progress": False,
     }
-    result = distill_classifier(
+    result = distill(
         str(teacher),
         load_config(overrides=overrides),
         RUNS / "distill-mtsamples-L3",

@@ -69,8 +69,7 @@ def _subsample(texts: list[Any], limit: int | None, seed: int) -> list[Any]:
 def run_task(task: str, threads: int, n_bootstrap: int, runs: Path = RUNS, reuse: bool = False) -> list[dict[str, Any]]:
     from specialize.config import load_config
     from specialize.data.classification_datasets import load_labelled_dataset
-    from specialize.evaluation.classification import evaluate_classification
-    from specialize.evaluation.evaluate import machine_info
+    from specialize.evaluation.evaluate import evaluate, machine_info
     from specialize.models.text_classifier import TextClassifier
     from specialize.models.tfidf_baseline import TfidfBaseline
     from specialize.training.train import train
@@ -104,7 +103,7 @@ def run_task(task: str, threads: int, n_bootstrap: int, runs: Path = RUNS, reuse
         # The dev texts choose the checkpoint and the multi-label threshold (model.threshold unset = auto).
         result = train(config, runs / task, train_documents=train_texts, dev_documents=dev_used, n_bootstrap=0)
         specialist, wall = result.specialist, time.perf_counter() - start
-    evaluation = evaluate_classification([specialist, baseline], test, n_bootstrap=n_bootstrap)
+    evaluation = evaluate([specialist, baseline], test, task="classification", n_bootstrap=n_bootstrap)
     command = shlex.join(["python", *sys.argv])
     machine = {**machine_info(), "torch_threads": threads}
     records = evaluation.to_records(dataset=dataset, split="test", command=command, machine=machine)

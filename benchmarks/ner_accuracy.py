@@ -15,6 +15,7 @@ import logging
 import os
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,8 @@ def run(name: str, runs_dir: Path, threads: int | None, reuse: Path | None) -> l
     from specialize.evaluation.evaluate import evaluate, format_table
     from specialize.models.spacy_pipeline import SpacyPipeline
     from specialize.models.specialist import Specialist
-    from specialize.training.train import load_data, train
+    from specialize.tasks.spans import SpanTask
+    from specialize.training.train import train
 
     config_file, label_map = DATASETS[name]
     overrides = {"training.progress": False, "training.threads": threads}
@@ -50,7 +52,7 @@ def run(name: str, runs_dir: Path, threads: int | None, reuse: Path | None) -> l
     training = json.loads((folder / "training.json").read_text())
     general = SpacyPipeline.load(GENERAL_MODEL, label_map=parse_label_map(label_map) if label_map else None)
     test = config.data.test or f"{name}:test"
-    documents = load_data("test", test, config.data.format, config.data.label_map).documents
+    documents = SpanTask().load("test", test, replace(config.data, labels=None)).items
     evaluation = evaluate([specialist, general], documents)
     print(format_table(evaluation))
     command = shlex.join(["python", *sys.argv])

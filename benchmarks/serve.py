@@ -102,9 +102,9 @@ class Server:
 
 
 def load(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    from specialize.models.classify import is_classifier_folder
+    from specialize.data.model_folder import folder_task
 
-    classifier = is_classifier_folder(args.model)
+    classifier = folder_task(args.model) == "classification"
     path = "/v1/classify" if classifier else "/v1/entities"
     dataset = args.texts or ("mtsamples-specialty:test" if classifier else "conll2003:test")
     texts = _texts_file(work, dataset, labelled=classifier)

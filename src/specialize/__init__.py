@@ -16,9 +16,11 @@ _LAZY = {
     "read_documents": "specialize.data.io",
     "write_documents": "specialize.data.io",
     "train": "specialize.training.train",
+    "distill": "specialize.training.distill",
     "evaluate": "specialize.evaluation.evaluate",
     "predict": "specialize.models.predict",
-    "load_model": "specialize.models.loading",
+    "load_model": "specialize.models.resolve",
+    "SpecializeError": "specialize.errors",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -27,14 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.classification import Pooling
+from specialize.data.grouping import Context
+from specialize.errors import ConfigError
 from specialize.training.args import TrainingArgs
 
 
-class ConfigError(ValueError):
-    pass
-
-
-class Task(StrEnum):
+class TaskName(StrEnum):
     NER = "ner"  # token classification: character-offset spans
     CLASSIFICATION = "classification"  # labels of whole texts (single- or multi-label)
 
@@ -64,6 +62,14 @@ class DataConfig:
     limit: int | None = None
     sample: int | None = None
     sample_seed: int | None = None
+    # "sentence": each record as read; "document": the sentences of one document (CoNLL -DOCSTART-) joined, so
+    # every word is read with its document around it (see specialize.data.grouping). Evaluate the same way.
+    context: str = "sentence"
+
+    def validate(self) -> None:
+        contexts = [c.value for c in Context]
+        if self.context not in contexts:
+            raise ValueError(f"data.context must be one of {', '.join(contexts)}, got {self.context!r}")
 
 
 @dataclass
@@ -75,7 +81,7 @@ class ModelConfig:
     word_shapes: bool = True  # give the model each word's casing (see specialize.data.word_shape)
     max_length: int = 256  # subwords per window, special tokens included
     stride: int = 64  # overlap between windows of long documents
-    task: str = Task.NER.value  # "ner" or "classification" (see specialize.models.text_classifier)
+    task: str = TaskName.NER.value  # "ner" or "classification" (see specialize.models.text_classifier)
     # Classification only. None = multi-label unless every training text has exactly one label.
     multi_label: bool | None = None
     pooling: str = Pooling.MEAN.value  # window logits of a long text -> one prediction: "mean" or "max"
@@ -86,7 +92,7 @@ class ModelConfig:
 
     def validate(self) -> None:
         for key, value, enum in (
-            ("task", self.task, Task),
+            ("task", self.task, TaskName),
             ("pooling", self.pooling, Pooling),
             ("head_init", self.head_init, HeadInit),
         ):
@@ -210,6 +216,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             raise ConfigError(f"override '{dotted}' must look like section.key, e.g. training.epochs")
         _apply(config, section, key, value, "command line")
     try:
+        config.data.validate()
         config.model.validate()
         config.training.validate()
     except ValueError as exc:

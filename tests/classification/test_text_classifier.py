@@ -10,9 +10,10 @@ from tests.conftest import overfit_config
 from transformers import AutoModelForSequenceClassification
 
 from specialize.data.classification import LabelledText
+from specialize.data.model_folder import folder_task
 from specialize.models.review import review_contract
 from specialize.models.specialist import Specialist
-from specialize.models.text_classifier import TextClassifier, is_classifier_folder, pool_logits
+from specialize.models.text_classifier import TextClassifier, pool_logits
 from specialize.training.train import train
 
 SINGLE = [
@@ -57,7 +58,7 @@ def test_single_label_overfits_then_reloads_with_the_same_predictions(single):
 
 def test_folder_is_a_plain_transformers_sequence_classifier_with_card_and_records(single):
     folder = single.output
-    assert is_classifier_folder(folder)
+    assert folder_task(folder) == "classification"
     model = AutoModelForSequenceClassification.from_pretrained(folder)
     assert model.config.problem_type == "single_label_classification"
     records = json.loads((folder / "evaluation.json").read_text())

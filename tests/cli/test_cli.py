@@ -80,7 +80,7 @@ def test_bad_config_key_is_a_clear_error(trained, capsys):
 
 def test_missing_model_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["predict", str(tmp_path / "nope"), "--input", str(tmp_path)]) == 1
-    assert "neither a folder nor a 'spacy:NAME' spec" in capsys.readouterr().err
+    assert "neither an existing folder nor a known spec" in capsys.readouterr().err
 
 
 def test_module_entry_point_help():
@@ -96,7 +96,7 @@ def test_several_training_sources_and_kept_labels(tmp_path, caplog):
 
     from specialize.config import load_config
     from specialize.data.document import Document, Span
-    from specialize.training.train import load_data
+    from specialize.tasks.spans import SpanTask
 
     first = [Document("Obama visited Paris .", [Span(0, 5, "PER"), Span(14, 19, "LOC")])]
     second = [Document("Merkel met Biden in Berlin .", [Span(0, 6, "PER"), Span(11, 16, "PER"), Span(20, 26, "LOC")])]
@@ -107,13 +107,14 @@ def test_several_training_sources_and_kept_labels(tmp_path, caplog):
     )
     config = load_config(tmp_path / "config.toml")
     assert config.data.train == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
-    with caplog.at_level(logging.INFO, logger="specialize.training.train"):
-        data = load_data("train", config.data.train, keep_labels=config.data.labels)
+    with caplog.at_level(logging.INFO, logger="specialize.tasks.spans"):
+        data = SpanTask().load("train", config.data.train, config.data)
     assert [d.text for d in data.documents] == [first[0].text, second[0].text]
     assert [[s.label for s in d.spans] for d in data.documents] == [["PER"], ["PER", "PER"]]
     assert [p.source for p in data.files()] == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
     assert all(p.sha256 and len(p.sha256) == 64 for p in data.files())
-    assert "dropped 1 span (types not in data.labels): LOC 1" in caplog.text  # each file's, none silently
+    assert "{'LOC': 1}" in caplog.text  # each file's dropped spans are counted, none silently
+    assert data.dropped == {"LOC": 2} and [p.dropped for p in data.files()] == [{"LOC": 1}, {"LOC": 1}]
     # On the command line, --train repeats.
     from specialize.cli.main import build_parser
     from specialize.cli.train import overrides_from_args

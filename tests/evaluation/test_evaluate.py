@@ -112,10 +112,10 @@ def test_format_table() -> None:
     header = next(line for line in lines if line.startswith("type"))
     assert "perfect" in header and "no-loc" in header
     loc = next(line for line in lines if line.startswith("LOC "))
-    assert "1.000 [1.000-1.000]" in loc and "0.000" in loc
-    # Issue #15 item 17: a predicted-only type (support 0) is named as such, with counts instead of F1 0.000.
+    assert "1.0000 [1.0000, 1.0000]" in loc and "0.0000" in loc
+    # Issue #15 item 17: a predicted-only type (support 0) is named as such, with counts instead of F1 0.0000.
     misc = next(line for line in lines if line.startswith("MISC (not in gold)"))
-    assert misc.split()[4] == "0" and "1 predicted" in misc and "0.000" not in misc
+    assert misc.split()[4] == "0" and "1 predicted" in misc and "0.0000" not in misc
     assert any(line.startswith("(not in gold): types predicted") for line in lines)
     for row in ("micro F1", "macro F1", "micro P", "micro R", "docs/s", "wrong_type", "missed", "total"):
         assert any(line.startswith(row) for line in lines), row
@@ -128,7 +128,7 @@ def test_evaluate_checks_inputs_and_names() -> None:
     assert result.models[0].ci is None
     short = FakePredictor("short", {}, ["PER"])
     short.predict = lambda texts: [[]]  # type: ignore[method-assign]
-    with pytest.raises(ValueError, match="1 prediction lists for 3 texts"):
+    with pytest.raises(ValueError, match="1 answers for 3 texts"):
         evaluate([short], DOCS, n_bootstrap=0)
     with pytest.raises(ValueError, match="No documents"):
         evaluate([_perfect()], [], n_bootstrap=0)

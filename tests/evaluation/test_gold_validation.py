@@ -54,11 +54,11 @@ def test_evaluate_refuses_gold_with_span_problems_naming_the_file_and_counts(doc
     assert str(path) in message and count in message and "resolve_gold" in message
 
 
-def test_evaluate_cli_says_which_file_and_what_to_do(tmp_path, capsys):
+def test_evaluate_cli_says_which_file_and_what_to_do(tiny_specialist, tmp_path, capsys):
     path = _write(tmp_path / "gold.jsonl", DUPLICATED)
-    assert main(["evaluate", "spacy:whatever", "--data", str(path)]) == 1
+    assert main(["evaluate", str(tiny_specialist), "--data", str(path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {path}: gold data has span problems") and "1 duplicate" in err
+    assert err.startswith(f"error: {path}: test data has span problems") and "1 duplicate" in err
 
 
 def test_resolved_gold_scores_a_perfect_prediction_one_and_reports_what_was_dropped():

@@ -66,4 +66,5 @@ def test_train_notes_the_spans_data_labels_drops_in_the_output_and_the_model_car
     assert main([*argv, "--output", str(tmp_path / "m")]) == 0
     note = f"train data {tmp_path / 'train.jsonl'}: dropped 2 spans (types not in data.labels): ORG 2"
     assert f"note: {note}" in capsys.readouterr().out
-    assert f"- {note}" in (tmp_path / "m" / "README.md").read_text()
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert f"Dropped from {tmp_path / 'train.jsonl'} on reading (2 spans)" in card

@@ -11,7 +11,7 @@ from specialize.data.document import Document, Span
 from specialize.data.io import write_documents
 from specialize.export import ExportCheckFailed, export
 from specialize.export.check import compare_predictions, format_check_report
-from specialize.models.loading import load_predictor
+from specialize.models.resolve import load_model
 from specialize.models.specialist import Specialist
 from specialize.runtime import OnnxPredictor
 from specialize.utils.output_folder import OutputFolderError
@@ -107,8 +107,8 @@ def test_existing_output_is_kept_unless_overwrite_and_never_replaced_when_not_ou
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_load_predictor_picks_the_onnx_runtime_for_exported_folders(exports):
-    assert isinstance(load_predictor(str(exports[0].output)), OnnxPredictor)
+def test_load_model_picks_the_onnx_runtime_for_exported_folders(exports):
+    assert isinstance(load_model(str(exports[0].output)), OnnxPredictor)
 
 
 def test_per_type_recall_drop_fails_even_when_micro_f1_holds():

@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from tests.classification.test_text_classifier import MULTI, SINGLE, _train
 
+from specialize.data.model_folder import folder_task
 from specialize.data.window_classifier import ClassifierSettings
 from specialize.export import ExportCheckFailed, export
 from specialize.export.check import compare_label_predictions, format_check_report
-from specialize.models.classify import classify, is_classifier_folder, load_classifier
+from specialize.models.predict import predict as classify
+from specialize.models.resolve import load_model as load_classifier
 from specialize.models.review import review_contract
 from specialize.models.text_classifier import TextClassifier
 from specialize.runtime import OnnxClassifier
@@ -86,7 +88,7 @@ def test_exported_folder_holds_the_classifier_settings_card_and_check(models):
     assert not list(folder.glob("*.safetensors"))
     config = json.loads((folder / "config.json").read_text())
     saved = json.loads((source / "config.json").read_text())
-    assert config["specialize"]["task"] == "classification" and is_classifier_folder(folder)
+    assert config["specialize"]["task"] == "classification" and folder_task(folder) == "classification"
     assert config["specialize"]["classifier"] == saved["specialize"]["classifier"]  # threshold, pooling, windows
     assert config["id2label"] == saved["id2label"] and config["problem_type"] == "multi_label_classification"
     assert config["specialize"]["export"]["task"] == "classification"
@@ -149,8 +151,8 @@ def test_runtime_never_imports_torch_or_transformers(models):
     code = textwrap.dedent(
         f"""
         import json, sys
-        from specialize.runtime.onnx_classifier import OnnxClassifier
-        from specialize.models.classify import classify
+        from specialize.runtime.onnx import OnnxClassifier
+        from specialize.models.predict import predict as classify
         classifier = OnnxClassifier.load({str(exported)!r}, threads=1)
         probabilities = classifier.predict_proba({TEXTS!r}).tolist()
         records = classify({str(exported)!r}, {TEXTS!r})  # the path `specialize predict` takes

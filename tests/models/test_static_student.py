@@ -13,22 +13,22 @@ from tests.conftest import build_tiny_base, tiny_sentences
 from specialize.cli.main import main
 from specialize.config import ModelConfig
 from specialize.data.io import write_documents
+from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.data.tagging import SpanDecoder, iob2_labels
 from specialize.export import export
 from specialize.models.base import SpanPredictor
-from specialize.models.loading import load_model
-from specialize.models.specialist import Specialist
+from specialize.models.resolve import load_model
 from specialize.models.static_student import (
     MODEL_TYPE,
     StaticConfig,
     StaticStudent,
     StaticTagger,
     frequency_weights,
-    is_static_folder,
     pca_reduce,
 )
 from specialize.runtime import OnnxPredictor
-from specialize.training.train import build_specialist
+from specialize.tasks.base import LabelScheme
+from specialize.tasks.spans import SpanTask
 from specialize.training.train_static import StaticArgs, static_training_args, train_static
 
 
@@ -70,9 +70,9 @@ def test_save_and_reload_give_the_same_predictions(trained, sentences):
     config = json.loads((folder / "config.json").read_text())
     assert config["model_type"] == MODEL_TYPE and config["specialize"]["inference"]["word_shapes"] is True
     assert {"model.safetensors", "tokenizer.json", "README.md", "evaluation.json"} <= {p.name for p in folder.iterdir()}
-    assert is_static_folder(folder)
-    # Specialist.load and load_model dispatch on model_type, so every command takes the folder.
-    for reloaded in (StaticStudent.load(folder), Specialist.load(folder), load_model(folder)):
+    assert read_model_folder(folder).kind is FolderKind.STATIC
+    # load_model dispatches on the folder's kind, so every command takes the folder.
+    for reloaded in (StaticStudent.load(folder), load_model(folder)):
         assert isinstance(reloaded, StaticStudent)
         got = reloaded.predict(texts)
         expected = student.predict(texts)
@@ -106,7 +106,7 @@ def test_padding_does_not_change_a_window_logits():
 def test_soft_label_training_through_the_cli(vocab_base, tmp_path, sentences):
     """A specialist teacher (untrained: only its label list and distributions matter here) and gold data."""
     labels = iob2_labels(["LOC", "ORG", "PER"])
-    teacher = build_specialist(vocab_base, labels, ModelConfig(), seed=0, name="teacher")
+    teacher = SpanTask().build(vocab_base, LabelScheme(labels), ModelConfig(), seed=0, name="teacher")
     teacher.save(tmp_path / "teacher")
     write_documents(sentences, tmp_path / "train.jsonl")
     out = tmp_path / "soft"

@@ -14,7 +14,7 @@ from tests.scale.test_apply import Counting, read_output
 from tests.tiny_classifier import TEXTS, train_tiny_classifier
 
 from specialize.cli.main import main
-from specialize.models.classify import classify
+from specialize.models.predict import predict as classify
 from specialize.scale import apply
 
 LABELS = ["business", "clinical", "sport"]

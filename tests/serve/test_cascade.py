@@ -145,7 +145,7 @@ def test_fallback_specs_load_teachers(tmp_path):
     terms.write_text("Paris\tLOC\n")
     fallback = load_fallback(f"gazetteer:{terms}")
     assert fallback.predict(["I love Paris"]) == [[Span(7, 12, "LOC")]]  # scores are not compared
-    with pytest.raises(ValueError, match="neither a known kind nor an existing folder"):
+    with pytest.raises(ValueError, match="neither an existing folder nor a known spec"):
         load_fallback(str(tmp_path / "missing"))
 
 

@@ -18,7 +18,7 @@ from tests.serve.conftest import serve_command  # noqa: E402
 from tests.serve.test_server import Uncertain  # noqa: E402
 from tests.tiny_classifier import MULTI_TEXTS, TEXTS, train_tiny_classifier  # noqa: E402
 
-from specialize.models.classify import classify  # noqa: E402
+from specialize.models.predict import predict as classify  # noqa: E402
 from specialize.serve.app import create_app  # noqa: E402
 from specialize.serve.classifier import ClassifierCascade, label_confidences  # noqa: E402
 

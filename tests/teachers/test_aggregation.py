@@ -127,5 +127,5 @@ def test_vote_spec_loads_children_and_routes_options(tmp_path):
     assert isinstance(teacher, VotingTeacher) and teacher.teachers[0].case_sensitive is True  # type: ignore[attr-defined]
     (out,) = teacher.label(["Flu and cold"])
     assert keys(out) == [(0, 3, D), (8, 12, D)]
-    with pytest.raises(ValueError, match="name no teacher of this vote"):
+    with pytest.raises(ValueError, match="name no model of this vote"):
         load_teacher(f"vote:gazetteer:{terms}+regex:{patterns}", **{"llm.base_url": "x"})

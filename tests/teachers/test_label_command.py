@@ -75,8 +75,8 @@ def test_label_with_a_gazetteer_jsonl_input_options_and_labels(tmp_path, capsys)
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["-t", "nonsense:x"], "neither a known kind nor an existing folder"),
-        (["-t", "gazetteer:TERMS", "-O", "colour=red"], "unknown option(s) ['colour'] for gazetteer teachers"),
+        (["-t", "nonsense:x"], "neither an existing folder nor a known spec"),
+        (["-t", "gazetteer:TERMS", "-O", "colour=red"], "unknown option(s) ['colour'] for gazetteer models"),
         (["-t", "gazetteer:TERMS", "--labels", "Planet"], "never produces ['Planet']"),
         (["-t", "llm:gpt-x"], "needs --labels"),
         (["-t", "llm:gpt-x", "--labels", "D", "--label-map", "A=B"], "--label-map does not apply"),

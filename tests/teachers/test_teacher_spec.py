@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import pytest
 
 from specialize.data.document import Span
+from specialize.models.resolve import ModelSpec
 from specialize.teachers.base import MappedTeacher, PredictorTeacher, Teacher
-from specialize.teachers.spec import load_teacher, parse_labels, split_spec
+from specialize.teachers.spec import load_teacher, parse_labels
 
 
 class Echo:
@@ -46,10 +47,11 @@ def test_mapped_teacher_renames_selects_and_counts():
 
 
 def test_spec_parsing(tmp_path):
-    assert split_spec("llm:gpt-4o-mini") == ("llm", "gpt-4o-mini")
-    assert split_spec(str(tmp_path)) == ("hf", str(tmp_path))
-    with pytest.raises(ValueError, match="neither a known kind"):
-        split_spec("nope")
+    assert ModelSpec.parse("llm:gpt-4o-mini") == ModelSpec("llm", "gpt-4o-mini")
+    assert ModelSpec.parse(str(tmp_path)) == ModelSpec("folder", str(tmp_path))
+    assert ModelSpec.parse(f"hf:{tmp_path}") == ModelSpec("folder", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="neither an existing folder nor a known spec"):
+        ModelSpec.parse("nope")
     assert parse_labels("Disease, Chemical,") == ["Disease", "Chemical"]
     labels_file = tmp_path / "labels.json"
     labels_file.write_text('{"Disease": "a disease"}', encoding="utf-8")

@@ -20,9 +20,16 @@ from specialize.data.alignment import TokenizedDocument
 from specialize.data.document import Document, Span
 from specialize.data.io import write_documents
 from specialize.models.specialist import Specialist
-from specialize.training.distill import DistillationArgs, distill, distillation_loss, kd_loss
-from specialize.training.soft_targets import check_soft_labels, map_word_probabilities
-from specialize.training.train import TrainResult, build_specialist, train
+from specialize.tasks.base import LabelScheme
+from specialize.tasks.spans import SpanTask, map_word_probabilities
+from specialize.training.distill import DistillationArgs, distill
+from specialize.training.losses import distillation_loss, kd_loss
+from specialize.training.train import TrainResult, train
+
+
+def build_specialist(base, labels, model_cfg, *, seed, name):
+    return SpanTask().build(base, LabelScheme(list(labels)), model_cfg, seed=seed, name=name)
+
 
 # The overfitting recipe of tests/conftest.py, on one thread: a training job shares the CPU.
 FAST = {**OVERFIT, "training.threads": 1}
@@ -210,7 +217,7 @@ def test_soft_labels_need_a_specialist_teacher_with_the_same_labels(teacher, tmp
     with pytest.raises(ValueError, match="use hard labels"):
         distill(rules, _config(), tmp_path / "x", unlabeled=["Paris"])
     with pytest.raises(ValueError, match=r"label list to equal the teacher's.*use hard labels"):
-        check_soft_labels(teacher.specialist, ["O", "B-LOC", "I-LOC"])
+        SpanTask().check_soft_teacher(teacher.specialist, LabelScheme(["O", "B-LOC", "I-LOC"]))
     gold = [Document("Zorblax", [Span(0, 7, "DRUG")])]
     with pytest.raises(ValueError, match=r"entity types \['DRUG'\]"):
         distill(teacher.specialist, _config(), tmp_path / "y", gold=gold)
@@ -235,7 +242,7 @@ def test_cli_distill_end_to_end(teacher, tmp_path, capsys):
     assert "agreement with the teacher F1 1.0000" in printed and "docs/s" in printed
     config = json.loads((tmp_path / "student" / "config.json").read_text())
     distillation = config["specialize"]["training"]["distillation"]
-    assert distillation["teacher"] == "hf:teacher" and math.isclose(distillation["temperature"], 1.5)
+    assert distillation["teacher"] == "teacher" and math.isclose(distillation["temperature"], 1.5)
     assert config["specialize"]["training"]["model"]["layers"] == [0, 2]
     assert (tmp_path / "student" / "distillation.md").read_text().startswith("# Teacher vs student")
 

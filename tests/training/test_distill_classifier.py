@@ -17,15 +17,11 @@ from tests.conftest import OVERFIT, WORDS, overfit_config
 from specialize.cli.main import main
 from specialize.config import TrainConfig, load_config
 from specialize.data.classification import LabelledText
+from specialize.errors import DataError
 from specialize.models.text_classifier import TextClassifier, build_sequence_classifier
-from specialize.training.distill import DistillationArgs, binary_kd_loss, distill
-from specialize.training.distill_classifier import (
-    Targets,
-    check_task,
-    classifier_distillation_loss,
-    distill_classifier,
-    is_classifier_teacher,
-)
+from specialize.tasks.registry import task_of
+from specialize.training.distill import DistillationArgs, distill
+from specialize.training.losses import binary_kd_loss, multi_label_distillation_loss
 from specialize.training.train import TrainResult, train
 
 TEXTS = [t.text for t in SINGLE]
@@ -87,10 +83,10 @@ def test_multi_label_loss_mixes_kd_on_every_window_with_bce_on_gold_windows_only
     args = DistillationArgs(temperature=2.0, alpha=0.25)
     kd = binary_kd_loss(logits, teacher_probs, 2.0).item()
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits[:2], gold[:2]).item()
-    got = classifier_distillation_loss(logits, teacher_probs, mask, gold, has_gold, True, args).item()
+    got = multi_label_distillation_loss(logits, teacher_probs, mask, gold, has_gold, args).item()
     assert got == pytest.approx(0.25 * kd + 0.75 * bce, rel=1e-5)
     no_gold = torch.zeros(3, dtype=torch.bool)
-    assert classifier_distillation_loss(logits, teacher_probs, mask, gold, no_gold, True, args).item() == (
+    assert multi_label_distillation_loss(logits, teacher_probs, mask, gold, no_gold, args).item() == (
         pytest.approx(kd, rel=1e-5)
     )
 
@@ -99,7 +95,7 @@ def test_student_from_one_teacher_layer_reproduces_the_teacher_and_reloads(teach
     texts = TEXTS + MIXED
     expected = teacher.specialist.predict(texts)
     assert _agreement(_undistilled(teacher, [2]).predict(texts), expected) < 0.8  # so there is something to learn
-    result = distill_classifier(
+    result = distill(
         teacher.output,
         _student_config(),
         tmp_path / "student",
@@ -109,7 +105,7 @@ def test_student_from_one_teacher_layer_reproduces_the_teacher_and_reloads(teach
         n_bootstrap=20,
         throughput_repeats=1,
     )
-    assert result.targets is Targets.WINDOW  # same tokenizer: the teacher read the student's own windows
+    assert result.targets.details["targets"] == "window"  # same tokenizer: the teacher read the student's own windows
     assert result.student.model.config.num_hidden_layers == 1
     assert result.student.predict(texts) == expected
     teacher_record, student_record = result.records
@@ -139,7 +135,7 @@ def test_multi_label_student_learns_from_gold_and_teacher_and_picks_its_threshol
     assert _agreement(_undistilled(multi, [2]).predict(texts), expected) < 0.95
     # Dev: the mixed texts with the teacher's labels, so checkpoint and threshold are picked for agreement.
     dev = [LabelledText(text, labels) for text, labels in zip(MIXED, expected[len(MULTI) :], strict=True)]
-    result = distill_classifier(
+    result = distill(
         multi.specialist,  # in memory: the student's weights come from a temporary copy
         _student_config(**{"training.epochs": 60}),
         tmp_path / "student",
@@ -157,7 +153,7 @@ def test_multi_label_student_learns_from_gold_and_teacher_and_picks_its_threshol
     assert student.predict(texts) == expected
     assert TextClassifier.load(result.output).predict(texts) == expected
     card = (result.output / "README.md").read_text()
-    assert "chosen on dev micro F1" in card and "| train | (texts) |" in card and "per-label binary KL" in card
+    assert "chosen on dev micro F1" in card and "| train | (in memory) |" in card and "per-label binary KL" in card
 
 
 def test_a_tfidf_teacher_teaches_a_fresh_student_through_whole_text_targets_and_hard_labels(tiny_base, tmp_path):
@@ -165,9 +161,9 @@ def test_a_tfidf_teacher_teaches_a_fresh_student_through_whole_text_targets_and_
 
     tfidf = TfidfBaseline(c=100.0).fit(SINGLE * 2)  # twice: min_df 2 keeps every word
     assert tfidf.predict(TEXTS) == [t.labels for t in SINGLE]
-    assert is_classifier_teacher(tfidf)
+    assert task_of(tfidf).name == "classification"
     for soft in (True, False):
-        result = distill_classifier(
+        result = distill(
             tfidf,
             _student_config(**{"training.epochs": 40}),
             tmp_path / f"student-{soft}",
@@ -177,7 +173,7 @@ def test_a_tfidf_teacher_teaches_a_fresh_student_through_whole_text_targets_and_
             n_bootstrap=0,
             throughput_repeats=0,
         )
-        assert result.targets is (Targets.TEXT if soft else Targets.HARD)
+        assert (result.targets.details.get("targets") == "text") if soft else (result.targets.kind == "hard")
         assert result.student.labels == ["business", "clinical", "sport"]
         assert result.student.predict(TEXTS) == tfidf.predict(TEXTS)
 
@@ -186,8 +182,8 @@ def test_an_exported_teacher_reads_the_student_windows_of_a_fresh_student(teache
     from specialize.export import export
 
     exported = export(teacher.output, tmp_path / "onnx", check=SINGLE).output
-    assert is_classifier_teacher(str(exported))
-    result = distill_classifier(
+    assert task_of(str(exported)).name == "classification"
+    result = distill(
         exported,
         _student_config(**{"training.epochs": 40}),
         tmp_path / "student",
@@ -196,7 +192,7 @@ def test_an_exported_teacher_reads_the_student_windows_of_a_fresh_student(teache
         n_bootstrap=0,
         throughput_repeats=0,
     )
-    assert result.targets is Targets.WINDOW and type(result.teacher).__name__ == "OnnxClassifier"
+    assert result.targets.details["targets"] == "window" and type(result.teacher).__name__ == "OnnxClassifier"
     assert result.student.predict(TEXTS) == teacher.specialist.predict(TEXTS)
 
 
@@ -228,7 +224,7 @@ def test_cli_distills_a_classifier_folder(teacher, tmp_path, capsys):
     ("flags", "message"),
     [
         (["--task", "ner"], "is a text classifier"),
-        (["--label-map", "conll"], "--label-map renames a span teacher's labels"),
+        (["--label-map", "conll"], "a model folder's labels are its own"),
         (["--format", "conll"], "data.format = 'conll' applies to span"),
         (["--set", "data.labels=clinical"], "data.labels"),
     ],
@@ -241,13 +237,10 @@ def test_cli_refuses_span_only_options_for_a_classifier_teacher(teacher, tmp_pat
     assert not (tmp_path / "x").exists()
 
 
-def test_task_detection_and_the_span_distillation_refusing_a_classifier(teacher, tiny_specialist, tmp_path):
-    assert check_task(str(teacher.output), None).value == "classification"
-    assert check_task(f"hf:{teacher.output}", "classification").value == "classification"
-    assert check_task(str(tiny_specialist), None).value == "ner"
-    with pytest.raises(ValueError, match="is not a text classifier folder"):
-        check_task(str(tiny_specialist), "classification")
-    with pytest.raises(ValueError, match="distill_classifier"):
-        distill(str(teacher.output), _student_config(), tmp_path / "x", unlabeled=TEXTS)
-    with pytest.raises(ValueError, match=r"labels \['legal'\].*teacher.*lacks"):
-        distill_classifier(teacher.output, _student_config(), tmp_path / "y", gold=[LabelledText("x", ["legal"])])
+def test_the_task_comes_from_the_teacher_and_gold_labels_must_be_the_teachers(teacher, tiny_specialist, tmp_path):
+    assert task_of(str(teacher.output)).name == "classification"
+    assert task_of(f"hf:{teacher.output}").name == "classification"
+    assert task_of(str(tiny_specialist)).name == "ner"
+    with pytest.raises(DataError, match=r"labels \['legal'\].*teacher.*lacks"):
+        distill(teacher.output, _student_config(), tmp_path / "y", gold=[LabelledText("x", ["legal"])])
+    assert not (tmp_path / "y").exists()

@@ -238,9 +238,9 @@ def _load_model(model: SpanPredictor | str, label_map: Mapping[str, str] | str |
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(label_map)
-    from specialize.models.loading import load_predictor
+    from specialize.models.resolve import load_model
 
-    return load_predictor(model, label_map=label_map)
+    return load_model(model, label_map=label_map)
 
 
 def audit(

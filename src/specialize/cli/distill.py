@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from specialize.cli.common import add_overwrite_option, score_with_ci
+from specialize.errors import ConfigError
 
 HELP = (
     "distil a teacher (a specialist or text classifier folder, spacy:NAME, a gazetteer...) into a smaller, "
@@ -56,7 +57,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dev", help="dev data: picks the best checkpoint; both models are scored on it")
     p.add_argument("--test", help="test data: both models are scored on it and timed on its texts")
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
-    p.add_argument("--base", help="start the student from this encoder folder instead of the teacher")
+    p.add_argument(
+        "--base",
+        help="start the student from this encoder (a folder, or a known base: minilm, mpnet) instead of the teacher",
+    )
     p.add_argument("--layers", help="student layers, e.g. 0,2,4 (default: every other layer of the teacher)")
     p.add_argument("--temperature", type=float, help="softmax temperature of the soft labels (default 2)")
     p.add_argument("--alpha", type=float, help="weight of the teacher term against gold cross-entropy (default 0.5)")
@@ -70,34 +74,37 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from specialize.cli.train import overrides_from_args
-    from specialize.config import Task, load_config
+    from specialize.config import load_config
+    from specialize.tasks.registry import task_of
     from specialize.training.distill import DistillationArgs, distill
-    from specialize.training.distill_classifier import check_task, distill_classifier
 
-    config = load_config(args.config, overrides_from_args(args))
+    detected = task_of(args.teacher)
+    if args.task is not None and args.task != detected.name:
+        raise ConfigError(
+            f"--task {args.task} but teacher {args.teacher} is a {detected.what} (its task: {detected.name}); drop "
+            "--task: it is detected from the teacher"
+        )
+    overrides = overrides_from_args(args)
+    overrides["model.task"] = detected.name
+    config = load_config(args.config, overrides)
     defaults = DistillationArgs()
     distillation = DistillationArgs(
         temperature=defaults.temperature if args.temperature is None else args.temperature,
         alpha=defaults.alpha if args.alpha is None else args.alpha,
         soft=not args.hard,
     )
-    common = {
-        "unlabeled": args.unlabeled,
-        "text_field": args.text_field,
-        "args": distillation,
-        "n_bootstrap": args.bootstrap,
-        "throughput_repeats": args.repeats,
-        "overwrite": args.overwrite,
-    }
-    result: Any
-    if check_task(args.teacher, args.task) is Task.CLASSIFICATION:
-        if args.label_map:
-            raise ValueError(
-                "--label-map renames a span teacher's labels; a classifier teacher's labels are its own: drop it"
-            )
-        result = distill_classifier(args.teacher, config, args.output, **common)
-    else:
-        result = distill(args.teacher, config, args.output, label_map=args.label_map, **common)
+    result = distill(
+        args.teacher,
+        config,
+        args.output,
+        unlabeled=args.unlabeled,
+        text_field=args.text_field,
+        args=distillation,
+        label_map=args.label_map,
+        n_bootstrap=args.bootstrap,
+        throughput_repeats=args.repeats,
+        overwrite=args.overwrite,
+    )
     print(f"saved {result.output}")
     for warning in result.history.warnings:
         print(f"WARNING: {warning}")

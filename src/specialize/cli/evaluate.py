@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.cli.common import HelpFormatter, add_selection_options
+from specialize.errors import ConfigError
 
 HELP = "score models on one gold test set, side by side, with confidence intervals"
 
@@ -29,6 +30,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--label-map",
         help="map a general model's labels to the data's, e.g. PERSON=PER,GPE=LOC or a preset: conll",
+    )
+    p.add_argument(
+        "--context",
+        choices=["sentence", "document"],
+        default="sentence",
+        help="document: join the data's sentences into their documents (CoNLL -DOCSTART-) before predicting, "
+        "for models trained with data.context = document",
     )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     add_selection_options(p, "--data (the records say which part was scored)")
@@ -57,16 +65,14 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.cascade:
         return _run_cascade(args)
-    from specialize.models.classify import is_classifier_folder
-
-    if any(is_classifier_folder(m) for m in args.models):
-        return _run_classification(args)
+    from specialize.config import DataConfig
     from specialize.evaluation.evaluate import evaluate, format_table
 
     result = evaluate(
         args.models,
         args.data,
         label_map=args.label_map,
+        data_config=DataConfig(context=args.context),
         n_bootstrap=args.bootstrap,
         examples=args.examples,
         limit=args.limit,
@@ -75,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(format_table(result))
     for model in result.models:
+        if model.errors is None:
+            continue
         if any(model.errors.examples.values()):
             print(f"\nerror examples, {model.name}:")
         for category, examples in model.errors.examples.items():
@@ -95,7 +103,7 @@ def _run_cascade(args: argparse.Namespace) -> int:
     from specialize.serve.cascade import cascade_curve, format_curve
 
     if args.limit is not None or args.sample is not None:
-        raise ValueError("--cascade scores the whole --data; drop --limit/--sample")
+        raise ConfigError("--cascade scores the whole --data; drop --limit/--sample")
     if len(args.models) > 1:
         raise ValueError("--cascade takes one MODEL (the primary); evaluate the others separately")
     label_map = None
@@ -110,25 +118,5 @@ def _run_cascade(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(curve.to_dict(), indent=2) + "\n", encoding="utf-8")
-        print(f"\nwrote {args.json}")
-    return 0
-
-
-def _run_classification(args: argparse.Namespace) -> int:
-    from specialize.evaluation.classification import evaluate_classification, format_classification_table
-    from specialize.models.classify import is_classifier_folder
-
-    others = [m for m in args.models if not is_classifier_folder(m)]
-    if others:
-        raise ValueError(f"{others} are not text classifiers; evaluate classifiers and span models separately")
-    result = evaluate_classification(
-        args.models, args.data, n_bootstrap=args.bootstrap, limit=args.limit, sample=args.sample, sample_seed=args.seed
-    )
-    print(format_classification_table(result))
-    if args.json:
-        dataset, _, split = str(args.data).partition(":") if not Path(args.data).exists() else (args.data, "", "")
-        records = result.to_records(dataset=dataset, split=split or None)
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
     return 0

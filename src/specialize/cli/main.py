@@ -12,6 +12,7 @@ from specialize import __version__
 from specialize.cli import (
     apply,
     audit,
+    bases,
     benchmark,
     distill,
     evaluate,
@@ -27,9 +28,11 @@ from specialize.cli import (
     train_linker,
     train_static,
 )
+from specialize.errors import SpecializeError
 
-# In the order of the workflow: label -> train/distill -> evaluate -> export -> serve/apply.
+# In the order of the workflow: bases -> label -> train/distill -> evaluate -> export -> serve/apply.
 COMMANDS = {
+    "bases": bases,
     "label": label,
     "train": train,
     "distill": distill,
@@ -92,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_transformers(level)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (SpecializeError, ValueError, FileNotFoundError, ImportError) as exc:
         if args.verbose:
             raise
         print(f"error: {exc}", file=sys.stderr)

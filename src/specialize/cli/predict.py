@@ -26,37 +26,29 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--output", "-o", help="output JSONL file (default: standard output)")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument("--label-map", help="for spacy: models, e.g. PERSON=PER,GPE=LOC")
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="where a torch model runs: auto (a CUDA GPU when torch sees one), cpu, cuda or cuda:N",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from specialize.models.classify import is_classifier_folder
-
-    if is_classifier_folder(args.model):
-        return _run_classify(args)
-    from specialize.models.loading import load_predictor
     from specialize.models.predict import predict
+    from specialize.utils.device import place_predictor
 
     label_map = None
     if args.label_map:
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
-    model = load_predictor(args.model, label_map=label_map)
+    from specialize.models.resolve import load_model
+
+    model = place_predictor(load_model(args.model, label_map=label_map), args.device)
     inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    docs = predict(model, inputs, args.output or sys.stdout, text_field=args.text_field)
+    records = predict(model, inputs, args.output or sys.stdout, text_field=args.text_field)
     if args.output:
-        print(
-            f"wrote {len(docs)} documents with {sum(len(d.spans) for d in docs)} spans to {args.output}",
-            file=sys.stderr,
-        )
-    return 0
-
-
-def _run_classify(args: argparse.Namespace) -> int:
-    from specialize.models.classify import classify
-
-    inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    results = classify(args.model, inputs, args.output or sys.stdout, text_field=args.text_field)
-    if args.output:
-        print(f"wrote labels of {len(results)} texts to {args.output}", file=sys.stderr)
+        spans = sum(len(r.get("spans", [])) for r in records)
+        what = f"with {spans} spans" if any("spans" in r for r in records) else "with labels"
+        print(f"wrote {len(records)} records {what} to {args.output}", file=sys.stderr)
     return 0

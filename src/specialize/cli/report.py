@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from specialize.cli.common import HelpFormatter
+from specialize.errors import ConfigError
 
 HELP = "write one self-contained HTML report from evaluation, speed, distillation and cascade JSON files"
 
@@ -52,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     for item in args.alias:
         old, sep, new = item.partition("=")
         if not sep or not old.strip() or not new.strip():
-            raise ValueError(f"--alias {item!r}: expected OLD=NEW, e.g. --alias 'conll2003=MiniLM-L6 CoNLL specialist'")
+            raise ConfigError(
+                f"--alias {item!r}: expected OLD=NEW, e.g. --alias 'conll2003=MiniLM-L6 CoNLL specialist'"
+            )
         aliases[old.strip()] = new.strip()
     path = report(
         args.results, args.output, title=args.title, price_per_cpu_hour=args.price_per_cpu_hour, aliases=aliases

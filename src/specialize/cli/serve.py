@@ -51,6 +51,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--report", help="an HTML report card (from 'specialize report') to serve at /report")
     p.add_argument("--label-map", help="for spacy: models (served or fallback), e.g. PERSON=PER,GPE=LOC")
     p.add_argument(
+        "--device",
+        default="auto",
+        help="where a torch model runs: auto (a CUDA GPU when torch sees one), cpu, cuda or cuda:N",
+    )
+    p.add_argument(
         "--redact-salt",
         help=f"secret key for hash and surrogate in /v1/redact when a request sends none (default: ${SALT_ENV}, "
         "else a random one: consistent until the server stops)",
@@ -80,5 +85,6 @@ def run(args: argparse.Namespace) -> int:
         max_batch_docs=args.max_batch_docs,
         report=args.report,
         redact_salt=args.redact_salt or os.environ.get(SALT_ENV),
+        device=args.device,
     )
     return 0

@@ -26,7 +26,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dev", help="dev data: picks the best checkpoint and drives early stopping")
     p.add_argument("--test", help="test data, scored once after training; the scores go into the model card")
     p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
-    p.add_argument("--base", help="encoder folder to start from (default: all-MiniLM-L6-v2)")
+    p.add_argument(
+        "--base",
+        help="encoder to start from: a folder, or a known base by name (minilm, the default; mpnet: see "
+        "'specialize bases')",
+    )
     p.add_argument("--layers", help="keep only these encoder layers, e.g. 0,2,4")
     p.add_argument(
         "--task",
@@ -50,6 +54,10 @@ def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> No
     p.add_argument("--batch-size", type=int, help="windows per training step (default 16)")
     p.add_argument("--learning-rate", type=float, help="encoder learning rate (default 1e-4)")
     p.add_argument("--threads", type=int, help=threads_help)
+    p.add_argument(
+        "--device",
+        help="auto (default: a CUDA GPU when torch sees one, with bf16/fp16 autocast), cpu, cuda or cuda:N",
+    )
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--patience", type=int, help="stop after this many epochs without dev improvement")
     p.add_argument("--config", help="TOML file with [data], [model] and [training] tables")
@@ -78,6 +86,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "training.batch_size": args.batch_size,
         "training.learning_rate": args.learning_rate,
         "training.threads": args.threads,
+        "training.device": args.device,
         "training.seed": args.seed,
         "training.patience": args.patience,
         "data.limit": args.limit,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from specialize.errors import DataError, DatasetError
 
-class DataFormatError(ValueError):
+__all__ = ["DataFormatError", "DatasetError"]
+
+
+class DataFormatError(DataError):
     """A file (or record) does not follow the expected format.
 
     ``str()`` reads ``<path>:<line>: <field>: <reason>; <fix>``; the parts that are unknown are left out,
@@ -28,7 +32,7 @@ class DataFormatError(ValueError):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.field = field
-        super().__init__(self._render())
+        super().__init__(self.render_table())
 
     @property
     def location(self) -> str:
@@ -39,14 +43,14 @@ class DataFormatError(ValueError):
             parts.append(str(self.line))
         return ":".join(parts)
 
-    def _render(self) -> str:
+    def render_table(self) -> str:
         head = [p for p in (self.location, self.field) if p]
         prefix = ": ".join(head)
         body = f"{self.reason}; {self.fix}"
         return f"{prefix}: {body}" if prefix else body
 
     def __str__(self) -> str:
-        return self._render()
+        return self.render_table()
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only arguments break the default pickling (multiprocessing data loaders pickle errors).
@@ -55,7 +59,3 @@ class DataFormatError(ValueError):
 
 def _rebuild(reason: str, fix: str, path: Path | None, line: int | None, field: str | None) -> DataFormatError:
     return DataFormatError(reason, fix=fix, path=path, line=line, field=field)
-
-
-class DatasetError(RuntimeError):
-    """A registered dataset cannot be found, fetched or verified; the message says what to do instead."""

@@ -81,11 +81,11 @@ def label_map_drops(predictor: object, before: Mapping[str, int] | None = None) 
     return +counts
 
 
-def describe_drops(counts: Mapping[str, int], why: str) -> str:
+def describe_drops(counts: Mapping[str, int], why: str, unit: str = "span") -> str:
     """``"dropped 247 spans (types not in the label map): DATE 120, CARDINAL 80..."``, most frequent first."""
     total = sum(counts.values())
     parts = ", ".join(f"{label} {n}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"dropped {total} span{'s' if total != 1 else ''} ({why}): {parts}"
+    return f"dropped {total} {unit}{'s' if total != 1 else ''} ({why}): {parts}"
 
 
 def map_document_labels(

@@ -13,6 +13,8 @@ import random
 from collections.abc import Sequence
 from typing import TypeVar
 
+from specialize.errors import ConfigError
+
 T = TypeVar("T")
 
 
@@ -22,10 +24,10 @@ def select(
     """``items`` cut to the first ``limit``, or ``sample`` of them drawn with ``seed`` (in their order), and a
     note such as ``"first 300 of 14041 (--limit 300)"``; the items unchanged and None without either."""
     if limit is not None and sample is not None:
-        raise ValueError("--limit (data.limit) and --sample (data.sample) exclude each other: pass one of them")
+        raise ConfigError("--limit (data.limit) and --sample (data.sample) exclude each other: pass one of them")
     for name, value in (("limit", limit), ("sample", sample)):
         if value is not None and value < 1:
-            raise ValueError(f"--{name} (data.{name}) must be a positive number of documents, got {value}")
+            raise ConfigError(f"--{name} (data.{name}) must be a positive number of documents, got {value}")
     total = len(items)
     if limit is not None:
         kept = list(items[:limit])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,6 @@ import numpy as np
 from specialize.data.alignment import tokenize_texts
 from specialize.data.classification import Pooling
 from specialize.data.features import WindowFeatures, build_features, length_sorted_batches, pad_batch
-from specialize.data.model_folder import read_saved_settings
 
 
 @dataclass
@@ -47,18 +45,6 @@ class ClassifierSettings:
         Pooling(self.pooling)
         if not 0 < self.threshold < 1:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
-
-
-def read_classifier_config(folder: str | Path) -> tuple[list[str], ClassifierSettings]:
-    """(labels in id order, classifier settings) from a classifier folder's config.json, torch or exported:
-    both keep the settings under ``specialize.classifier``."""
-    return read_saved_settings(
-        folder,
-        "classifier",
-        ClassifierSettings,
-        kind="text classifier",
-        how_to_fix="train one with `specialize train --task classification`",
-    )
 
 
 def pool_logits(window_logits: Sequence[np.ndarray], doc_index: Sequence[int], n_docs: int, pooling: str) -> np.ndarray:

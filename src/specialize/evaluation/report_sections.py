@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from specialize.evaluation.report import ReportData, cost_per_million, throughputs
 from specialize.evaluation.report_charts import (
     Bar,
     Curve,
@@ -23,6 +22,7 @@ from specialize.evaluation.report_charts import (
     span_cell,
     table,
 )
+from specialize.evaluation.report_data import ReportData, cost_per_million, throughputs
 from specialize.evaluation.report_summary import Entry, best_pair, dataset_entries, speed_ratio
 
 CATEGORIES = ("missed", "spurious", "wrong_type", "wrong_boundary", "wrong_type_boundary")
@@ -75,7 +75,12 @@ class _Page:
         self.price = price
         self.colors = {name: color(i) for i, name in enumerate(data.models())}
         self.speed = throughputs(data)
-        self.entries = dataset_entries(data, self.speed)
+        candidates = [
+            *((r, "tokens") for r in data.evaluations),
+            *((r, "tokens") for r in data.records["speed"] if r.get("dataset")),
+            *((r, "texts") for r in data.records["classification"]),
+        ]
+        self.entries = dataset_entries(candidates, self.speed)
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in data.evaluations:
             groups.setdefault((str(r.get("dataset") or "?"), str(r.get("split") or "")), []).append(r)

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from specialize.evaluation.report import ReportData, Throughput
 
 # By name: a spaCy pipeline ("spacy:en_core_web_md", "spaCy en_core_web_sm"), Presidio, TF-IDF + logistic
 # regression, or a "baseline"; not a model merely distilled from one ("distill-conll-from-spacy").
@@ -49,15 +47,13 @@ def _positive(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) and value > 0 else None
 
 
-def dataset_entries(data: ReportData, speed: Mapping[str, Throughput]) -> dict[tuple[str, str], list[Entry]]:
+def dataset_entries(
+    candidates: Iterable[tuple[Mapping[str, Any], str]], speed: Mapping[str, Any]
+) -> dict[tuple[str, str], list[Entry]]:
     """Per (dataset, split), every model's best score with its speed (tokens/s for span models, texts/s for
-    classifiers) and size, in reading order."""
+    classifiers) and size, in reading order. ``candidates``: (record, ``"tokens"`` or ``"texts"``);
+    ``speed``: :func:`specialize.evaluation.report.throughputs` (a model's best throughput measurement)."""
     groups: dict[tuple[str, str], dict[str, Entry]] = {}
-    candidates = [
-        *((r, "tokens") for r in data.evaluations),
-        *((r, "tokens") for r in data.records["speed"] if r.get("dataset")),
-        *((r, "texts") for r in data.records["classification"]),
-    ]
     for record, unit in candidates:
         f1 = _f1(record)
         if f1 is None or not record.get("dataset"):

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from specialize.data.document import Document, Span
-from specialize.evaluation.evaluate import _render, _resolve_data, command_line, machine_info
+from specialize.evaluation.evaluate import command_line, machine_info, render_table
 from specialize.evaluation.span_metrics import score_spans
 
 logger = logging.getLogger(__name__)
@@ -128,9 +128,17 @@ def _load(spec: str, threads: int, label_map: str | None) -> Any:
         if kind == "hf-pipeline":
             return HFPipelinePredictor(spec.removeprefix(HF_PIPELINE))
     from specialize.data.labels import parse_label_map
-    from specialize.models.loading import load_predictor
+    from specialize.models.resolve import load_model
 
-    return load_predictor(spec, label_map=parse_label_map(label_map) if label_map else None)
+    return load_model(spec, label_map=parse_label_map(label_map) if label_map else None)
+
+
+def _read_documents(data: Sequence[Document] | str | Path) -> list[Document]:
+    if isinstance(data, str | Path):
+        from specialize.data.io import read_documents
+
+        return list(read_documents(data))
+    return list(data)
 
 
 def _percentiles(values_s: Sequence[float]) -> tuple[float, float]:
@@ -278,7 +286,7 @@ def benchmark(
         raise ValueError("no models to benchmark")
     if not threads or any(t < 1 for t in threads):
         raise ValueError(f"thread counts must be positive integers, got {list(threads)}")
-    docs = _resolve_data(data)
+    docs = _read_documents(data)
     if not docs:
         raise ValueError("no documents to benchmark on")
     texts = [d.text for d in docs]
@@ -372,7 +380,7 @@ def format_speed_table(records: Sequence[Mapping[str, Any]]) -> str:
         f"the median of {first.get('repeats', 0)} runs; latency over {first.get('latency_docs', 0)} single "
         "documents and batches of 32; each model and thread count in a fresh process"
     )
-    return "\n".join([title, _render(header, rows)])
+    return "\n".join([title, render_table(header, rows)])
 
 
 def _worker_main(argv: Sequence[str]) -> int:

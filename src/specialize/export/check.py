@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from specialize.data.document import Document, Span
+from specialize.errors import ExportCheckError
 from specialize.evaluation.classification_metrics import score_labels
-from specialize.evaluation.evaluate import _render
+from specialize.evaluation.evaluate import render_table
 from specialize.evaluation.span_metrics import SpanScores, score_spans
 
 DEFAULT_MAX_RECALL_DROP = 1.0  # points, per entity type
@@ -59,7 +60,7 @@ class CheckReport:
         return out
 
 
-class ExportCheckFailed(RuntimeError):
+class ExportCheckFailed(ExportCheckError):
     """The exported model scores worse than the thresholds allow; nothing was written to the output folder."""
 
     def __init__(self, message: str, report: CheckReport | None = None, details: Mapping[str, Any] | None = None):
@@ -221,4 +222,4 @@ def format_check_report(report: CheckReport) -> str:
         f"Export check on {report.n_docs} {texts} (drops in points; {report.unit} agreement with the source "
         f"{report.span_agreement:.4f})"
     )
-    return "\n".join([title, _render(header, rows)])
+    return "\n".join([title, render_table(header, rows)])

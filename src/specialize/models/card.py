@@ -1,4 +1,9 @@
-"""Model cards: a README.md in every saved model folder, generated from what the run measured."""
+"""Model cards: a README.md in every saved model folder, generated from what the run measured.
+
+One writer for every task: what differs (the first paragraph, how to use the folder, the evaluation section) is
+the task's (:class:`specialize.tasks.base.Task`); the training data with checksums, the training history, the
+configuration and the environment are written the same way for all.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
+
+from specialize.tasks.base import Task
 
 PACKAGES = ("specialize", "torch", "transformers", "tokenizers", "numpy", "spacy")
 
@@ -26,19 +33,16 @@ def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
 class ModelCardData:
     name: str
     base_model: str
-    labels: list[str]
     layers: list[int] | None
-    n_parameters: int
-    data_files: list[dict[str, Any]]  # {"role", "source", "path", "sha256", "documents", "spans"}
+    data_files: list[dict[str, Any]]  # rows of LoadedData.describe()
     evaluation: list[dict[str, Any]]  # records as written by evaluate --json
     config: Mapping[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)
     train_seconds: float | None = None
     alignment: str | None = None
     machine: Mapping[str, Any] | None = None
-    word_shapes: bool = True
     distillation: str | None = None  # markdown: the teacher and how its knowledge was transferred
-    data_notes: list[str] = field(default_factory=list)  # spans dropped, documents selected (training/run_data)
+    data_notes: list[str] = field(default_factory=list)  # documents selected, teacher spans dropped (run_data)
 
 
 def data_notes_lines(notes: Sequence[str]) -> list[str]:
@@ -46,101 +50,81 @@ def data_notes_lines(notes: Sequence[str]) -> list[str]:
     return ["", *(f"- {note}" for note in notes)] if notes else []
 
 
-def _ci(ci: Sequence[float] | None) -> str:
-    return f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
-
-
-def _scores_section(records: Sequence[Mapping[str, Any]]) -> list[str]:
-    lines = ["## Evaluation", ""]
-    if not records:
-        return [*lines, "No held-out evaluation was run for this model.", ""]
-    for record in records:
-        lines += [
-            f"### {record.get('dataset') or 'data'} ({record.get('split') or 'split'})",
-            "",
-            "Strict span match (start, end and type all equal); 95% bootstrap confidence intervals over documents.",
-            "",
-            "| type | precision | recall | F1 [95% CI] | support |",
-            "|---|---|---|---|---|",
-        ]
-        for entity_type, s in sorted(record.get("per_type", {}).items()):
-            lines.append(
-                f"| {entity_type} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f}{_ci(s.get('f1_ci'))} "
-                f"| {s['support']} |"
-            )
-        lines.append(
-            f"| **micro** | {record['precision']:.3f} | {record['recall']:.3f} | "
-            f"**{record['f1']:.3f}**{_ci(record.get('f1_ci'))} | |"
-        )
-        lines.append(f"| macro | | | {record['macro_f1']:.3f}{_ci(record.get('macro_f1_ci'))} | |")
-        lines += ["", f"Errors: {json.dumps(record.get('errors', {}))}", ""]
+def _data_table(task: Task, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    count = task.count_name
+    lines = [
+        "## Training data",
+        "",
+        f"| role | source | file | sha256 | documents | {count} |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in rows:
+        cells = [f["role"], f["source"], f"`{f['path']}`", f"`{f['sha256']}`", f["documents"], f.get(count, "-")]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    dropped = {f["source"]: f["dropped"] for f in rows if f.get("dropped")}
+    for source, counts in dropped.items():
+        total = sum(counts.values())
+        lines += ["", f"Dropped from {source} on reading ({total} {count}): {json.dumps(counts)}"]
     return lines
 
 
-def render_model_card(card: ModelCardData) -> str:
-    label_list = ", ".join(f"`{label}`" for label in card.labels)
-    layers = f"layers {card.layers} of the base encoder" if card.layers else "all layers of the base encoder"
-    tokenizer_note = (
-        "The model sees each word's casing through its token-type ids (word shapes), which the bundled "
-        "tokenizer computes: load it with `trust_remote_code=True`, or casing is lost and accuracy drops."
-        if card.word_shapes
-        else "Plain BERT inputs: no remote code is needed."
-    )
+# Columns of the training-history table: (key in an evaluation, header); a column appears when any row has it.
+HISTORY_COLUMNS = (
+    ("train_loss", "train loss"),
+    ("precision", "dev P"),
+    ("recall", "dev R"),
+    ("f1", "dev F1"),
+    ("macro_f1", "dev macro F1"),
+    ("threshold", "threshold"),
+)
+
+
+def _history_table(history: Sequence[Mapping[str, Any]]) -> list[str]:
+    columns = [(key, header) for key, header in HISTORY_COLUMNS if any(key in h for h in history)]
+    lines = [
+        "## Training history",
+        "",
+        "| epoch | step | " + " | ".join(header for _, header in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for h in history:
+        cells = [f"{h[key]:.4f}" if isinstance(h.get(key), int | float) else "-" for key, _ in columns]
+        lines.append(f"| {h.get('epoch')} | {h.get('step')} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def render_model_card(card: ModelCardData, task: Task, model: Any) -> str:
+    """The README.md of a model folder of ``task``; ``model`` is the saved task model."""
     lines = [
         "---",
         "library_name: transformers",
-        "pipeline_tag: token-classification",
-        "tags: [specialize, ner, token-classification]",
+        *task.card_front_matter(),
         "---",
         "",
         f"# {card.name}",
         "",
-        f"A small named-entity specialist trained with [specialize](https://pypi.org/project/specialize/). "
-        f"Entity types: {label_list}. Base model: `{card.base_model}` ({layers}); "
-        f"{card.n_parameters / 1e6:.1f}M parameters.",
+        task.card_summary(model, card.base_model, card.layers),
         "",
         "## Use",
         "",
         "```bash",
-        "specialize predict THIS_FOLDER --input texts.txt --output entities.jsonl",
+        "specialize predict THIS_FOLDER --input texts.txt --output predictions.jsonl",
+        "specialize export THIS_FOLDER --int8 --output THIS_FOLDER-int8   # torch-free, faster on CPU",
         "```",
         "",
-        "```python",
-        "from transformers import pipeline",
-        'ner = pipeline("token-classification", model="THIS_FOLDER", trust_remote_code=True,',
-        '               aggregation_strategy="first")',
-        "```",
-        "",
-        tokenizer_note + " `specialize predict` also handles documents longer than the model's window "
-        "(sliding windows, nothing truncated) and decodes only well-formed spans.",
+        *task.card_usage(model),
         "",
         *(["## Distillation", "", card.distillation, ""] if card.distillation else []),
-        *_scores_section(card.evaluation),
-        "## Training data",
+        "## Evaluation",
         "",
-        "| role | source | file | sha256 | documents | spans |",
-        "|---|---|---|---|---|---|",
+        *(task.card_scores(card.evaluation) or ["No held-out evaluation was run for this model.", ""]),
+        *_data_table(task, card.data_files),
     ]
-    for f in card.data_files:
-        lines.append(
-            f"| {f['role']} | {f['source']} | `{f['path']}` | `{f['sha256']}` | {f['documents']} | {f['spans']} |"
-        )
     lines += data_notes_lines(card.data_notes)
     if card.alignment:
         lines += ["", f"Alignment to the tokenizer: {card.alignment}"]
     if card.history:
-        lines += [
-            "",
-            "## Training history",
-            "",
-            "| epoch | step | train loss | dev P | dev R | dev F1 |",
-            "|---|---|---|---|---|---|",
-        ]
-        for h in card.history:
-            lines.append(
-                f"| {h.get('epoch')} | {h.get('step')} | {h.get('train_loss', float('nan')):.4f} | "
-                f"{h.get('precision', float('nan')):.4f} | {h.get('recall', float('nan')):.4f} | {h['f1']:.4f} |"
-            )
+        lines += ["", *_history_table(card.history)]
     if card.train_seconds is not None:
         lines += ["", f"Training took {card.train_seconds:.0f} s."]
     lines += [

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.classification import normalize_whitespace, passage_spans
+from specialize.errors import ModelFolderError
 
 
 @dataclass
@@ -57,9 +58,14 @@ def review_contract(model: Any, text: str) -> ContractReview:
 def review_contracts(model: Any, texts: Sequence[str]) -> list[ContractReview]:
     """:func:`review_contract` for several contracts, classified in one batch."""
     if isinstance(model, str | Path):
-        from specialize.models.classify import load_classifier
+        from specialize.models.resolve import load_folder
 
-        model = load_classifier(model)
+        model = load_folder(model)
+    if getattr(model, "task", None) != "classification":
+        raise ModelFolderError(
+            f"{getattr(model, 'name', model)!r} is not a text classifier; review takes a multi-label classifier "
+            "trained on clause types (e.g. specialize train --task classification --train cuad-clauses:train)"
+        )
     cuts = [passage_spans(text) for text in texts]
     flat = [
         normalize_whitespace(text[start:end]) for text, spans in zip(texts, cuts, strict=True) for start, end in spans

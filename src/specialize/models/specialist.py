@@ -7,33 +7,32 @@ postprocess (merge windows, constrained decoding to character spans). The saved 
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
-from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedModel
+from transformers import PreTrainedModel
 
-from specialize.data.features import (
-    InferenceSettings,
-    WindowFeatures,
-)
+from specialize.data.features import InferenceSettings
+from specialize.data.model_folder import SPAN_TASK, ModelFolder
 from specialize.data.window_tagger import WindowTagger
+from specialize.models.encoder_model import EncoderModel
+from specialize.models.shapes import install_remote_code, load_token_classifier
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
-WORD_SHAPE_MODULE = Path(__file__).parents[1] / "data" / "word_shape.py"
+__all__ = ["InferenceSettings", "Specialist"]
 
 
-class Specialist(WindowTagger):
+class Specialist(EncoderModel, WindowTagger):
     """A token-classification specialist usable as a ``SpanPredictor``."""
+
+    task = SPAN_TASK
+    settings_type = InferenceSettings
+    section = "inference"
+    what = "span model"
 
     def __init__(
         self,
@@ -42,88 +41,23 @@ class Specialist(WindowTagger):
         settings: InferenceSettings | None = None,
         name: str = "specialist",
     ):
-        self.model = model
-        self.hf_tokenizer = hf_tokenizer
         settings = settings or InferenceSettings(
             cls_id=hf_tokenizer.cls_token_id,
             sep_id=hf_tokenizer.sep_token_id,
             pad_id=hf_tokenizer.pad_token_id,
         )
-        self.name = name
-        id2label: dict[Any, str] = dict(model.config.id2label or {})
+        label_list = self._init_encoder(model, hf_tokenizer, name)
         # The Rust tokenizer itself tokenizes (whole documents); hf_tokenizer is kept for saving.
-        self._init_tagging(hf_tokenizer.backend_tokenizer, settings, [id2label[i] for i in range(len(id2label))])
+        self._init_tagging(hf_tokenizer.backend_tokenizer, settings, label_list)
 
-    @torch.inference_mode()
     def batch_probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
-        probs: np.ndarray = torch.softmax(logits.float(), dim=-1).numpy()
+        probs: np.ndarray = torch.softmax(self.model_outputs(batch), dim=-1).numpy()
         return probs
 
-    def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
-        # Dropout off while predicting (dev evaluation happens mid-training), then back to how it was.
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            return super().forward(features)
-        finally:
-            self.model.train(was_training)
-
-    # -- persistence ------------------------------------------------------------------------------------------
-    def save(self, directory: str | Path, extra_config: dict[str, Any] | None = None) -> Path:
-        """Write a folder that ``transformers`` loads (weights, config, tokenizer) plus the shape tokenizer."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.model.config.specialize = {
-            "format_version": FORMAT_VERSION,
-            "inference": asdict(self.settings),
-            **(extra_config or {}),
-        }
-        self.model.save_pretrained(directory)
-        self.hf_tokenizer.save_pretrained(directory)
+    def _after_save(self, directory: Path) -> None:
         if self.settings.word_shapes:
-            _install_shape_tokenizer(directory)
-        return directory
+            install_remote_code(directory, self.model, self.hf_tokenizer)
 
     @classmethod
-    def load(cls, directory: str | Path, name: str | None = None) -> Specialist:
-        directory = Path(directory)
-        config_path = directory / "config.json"
-        if not config_path.is_file():
-            raise FileNotFoundError(
-                f"{directory} is not a model folder (no config.json); pass a folder written by `specialize train`"
-            )
-        raw = json.loads(config_path.read_text())
-        if raw.get("model_type") == "specialize-static":
-            # A static-embedding student: same predictor interface, its own weights format. Dispatching here
-            # lets export, predict, evaluate and teacher loading take its folder without knowing about it.
-            from specialize.models.static_student import StaticStudent
-
-            return StaticStudent.load(directory, name=name)
-        if raw.get("specialize", {}).get("task") == "classification":
-            raise ValueError(
-                f"{directory} is a text classifier, not a span model: load it with "
-                "specialize.models.classify.load_classifier (predict, evaluate, review, export, serve, apply and "
-                "distill take it; label, link, redact and audit need a span model)"
-            )
-        saved = raw.get("specialize", {}).get("inference")
-        if saved is None:
-            raise ValueError(
-                f"{config_path} has no 'specialize' section: this folder was not written by specialize. "
-                "Train a specialist with `specialize train`, or use the model through transformers directly."
-            )
-        model = AutoModelForTokenClassification.from_pretrained(str(directory))
-        # The shape-aware tokenizer class only matters to transformers users; here the Rust tokenizer is used.
-        hf_tokenizer = AutoTokenizer.from_pretrained(str(directory), trust_remote_code=False, use_fast=True)
-        settings = InferenceSettings(**{k: v for k, v in saved.items() if k in InferenceSettings.__dataclass_fields__})
-        return cls(model, hf_tokenizer, settings, name=name or directory.name)
-
-
-def _install_shape_tokenizer(directory: Path) -> None:
-    """Ship the word-shape tokenizer so ``AutoTokenizer``/``pipeline`` with trust_remote_code see casing."""
-    shutil.copy(REMOTE_CODE_DIR / "tokenization_specialize.py", directory / "tokenization_specialize.py")
-    shutil.copy(WORD_SHAPE_MODULE, directory / "word_shape.py")
-    config_path = directory / "tokenizer_config.json"
-    config = json.loads(config_path.read_text())
-    config["auto_map"] = {"AutoTokenizer": [None, "tokenization_specialize.WordShapeBertTokenizer"]}
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    def _auto_model(cls, folder: ModelFolder) -> PreTrainedModel:
+        return load_token_classifier(folder.path)

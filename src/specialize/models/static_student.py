@@ -28,12 +28,14 @@ import torch
 from torch import nn
 
 from specialize.data.features import InferenceSettings
+from specialize.data.model_folder import FORMAT_VERSION, SPAN_TASK, STATIC_MODEL_TYPE, FolderKind, read_model_folder
 from specialize.data.word_shape import NUM_SHAPES, SHAPE_CAPITALIZED, SHAPE_LOWER
-from specialize.models.specialist import FORMAT_VERSION, Specialist
+from specialize.errors import ModelFolderError
+from specialize.models.specialist import Specialist
 
 logger = logging.getLogger(__name__)
 
-MODEL_TYPE = "specialize-static"
+MODEL_TYPE = STATIC_MODEL_TYPE
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -298,13 +300,15 @@ class StaticStudent(Specialist):
             "static": asdict(self.model.config),
             "specialize": {
                 "format_version": FORMAT_VERSION,
+                "task": SPAN_TASK,
                 "inference": asdict(self.settings),
                 "source": self.source,
                 **(extra_config or {}),
             },
         }
         (directory / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n", encoding="utf-8")
-        state = {k: v.detach().contiguous() for k, v in self.model.state_dict().items()}
+        # CPU tensors: the same file whichever device trained the model.
+        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
         save_file(state, str(directory / WEIGHTS_FILE), metadata={"format": "pt"})
         self.tokenizer.save(str(directory / TOKENIZER_FILE))
         (directory / "README.md").write_text(card if card is not None else self.default_card(), encoding="utf-8")
@@ -333,36 +337,17 @@ class StaticStudent(Specialist):
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
-        directory = Path(directory)
-        raw = read_static_config(directory)
-        config = StaticConfig(**raw["static"])
+        folder = read_model_folder(directory)
+        if folder.kind is not FolderKind.STATIC:
+            raise ModelFolderError(
+                f"{directory} is a {folder.kind.value} folder, not a static student; load it with "
+                "specialize.models.resolve.load_model"
+            )
+        config = StaticConfig(**folder.raw["static"])
         model = StaticTagger(config)
-        model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+        model.load_state_dict(load_file(str(folder.path / WEIGHTS_FILE)))
         model.eval()
-        labels = [raw["id2label"][str(i)] for i in range(len(raw["id2label"]))]
-        saved = raw["specialize"]["inference"]
-        settings = InferenceSettings(**{k: v for k, v in saved.items() if k in InferenceSettings.__dataclass_fields__})
-        tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
-        source = raw["specialize"].get("source")
-        return cls(model, tokenizer, settings, labels, name=name or directory.name, source=source)
-
-
-def read_static_config(directory: Path) -> dict[str, Any]:
-    path = directory / "config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{directory} is not a model folder (no config.json)")
-    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if raw.get("model_type") != MODEL_TYPE:
-        raise ValueError(f"{path} is not a static student (model_type {raw.get('model_type')!r}, not {MODEL_TYPE!r})")
-    return raw
-
-
-def is_static_folder(directory: str | Path) -> bool:
-    """True for a folder written by :meth:`StaticStudent.save`."""
-    path = Path(directory) / "config.json"
-    if not path.is_file():
-        return False
-    try:
-        return bool(json.loads(path.read_text(encoding="utf-8")).get("model_type") == MODEL_TYPE)
-    except (OSError, json.JSONDecodeError):
-        return False
+        settings = folder.settings_as(InferenceSettings)
+        tokenizer = Tokenizer.from_file(str(folder.path / TOKENIZER_FILE))
+        source = folder.specialize.get("source")
+        return cls(model, tokenizer, settings, folder.labels, name=name or folder.path.name, source=source)

@@ -15,39 +15,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
 
-from specialize.data.features import WindowFeatures
-from specialize.data.window_classifier import (
-    ClassifierSettings,
-    WindowClassifier,
-    activate,
-    pool_logits,
-    read_classifier_config,
-)
-from specialize.models.classify import TASK, is_classifier_folder
+from specialize.data.model_folder import CLASSIFICATION_TASK, ModelFolder
+from specialize.data.window_classifier import ClassifierSettings, WindowClassifier, activate, pool_logits
+from specialize.models.encoder_model import EncoderModel
 
 __all__ = [
-    "TASK",
     "THRESHOLD_GRID",
     "ClassifierSettings",
     "TextClassifier",
     "activate",
     "build_sequence_classifier",
-    "is_classifier_folder",
     "pool_logits",
     "select_threshold",
 ]
 
 logger = logging.getLogger(__name__)
-
-FORMAT_VERSION = 1
 
 # Multi-label thresholds tried on dev: a briefly trained sigmoid head rarely reaches 0.5 on rare labels, so the
 # usable cut-off is often far below it.
@@ -114,51 +103,24 @@ def select_threshold(
     return best
 
 
-class TextClassifier(WindowClassifier):
+class TextClassifier(EncoderModel, WindowClassifier):
     """Texts in, label lists (and label probabilities) out; the torch model behind it is ``self.model``."""
+
+    task = CLASSIFICATION_TASK
+    settings_type = ClassifierSettings
+    section = "classifier"
+    what = "text classifier"
 
     def __init__(
         self, model: PreTrainedModel, hf_tokenizer: Any, settings: ClassifierSettings, name: str = "classifier"
     ):
-        self.model = model
-        self.hf_tokenizer = hf_tokenizer
-        self.name = name
-        id2label: dict[Any, str] = dict(model.config.id2label or {})
-        self._init_classifier(hf_tokenizer.backend_tokenizer, settings, [id2label[i] for i in range(len(id2label))])
+        label_list = self._init_encoder(model, hf_tokenizer, name)
+        self._init_classifier(hf_tokenizer.backend_tokenizer, settings, label_list)
 
-    @torch.inference_mode()
     def batch_logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        logits = self.model(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits
-        result: np.ndarray = logits.float().numpy()
-        return result
-
-    def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
-        """One logit vector per window; dropout off, then back as it was (training evaluates mid-epoch)."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            return super().forward(features)
-        finally:
-            self.model.train(was_training)
-
-    # -- persistence ------------------------------------------------------------------------------------------
-    def save(self, directory: str | Path, extra_config: dict[str, Any] | None = None) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.model.config.specialize = {
-            "format_version": FORMAT_VERSION,
-            "task": TASK,
-            "classifier": asdict(self.settings),
-            **(extra_config or {}),
-        }
-        self.model.save_pretrained(directory)
-        self.hf_tokenizer.save_pretrained(directory)
-        return directory
+        logits: np.ndarray = self.model_outputs(batch).numpy()
+        return logits
 
     @classmethod
-    def load(cls, directory: str | Path, name: str | None = None) -> TextClassifier:
-        directory = Path(directory)
-        _, settings = read_classifier_config(directory)
-        model = AutoModelForSequenceClassification.from_pretrained(str(directory))
-        hf_tokenizer = AutoTokenizer.from_pretrained(str(directory), use_fast=True)
-        return cls(model, hf_tokenizer, settings, name=name or directory.name)
+    def _auto_model(cls, folder: ModelFolder) -> PreTrainedModel:
+        return AutoModelForSequenceClassification.from_pretrained(str(folder.path))

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 class TfidfBaseline:
     """``fit`` on labelled texts, then ``predict`` label lists like a :class:`TextClassifier`."""
 
+    task = "classification"
+
     def __init__(self, name: str = "tfidf-logreg", *, threshold: float = 0.5, c: float = 10.0, seed: int = 0):
         self.name = name
         self.threshold = threshold

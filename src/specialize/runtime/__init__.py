@@ -1,10 +1,9 @@
-"""Torch-free inference: exported specialists and text classifiers run with onnxruntime and tokenizers.
+"""Torch-free inference: exported span models and text classifiers run with onnxruntime and tokenizers.
 
 Nothing here (or in what it imports) may import torch or transformers; tests/runtime checks it in a fresh
 interpreter.
 """
 
-from specialize.runtime.onnx_classifier import OnnxClassifier
-from specialize.runtime.onnx_predictor import OnnxPredictor
+from specialize.runtime.onnx import OnnxClassifier, OnnxModel, OnnxPredictor, load_exported
 
-__all__ = ["OnnxClassifier", "OnnxPredictor"]
+__all__ = ["OnnxClassifier", "OnnxModel", "OnnxPredictor", "load_exported"]

@@ -1,16 +1,14 @@
 """One onnxruntime session setup for every exported model (span tagger or text classifier).
 
-Both runtimes must run their graphs the same way: sequential execution, intra-op threads only, and the same
-graph rewrites left out, so a speed or rounding difference between them is never a difference of setup.
+Every exported model runs its graph the same way: sequential execution, intra-op threads only, and the same
+graph rewrites left out, so a speed or rounding difference between two exports is never a difference of setup.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Self
-
-import numpy as np
+from typing import Any
 
 from specialize.utils.optional import require
 
@@ -65,52 +63,3 @@ def load_tokenizer(folder: str | Path) -> Any:
 def open_exported(folder: str | Path, threads: int | None = None) -> tuple[Any, Any]:
     """(session, tokenizer) of an exported folder."""
     return build_session(model_path(folder), threads), load_tokenizer(folder)
-
-
-class OnnxModel:
-    """The onnxruntime half of an exported model: loading the folder, one padded batch in, the output out.
-
-    Subclasses take ``(session, tokenizer, settings, labels, name=...)`` and say how their config.json reads."""
-
-    session: Any
-    input_names: list[str]
-    output_name: str
-
-    def __init__(self, session: Any, tokenizer: Any, settings: Any, labels: list[str], name: str) -> None:
-        raise NotImplementedError
-
-    @staticmethod
-    def read_config(folder: Path) -> tuple[list[str], Any]:
-        """(labels in output order, the runtime settings) from the folder's config.json."""
-        raise NotImplementedError
-
-    @classmethod
-    def load(
-        cls,
-        folder: str | Path,
-        threads: int | None = None,
-        *,
-        name: str | None = None,
-        batch_size: int | None = None,
-    ) -> Self:
-        """Load an exported folder. ``threads`` caps onnxruntime's intra-op threads (``None``: its default,
-        one per physical core); ``batch_size`` overrides the saved number of windows per forward pass."""
-        folder = Path(folder)
-        session, tokenizer = open_exported(folder, threads)
-        labels, settings = cls.read_config(folder)
-        if batch_size is not None:
-            settings.batch_size = batch_size
-        logger.info("loaded %s as %s (%d labels, threads=%s)", folder, cls.__name__, len(labels), threads or "default")
-        return cls(session, tokenizer, settings, labels, name=name or folder.name)
-
-    def _init_session(self, session: Any) -> None:
-        self.session = session
-        # Models without token-type embeddings (DistilBERT-style) are exported without that input.
-        self.input_names = [i.name for i in session.get_inputs()]
-        self.output_name = session.get_outputs()[0].name
-
-    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        """The graph's output for one padded batch from ``pad_batch``."""
-        feeds = {name: batch[name] for name in self.input_names}
-        out: np.ndarray = self.session.run([self.output_name], feeds)[0]
-        return out

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specialize.models.base import SpanPredictor
-from specialize.models.classify import Classifier, load_classifier_or_predictor
+from specialize.models.base import Classifier, SpanPredictor
+from specialize.models.resolve import load_model
 from specialize.scale.sources import (
     count_records,
     describe_inputs,
@@ -40,7 +40,7 @@ from specialize.scale.sources import (
     parquet_schema,
     write_shard,
 )
-from specialize.scale.tasks import OUTPUT_FIELDS, predict_fields, task_of
+from specialize.scale.tasks import output_fields, predict_fields, task_of
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _init_worker(spec: str, threads: int) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    _WORKER_MODEL = load_classifier_or_predictor(spec)
+    _WORKER_MODEL = load_model(spec)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
 
@@ -120,10 +120,9 @@ def _run_local(
     if workers <= 0 or not isinstance(model, str):
         if workers > 0:
             logger.info("model given as an object: running in this process (pass a spec for worker processes)")
-        if isinstance(model, str):
-            model = load_classifier_or_predictor(model)
+        loaded = load_model(model) if isinstance(model, str) else model
         for job in jobs:
-            done(job.index, run_job(model, job, batch_size))
+            done(job.index, run_job(loaded, job, batch_size))
         return
     threads = max(1, _usable_cores() // workers)
     # spawn, not fork: forking a process that already holds torch threads or a tokenizer pool can deadlock.
@@ -249,13 +248,13 @@ def apply(
         **identity,
         "n_docs": n_docs,
         "n_shards": n_shards,
-        "task": task.value,
-        "fields": list(OUTPUT_FIELDS[task]),
+        "task": task.name,
+        "fields": list(output_fields(task)),
         "complete": False,
     }
     _prepare_output(output, manifest)
     finished = {i for i in range(n_shards) if (output / shard_name(i, kind)).is_file()}
-    schema = parquet_schema(files, OUTPUT_FIELDS[task]) if kind == "parquet" else None
+    schema = parquet_schema(files, output_fields(task)) if kind == "parquet" else None
 
     def expected(index: int) -> int:
         return min(shard_size, n_docs - index * shard_size)
@@ -267,7 +266,7 @@ def apply(
             if index >= n_shards or len(records) != expected(index):
                 raise RuntimeError(f"the input changed while being read ({n_docs} records counted); rerun")
             if index == 0:
-                _warn_replaced(records[0], OUTPUT_FIELDS[task])
+                _warn_replaced(records[0], output_fields(task))
             if index not in finished:
                 yield ShardJob(index, records, output / shard_name(index, kind), kind, text_field, schema)
         if seen != n_docs:

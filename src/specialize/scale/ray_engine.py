@@ -30,9 +30,9 @@ class RayPredictor:
     """The callable class Ray Data instantiates once per actor: loads the model, then predicts batch after batch."""
 
     def __init__(self, spec: str, batch_size: int = 64) -> None:
-        from specialize.models.classify import load_classifier_or_predictor
+        from specialize.models.resolve import load_model
 
-        self.model = load_classifier_or_predictor(spec)
+        self.model = load_model(spec)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -28,9 +28,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from specialize import __version__
-from specialize.config import Task
-from specialize.models.base import SpanPredictor
-from specialize.models.classify import Classifier, load_classifier_or_predictor
+from specialize.config import TaskName as Task
+from specialize.models.base import Classifier, SpanPredictor
+from specialize.models.resolve import load_model
 from specialize.serve.batcher import MicroBatcher
 from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback, span_confidence
 from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
@@ -55,6 +55,7 @@ from specialize.serve.schemas import (
     SpanOut,
     TextsRequest,
 )
+from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
 
@@ -311,6 +312,7 @@ def create_app(
     report: str | Path | None = None,
     max_body_bytes: int | None = None,
     redact_salt: str | None = None,
+    device: str = "auto",
 ) -> FastAPI:
     """A FastAPI app serving ``model``: a span predictor, a text classifier, or a spec of either (a specialist,
     classifier or exported folder, ``spacy:NAME``; ``label_map`` renames a spaCy pipeline's labels).
@@ -324,15 +326,16 @@ def create_app(
     report card (``specialize report``) served at ``/report``. ``max_body_bytes`` defaults to what
     ``max_batch_docs`` texts of ``max_text_chars`` need even when every character is sent as a ``\\uXXXX``
     surrogate pair. ``redact_salt`` keys hashes and surrogates of ``/v1/redact`` (default: a random one).
+    ``device`` is where a torch model runs (auto: a CUDA GPU when torch sees one; see utils/device.py).
     """
     card_path = Path(model_card) if model_card is not None else None
     report_path = Path(report) if report is not None else None
     if report_path is not None and not report_path.is_file():
         raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
-    if isinstance(model, str):
-        if card_path is None and Path(model).is_dir():
-            card_path = Path(model) / "README.md"
-        model = load_classifier_or_predictor(model, label_map=label_map)
+    if isinstance(model, str) and card_path is None and Path(model).is_dir():
+        card_path = Path(model) / "README.md"
+    loaded: SpanPredictor | Classifier = place_predictor(load_model(model, label_map=label_map), device)
+    model = loaded
     metrics = ServerMetrics()
     route: Callable[[list[str]], list[Any]]
     ready_info: dict[str, Any]

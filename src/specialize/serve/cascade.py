@@ -197,12 +197,13 @@ def load_fallback(
     if not isinstance(spec, str):
         return spec
     if spec.startswith("spacy:") or Path(spec).is_dir():
-        from specialize.models.loading import load_predictor
+        from specialize.models.resolve import load_model
 
-        return load_predictor(spec, label_map=label_map)
-    from specialize.teachers.spec import load_teacher, split_spec
+        return load_model(spec, label_map=label_map)
+    from specialize.models.resolve import ModelSpec
+    from specialize.teachers.spec import load_teacher
 
-    kind, _ = split_spec(spec)
+    kind = ModelSpec.parse(spec).kind
     options: dict[str, Any] = {}
     if kind == "llm" and labels is not None:
         options["labels"] = list(labels)
@@ -281,10 +282,13 @@ def cascade_curve(
     if not docs:
         raise ValueError("no documents to compute the cascade curve on")
     if isinstance(primary, str):
-        from specialize.models.loading import load_predictor
+        from specialize.models.resolve import load_model
 
-        primary = load_predictor(primary, label_map=label_map)
-    fallback = load_fallback(fallback, labels=primary.labels, label_map=label_map)
+        primary_model: SpanPredictor = load_model(primary, label_map=label_map)
+    else:
+        primary_model = primary
+    primary = primary_model
+    fallback = load_fallback(fallback, labels=primary_model.labels, label_map=label_map)
     texts = [d.text for d in docs]
     gold = [d.spans for d in docs]
     types = sorted({s.label for spans in gold for s in spans})

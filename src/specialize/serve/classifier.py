@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from specialize.models.base import SpanPredictor
-from specialize.models.classify import Classifier, is_classifier_folder, label_scores, load_classifier
+from specialize.data.model_folder import CLASSIFICATION_TASK, folder_task
+from specialize.models.base import Classifier, SpanPredictor
+from specialize.models.resolve import load_folder
 from specialize.serve.cascade import ask_fallback
+from specialize.tasks.classification import label_scores
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,14 @@ def load_classifier_fallback(spec: str | Classifier | SpanPredictor) -> Classifi
         if not isinstance(spec, Classifier):
             raise ValueError(f"the fallback of a text classifier must be a text classifier, not {type(spec).__name__}")
         return spec
-    if not is_classifier_folder(spec):
+    if folder_task(spec) != CLASSIFICATION_TASK:
         raise ValueError(
             f"the fallback of a text classifier must be a classifier folder (written by `specialize train --task "
             f"classification` or exported from one); {spec!r} is not (no config.json with specialize.task = "
             "classification)"
         )
-    return load_classifier(Path(spec))
+    classifier: Classifier = load_folder(Path(spec))
+    return classifier
 
 
 class ClassifierCascade:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from specialize.utils.device import check_device
+
+if TYPE_CHECKING:
+    import torch
 
 
 def cpu_has_native_bf16() -> bool:
@@ -29,8 +35,10 @@ class TrainingArgs:
     patience: int | None = None  # stop after this many epochs without dev improvement; None = run all epochs
     evaluations_per_epoch: int = 1  # dev evaluations (and checkpoint choices) per epoch
     # bfloat16 autocast for forward/backward; None = on when the CPU has native bf16 (AVX-512-BF16 or AMX),
-    # where it measured 1.25x faster here; emulated bf16 on other CPUs is slower than float32.
+    # where it measured 1.25x faster here; emulated bf16 on other CPUs is slower than float32. On a GPU, None
+    # and true autocast to bfloat16 (float16 with loss scaling where the GPU lacks bf16); false = float32.
     bf16: bool | None = None
+    device: str = "auto"  # auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda or cuda:N
     progress: bool = True  # tqdm progress bar with loss and sentences/s
     # Classification: train on at most this many windows of each long text (evenly spaced, first and last
     # included) to bound an epoch's cost; prediction always reads every window. None = all windows.
@@ -39,6 +47,16 @@ class TrainingArgs:
     @property
     def use_bf16(self) -> bool:
         return cpu_has_native_bf16() if self.bf16 is None else self.bf16
+
+    def autocast_dtype(self, device: torch.device) -> torch.dtype | None:
+        """Training precision on ``device``: None = float32 throughout."""
+        import torch
+
+        if device.type == "cuda":
+            if self.bf16 is False:
+                return None
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if self.use_bf16 else None
 
     def validate(self) -> None:
         checks = [
@@ -57,5 +75,25 @@ class TrainingArgs:
             ),
         ]
         errors = [message for ok, message in checks if not ok]
+        try:
+            check_device(self.device)
+        except ValueError as exc:
+            errors.append(str(exc))
         if errors:
             raise ValueError("invalid training arguments: " + "; ".join(errors))
+
+
+@dataclass
+class DistillationArgs:
+    """How a student learns from its teacher (also the ``[distillation]`` table of a distill config)."""
+
+    # Above 1 softens both distributions, so the teacher's probability mass beyond its argmax carries signal.
+    temperature: float = 2.0
+    alpha: float = 0.5  # weight of the teacher term against gold cross-entropy, where gold labels exist
+    soft: bool = True  # False: the teacher's answers become training labels (any teacher)
+
+    def validate(self) -> None:
+        if self.temperature <= 0:
+            raise ValueError(f"distillation temperature must be > 0, got {self.temperature}")
+        if not 0 <= self.alpha <= 1:
+            raise ValueError(f"distillation alpha must be in [0, 1], got {self.alpha}")

@@ -1,5 +1,5 @@
 """Teacher vs student after distillation: accuracy side by side, agreement, and speed measured in one run; for
-span models and text classifiers alike.
+every task.
 
 Speed is only comparable when both models run on the same machine, with the same threads, in the same
 process and under the same background load; so both are measured here, interleaved, rather than taken from
@@ -16,11 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from specialize.evaluation.classification import LabelPredictor
-from specialize.evaluation.span_metrics import score_spans
-from specialize.models.base import SpanPredictor
-from specialize.training.train import LoadedData
-from specialize.training.train_classifier import LabelledData
+from specialize.data.loading import LoadedData
+from specialize.tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
@@ -38,30 +35,26 @@ WARMUP_DOCS = 16  # first calls pay for lazy initialisation and allocator growth
 
 
 def compare_on_splits(
-    teacher: SpanPredictor, student: SpanPredictor, splits: Sequence[LoadedData], n_bootstrap: int
+    teacher: Any, student: Any, splits: Sequence[LoadedData[Any]], task: Task, n_bootstrap: int
 ) -> list[dict[str, Any]]:
     """Records of both models on each gold split (paired bootstrap CIs), tagged with ``role``; the student's
-    records also carry ``agreement``: strict span P/R/F1 of its predictions against the teacher's."""
+    records also carry ``agreement``: how far its answers agree with the teacher's (strict span P/R/F1, or micro
+    P/R/F1 and the exact-match rate of label sets)."""
     from specialize.evaluation.evaluate import evaluate
 
     records: list[dict[str, Any]] = []
     for data in splits:
-        result = evaluate([teacher, student], data.documents, n_bootstrap=n_bootstrap)
-        teacher_record, student_record = result.to_records(dataset=data.source, split=data.role)
-        agreement = score_spans(result.models[0].predictions, result.models[1].predictions).micro
-        teacher_record["role"], student_record["role"] = "teacher", "student"
-        student_record["agreement"] = {
-            "precision": round(agreement.precision, 6),
-            "recall": round(agreement.recall, 6),
-            "f1": round(agreement.f1, 6),
-        }
-        records += [teacher_record, student_record]
+        result = evaluate([teacher, student], data.items, task=task, n_bootstrap=n_bootstrap)
+        teacher_record, student_record = result.typed_records(dataset=data.source, split=data.role)
+        teacher_record.role, student_record.role = "teacher", "student"
+        student_record.agreement = task.agreement(result.models[0].predictions, result.models[1].predictions)
+        records += [teacher_record.to_dict(), student_record.to_dict()]
         logger.info(
             "%s: teacher F1 %.4f, student F1 %.4f, agreement F1 %.4f",
             data.role,
-            teacher_record["f1"],
-            student_record["f1"],
-            agreement.f1,
+            teacher_record.f1,
+            student_record.f1,
+            student_record.agreement["f1"],
         )
     return records
 
@@ -116,26 +109,39 @@ def _per_kind_rows(split: str, teacher: dict[str, Any], student: dict[str, Any],
 
 
 def render_report(records: Sequence[dict[str, Any]], throughput: dict[str, Any] | None, texts_role: str) -> str:
-    """Markdown tables: per-type and micro F1 of teacher and student per split, agreement, then speed."""
+    """Markdown tables: per-type (per-label) and micro/macro F1 of teacher and student per split (accuracy too for
+    classifiers), the student's agreement with the teacher, then speed."""
     lines: list[str] = []
     pairs = [(records[i], records[i + 1]) for i in range(0, len(records) - 1, 2)]
+    classification = bool(records) and records[0].get("task") == "classification"
+    key = "per_label" if classification else "per_type"
     if pairs:
+        what = "F1" if classification else "Strict span F1"
+        unit = "texts" if classification else "documents"
         lines += [
-            "Strict span F1 with 95% bootstrap confidence intervals over documents (paired resamples); "
-            "agreement is the student's span F1 against the teacher's predictions.",
+            f"{what} with 95% bootstrap confidence intervals over {unit} (paired resamples); agreement is the "
+            "student's F1 against the teacher's answers"
+            + (" (and the exact-match rate of label sets)." if classification else "."),
             "",
-            "| split | type | support | teacher F1 | student F1 |",
+            f"| split | {'label' if classification else 'type'} | support | teacher F1 | student F1 |",
             "|---|---|---|---|---|",
         ]
     for teacher, student in pairs:
         split = f"{student.get('split')} ({student.get('dataset')})"
-        lines += _per_kind_rows(split, teacher, student, "per_type")
+        lines += _per_kind_rows(split, teacher, student, key)
         lines.append(f"| {split} | **micro** | | {f1_cell(teacher)} | {f1_cell(student)} |")
         lines.append(
             f"| {split} | macro | | {f1_cell(teacher, 'macro_f1', 'macro_f1_ci')} "
             f"| {f1_cell(student, 'macro_f1', 'macro_f1_ci')} |"
         )
-        lines.append(f"| {split} | agreement with teacher | | | {student['agreement']['f1']:.3f} |")
+        if classification:
+            lines.append(
+                f"| {split} | accuracy | | {f1_cell(teacher, 'accuracy', 'accuracy_ci')} "
+                f"| {f1_cell(student, 'accuracy', 'accuracy_ci')} |"
+            )
+        agreement = student["agreement"]
+        exact = f" (exact match {agreement['exact_match']:.3f})" if "exact_match" in agreement else ""
+        lines.append(f"| {split} | agreement with teacher | | | {agreement['f1']:.3f}{exact} |")
     return "\n".join(lines + throughput_lines(throughput, texts_role))
 
 
@@ -160,65 +166,6 @@ def throughput_lines(throughput: dict[str, Any] | None, texts_role: str) -> list
         "",
         f"The student is {speedup:.2f}x the teacher's speed.",
     ]
-
-
-def compare_classifiers(
-    teacher: LabelPredictor, student: LabelPredictor, splits: Sequence[LabelledData], n_bootstrap: int
-) -> list[dict[str, Any]]:
-    """Records of both models on each gold split (paired bootstrap CIs), tagged with ``role``; the student's
-    records also carry ``agreement``: micro P/R/F1 and exact-match rate of its labels against the teacher's."""
-    from specialize.evaluation.classification import evaluate_classification
-    from specialize.evaluation.classification_metrics import score_labels
-
-    records: list[dict[str, Any]] = []
-    for data in splits:
-        result = evaluate_classification([teacher, student], data.texts, n_bootstrap=n_bootstrap)
-        teacher_record, student_record = result.to_records(dataset=data.source, split=data.role)
-        agreement = score_labels(result.models[0].predictions, result.models[1].predictions)
-        micro = agreement.labels.micro
-        teacher_record["role"], student_record["role"] = "teacher", "student"
-        student_record["agreement"] = {
-            "precision": round(micro.precision, 6),
-            "recall": round(micro.recall, 6),
-            "f1": round(micro.f1, 6),
-            "exact_match": round(agreement.accuracy, 6),
-        }
-        records += [teacher_record, student_record]
-        logger.info(
-            "%s: teacher micro F1 %.4f, student micro F1 %.4f, agreement F1 %.4f",
-            data.role,
-            teacher_record["f1"],
-            student_record["f1"],
-            micro.f1,
-        )
-    return records
-
-
-def render_classifier_report(records: Sequence[dict[str, Any]], throughput: dict[str, Any] | None, role: str) -> str:
-    """Markdown: per-label, micro and macro F1 and accuracy of teacher and student per split, agreement, speed."""
-    lines: list[str] = []
-    pairs = [(records[i], records[i + 1]) for i in range(0, len(records) - 1, 2)]
-    if pairs:
-        lines += [
-            "F1 with 95% bootstrap confidence intervals over texts (paired resamples); agreement is the student's "
-            "micro F1 (and exact-match rate) against the teacher's labels.",
-            "",
-            "| split | label | support | teacher | student |",
-            "|---|---|---|---|---|",
-        ]
-    for teacher, student in pairs:
-        split = f"{student.get('split')} ({student.get('dataset')})"
-        lines += _per_kind_rows(split, teacher, student, "per_label")
-        for name, key in (("**micro F1**", "f1"), ("macro F1", "macro_f1"), ("accuracy", "accuracy")):
-            lines.append(
-                f"| {split} | {name} | | {f1_cell(teacher, key, key + '_ci')} | {f1_cell(student, key, key + '_ci')} |"
-            )
-        agreement = student["agreement"]
-        lines.append(
-            f"| {split} | agreement with teacher | | | {agreement['f1']:.3f} (exact match "
-            f"{agreement['exact_match']:.3f}) |"
-        )
-    return "\n".join(lines + throughput_lines(throughput, role))
 
 
 def write_report(

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import torch
 
 from specialize.data.features import WindowFeatures, length_sorted_batches, pad_batch
+from specialize.utils.device import model_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def head_inputs(
         for indices in length_sorted_batches(features, batch_size):
             captured.clear()
             batch = pad_batch([features[i] for i in indices], pad_id)
-            model(**{k: torch.from_numpy(v) for k, v in batch.items()})
+            model(**model_inputs(model, batch))
             for row, i in enumerate(indices):
                 rows[i] = captured[0][row]
     finally:
@@ -74,7 +75,7 @@ def fit_linear_probe(
         return None
     started = time.perf_counter()
     inputs = head_inputs(model, features, pad_id, batch_size)
-    window_targets = targets[[f.doc_index for f in features]]
+    window_targets = targets[[f.doc_index for f in features]].to(inputs.device)
     weight = head.weight.detach().clone().float().requires_grad_(True)
     bias = head.bias.detach().clone().float().requires_grad_(True) if head.bias is not None else None
     params = [weight] + ([bias] if bias is not None else [])

@@ -18,17 +18,20 @@ from typing import Any
 import numpy as np
 import torch
 
+from specialize.config import DataConfig, TrainConfig
 from specialize.data.document import Document
-from specialize.data.features import InferenceSettings, WindowFeatures
+from specialize.data.features import InferenceSettings
+from specialize.data.loading import LoadedData
+from specialize.data.model_folder import FolderKind, read_config, read_model_folder
 from specialize.data.tagging import entity_types, iob2_labels
+from specialize.errors import ConfigError, DataError, ModelFolderError
 from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
-from specialize.training.args import TrainingArgs
-from specialize.training.distill import DistillationArgs, DistillationTrainer
+from specialize.tasks.spans import SpanTask
+from specialize.training.args import DistillationArgs, TrainingArgs
 from specialize.training.outputs import claim_run_output
+from specialize.training.run import evaluate_splits, load_role
 from specialize.training.run_health import check_training_run, texts_of
-from specialize.training.soft_targets import attach_teacher, check_soft_labels, teacher_word_probabilities
-from specialize.training.train import LoadedData, check_spans, dev_evaluator, labelled_features, load_data
-from specialize.training.trainer import Trainer, TrainingHistory
+from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
 
@@ -75,20 +78,21 @@ def load_teacher_encoder(teacher: str | Path) -> tuple[Any, torch.nn.Module, Any
     from specialize.models.specialist import Specialist
 
     folder = Path(teacher)
-    config_path = folder / "config.json"
-    if not config_path.is_file():
-        raise FileNotFoundError(f"teacher {teacher} is not a model folder (no config.json)")
-    raw = json.loads(config_path.read_text(encoding="utf-8"))
-    if raw.get("model_type") == "specialize-static":
-        raise ValueError(f"{teacher} is a static student: distil from a transformer specialist or encoder instead")
+    raw = read_config(folder)
     if "specialize" in raw:
+        if read_model_folder(folder).kind is not FolderKind.TRANSFORMERS:
+            raise ModelFolderError(
+                f"{teacher} is not a torch transformer specialist: distil from a specialist or encoder folder instead"
+            )
+        from specialize.models.shapes import encoder_of
+
         specialist = Specialist.load(folder)
-        return specialist, specialist.model.base_model, specialist.tokenizer, specialist.settings
+        return specialist, encoder_of(specialist.model), specialist.tokenizer, specialist.settings
     from transformers import AutoModel, AutoTokenizer
 
     hf_tokenizer = AutoTokenizer.from_pretrained(str(folder))
     if not getattr(hf_tokenizer, "is_fast", False) or hf_tokenizer.cls_token_id is None:
-        raise ValueError(f"{teacher}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+        raise ModelFolderError(f"{teacher}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
     settings = InferenceSettings(
         cls_id=hf_tokenizer.cls_token_id, sep_id=hf_tokenizer.sep_token_id, pad_id=hf_tokenizer.pad_token_id or 0
     )
@@ -101,7 +105,7 @@ def _labels(teacher: Any, documents: Sequence[Document]) -> list[str]:
         return iob2_labels(data_types)
     missing = sorted(data_types - set(entity_types(teacher.label_list)))
     if missing:
-        raise ValueError(f"the training data has entity types {missing} that the teacher {teacher.name} lacks")
+        raise DataError(f"the training data has entity types {missing} that the teacher {teacher.name} lacks")
     return list(teacher.label_list)
 
 
@@ -113,9 +117,9 @@ def _token_counts(tokenizer: Any, texts: Sequence[str]) -> np.ndarray:
     return counts
 
 
-def _card(student: StaticStudent, records: list[dict[str, Any]], data: list[LoadedData], info: dict[str, Any]) -> str:
-    from specialize.models.card import _scores_section
-
+def _card(
+    student: StaticStudent, records: list[dict[str, Any]], data: list[LoadedData[Document]], info: dict[str, Any]
+) -> str:
     c = student.model.config
     lines = [
         "---",
@@ -140,7 +144,9 @@ def _card(student: StaticStudent, records: list[dict[str, Any]], data: list[Load
         "",
         f"Training: {info['how']}.",
         "",
-        *_scores_section(records),
+        "## Evaluation",
+        "",
+        *(SpanTask().card_scores(records) or ["No held-out evaluation was run for this model.", ""]),
         "## Data",
         "",
         "| role | source | sha256 | documents | spans |",
@@ -190,18 +196,18 @@ def train_static(
     claim = claim_run_output(output, "train-static", None, teacher, train, dev, test, overwrite=overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
-    train_data = load_data("train", train, data_format)
-    dev_data = load_data("dev", dev, data_format) if dev is not None else None
-    test_data = load_data("test", test, data_format) if test is not None else None
-    for data in (train_data, dev_data, test_data):
-        if data is not None:
-            check_spans(data)
+    task = SpanTask()
+    run_config = TrainConfig(data=DataConfig(format=data_format), training=args)
+    train_data = load_role(task, "train", train, run_config)
+    assert train_data is not None
+    dev_data = load_role(task, "dev", dev, run_config)
+    test_data = load_role(task, "test", test, run_config)
     specialist, encoder, tokenizer, settings = load_teacher_encoder(teacher)
     if soft:
         if specialist is None:
-            raise ValueError(f"soft labels need a specialist teacher (a folder written by specialize), not {teacher}")
-        check_soft_labels(specialist)
-    labels = _labels(specialist, train_data.documents)
+            raise ConfigError(f"soft labels need a specialist teacher (a folder written by specialize), not {teacher}")
+        task.check_soft_teacher(specialist, None)
+    labels = _labels(specialist, train_data.items)
     config = StaticConfig(
         vocab_size=int(tokenizer.get_vocab_size()),
         num_labels=len(labels),
@@ -212,7 +218,7 @@ def train_static(
     )
     weights = None
     if static.frequency_weighting:
-        weights = frequency_weights(_token_counts(tokenizer, [d.text for d in train_data.documents]))
+        weights = frequency_weights(_token_counts(tokenizer, train_data.texts))
     student = StaticStudent.from_encoder(
         encoder,
         tokenizer,
@@ -229,32 +235,25 @@ def train_static(
     if static.freeze_embeddings:
         student.model.word_embeddings.weight.requires_grad_(False)
 
-    docs, gold_features, alignment = labelled_features(student, train_data.documents)
-    evaluator = dev_evaluator(dev_data) if dev_data else None
+    windows = task.training_windows(student, train_data.items, run_config, "train")
+    evaluator = task.dev_evaluator(dev_data, run_config.model) if dev_data else None
     if dev_data is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
     if soft:
-        probs = teacher_word_probabilities(specialist, student, docs)
-        features: list[WindowFeatures] = list(attach_teacher(gold_features, docs, probs))
-        history = DistillationTrainer(student, args, distillation, evaluator).train(features)
+        trainer = DistillationTrainer(specialist, student, task, args, distillation, evaluator)
+        trainer.prepare(windows)
+        history = trainer.train(windows.windows)
         how = (
             f"KL to the teacher's per-word distributions at temperature {distillation.temperature:g} (weight "
             f"{distillation.alpha:g}) plus gold cross-entropy (weight {1 - distillation.alpha:g})"
         )
     else:
-        history = Trainer(student, args, evaluator).train(gold_features)
+        history = Trainer(student, task, args, evaluator).train(windows.windows)
         how = "gold cross-entropy"
     del specialist, encoder  # the teacher is done with; free its memory before evaluation
-    check_training_run(student, history, args, windows=len(gold_features), train_texts=texts_of(train_data.documents))
+    check_training_run(student, history, args, windows=len(windows.windows), train_texts=texts_of(train_data.items))
 
-    from specialize.evaluation.evaluate import evaluate
-
-    records: list[dict[str, Any]] = []
-    for data in (dev_data, test_data):
-        if data is not None:
-            records += evaluate([student], data.documents, n_bootstrap=n_bootstrap).to_records(
-                dataset=data.source, split=data.role
-            )
+    records = evaluate_splits(student, task, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)
     info = {
         "teacher": str(teacher),
         "how": how,
@@ -262,7 +261,7 @@ def train_static(
         "static": asdict(static),
         "training": asdict(args),
         "distillation": asdict(distillation) if soft else None,
-        "alignment": alignment.summary(),
+        "alignment": windows.note,
         "train_seconds": round(history.train_seconds, 1),
         "best_dev_f1": history.best_f1,
         "history": history.evaluations,

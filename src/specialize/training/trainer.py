@@ -1,4 +1,8 @@
-"""Fine-tune a token-classification specialist: AdamW, warmup + linear decay, clipping, best-by-dev-F1."""
+"""The training loop every task and every run shares: AdamW, warmup + linear decay, clipping, best-by-dev-F1.
+
+What a batch holds and what its loss is are the task's (``specialize.tasks``); a distillation run is the same
+loop with the teacher's targets on the windows (:class:`DistillationTrainer`, in the style of
+sentence-transformers' ``DistillationTrainer(teacher, student, args)``)."""
 
 from __future__ import annotations
 
@@ -9,19 +13,21 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from specialize.data.features import WindowFeatures, pad_batch
-from specialize.models.specialist import Specialist
-from specialize.training.args import TrainingArgs
+from specialize.data.features import WindowFeatures
+from specialize.tasks.base import Task, TeacherTargets, Windows
+from specialize.training.args import DistillationArgs, TrainingArgs
+from specialize.utils.device import autocast, grad_scaler, move_batch, move_model
 
 logger = logging.getLogger(__name__)
 
-# Called with the specialist in eval mode; returns the dev metrics, "f1" among them.
-DevEvaluator = Callable[[Specialist], dict[str, float]]
+# Called with the model in eval mode; returns the dev metrics, "f1" among them.
+DevEvaluator = Callable[[Any], dict[str, float]]
 
 
 @dataclass
@@ -54,7 +60,7 @@ def _optimizer(model: torch.nn.Module, args: TrainingArgs) -> torch.optim.Optimi
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        if name.startswith("classifier") or "token_type_embeddings" in name:
+        if name.startswith("classifier") or "token_type_embeddings" in name or "word_shape_embeddings" in name:
             head.append(param)
         elif param.ndim < 2:  # biases and LayerNorm weights are not decayed
             body_no_decay.append(param)
@@ -80,26 +86,32 @@ def _warmup_linear_decay(
 
 
 class Trainer:
-    """Trains ``specialist.model`` on labelled windows, keeping the weights with the best dev F1."""
+    """Trains ``model`` (a task model: ``.model`` is the torch module) on windows with targets, keeping the weights
+    with the best dev F1. ``distillation`` set: the task's loss mixes the teacher's targets with gold ones."""
 
-    def __init__(self, specialist: Specialist, args: TrainingArgs, evaluate_dev: DevEvaluator | None = None):
+    def __init__(
+        self,
+        model: Any,
+        task: Task,
+        args: TrainingArgs,
+        evaluate_dev: DevEvaluator | None = None,
+        distillation: DistillationArgs | None = None,
+    ):
         args.validate()
-        self.specialist = specialist
+        if distillation is not None:
+            distillation.validate()
+        self.model = model  # the task model being trained (a specialist, a text classifier, a static student)
+        self.task = task
         self.args = args
         self.evaluate_dev = evaluate_dev
+        self.distillation = distillation
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Cross-entropy on labelled positions; subclasses (distillation) override this."""
-        labels = batch.pop("labels")
-        logits = self.specialist.model(**batch).logits
-        return torch.nn.functional.cross_entropy(
-            logits.float().view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100
-        )
+        loss: torch.Tensor = self.task.loss(self.model, batch, self.distillation)
+        return loss
 
     def collate(self, features: Sequence[WindowFeatures]) -> dict[str, torch.Tensor]:
-        """Tensors for one step; subclasses add what their ``loss`` needs (distillation: teacher targets)."""
-        arrays = pad_batch(features, self.specialist.settings.pad_id)
-        return {k: torch.from_numpy(v) for k, v in arrays.items()}
+        return self.task.collate(self.model, features)
 
     def train(self, features: Sequence[WindowFeatures]) -> TrainingHistory:
         args = self.args
@@ -109,31 +121,34 @@ class Trainer:
             torch.set_num_threads(args.threads)
         torch.manual_seed(args.seed)
         rng = random.Random(args.seed)
-        model = self.specialist.model
+        network = self.model.model
+        device = move_model(network, args.device)
+        dtype = args.autocast_dtype(device)
+        scaler = grad_scaler(device, dtype)
         steps_per_epoch = math.ceil(len(features) / args.batch_size)
         total_steps = steps_per_epoch * args.epochs
-        optimizer = _optimizer(model, args)
+        optimizer = _optimizer(network, args)
         scheduler = _warmup_linear_decay(optimizer, int(total_steps * args.warmup_ratio), total_steps)
         eval_points = {
             round(steps_per_epoch * (k + 1) / args.evaluations_per_epoch) for k in range(args.evaluations_per_epoch)
         }
-        use_bf16 = args.use_bf16
         history = TrainingHistory()
         best_state: dict[str, torch.Tensor] | None = None
         evaluations_without_gain = 0
         start = time.perf_counter()
         windows_seen = 0
         logger.info(
-            "training on %d windows: %d epochs x %d steps (batch %d), %d threads, bf16 %s",
+            "training on %d windows: %d epochs x %d steps (batch %d) on %s, %d threads, autocast %s",
             len(features),
             args.epochs,
             steps_per_epoch,
             args.batch_size,
+            device,
             torch.get_num_threads(),
-            use_bf16,
+            dtype or "off",
         )
         for epoch in range(1, args.epochs + 1):
-            model.train()
+            network.train()
             bar = tqdm(
                 training_batches(features, args.batch_size, rng),
                 desc=f"epoch {epoch}/{args.epochs}",
@@ -143,12 +158,15 @@ class Trainer:
             )
             losses: list[float] = []
             for step_in_epoch, batch_indices in enumerate(bar, start=1):
-                batch = self.collate([features[i] for i in batch_indices])
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+                batch = move_batch(self.collate([features[i] for i in batch_indices]), device)
+                with autocast(device, dtype):
                     loss = self.loss(batch)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-                optimizer.step()
+                # The scaler is a pass-through except for float16 on a GPU.
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(network.parameters(), args.max_grad_norm)
+                scaler.step(optimizer)
+                scaler.update()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 history.steps += 1
@@ -157,8 +175,8 @@ class Trainer:
                 elapsed = time.perf_counter() - start
                 bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", sent_s=f"{windows_seen / elapsed:.1f}")
                 if self.evaluate_dev is not None and step_in_epoch in eval_points:
-                    metrics = self.evaluate_dev(self.specialist)
-                    model.train()
+                    metrics = self.evaluate_dev(self.model)
+                    network.train()
                     metrics = {
                         "epoch": epoch,
                         "step": history.steps,
@@ -177,7 +195,7 @@ class Trainer:
                     )
                     if history.best_f1 is None or metrics["f1"] > history.best_f1:
                         history.best_f1, history.best_step = metrics["f1"], history.steps
-                        best_state = copy.deepcopy(model.state_dict())
+                        best_state = copy.deepcopy(network.state_dict())
                         evaluations_without_gain = 0
                     else:
                         evaluations_without_gain += 1
@@ -191,7 +209,35 @@ class Trainer:
         history.train_seconds = time.perf_counter() - start
         history.windows_per_second = windows_seen / max(history.train_seconds, 1e-9)
         if best_state is not None:
-            model.load_state_dict(best_state)
+            network.load_state_dict(best_state)
             logger.info("restored the best checkpoint: step %d, dev F1 %.4f", history.best_step, history.best_f1)
-        model.eval()
+        network.eval()
         return history
+
+
+class DistillationTrainer(Trainer):
+    """A student learning from a teacher: the teacher's soft targets are put on the training windows once, before
+    training (:meth:`prepare`), and the task's loss mixes them with gold targets where there are any."""
+
+    def __init__(
+        self,
+        teacher: Any,
+        student: Any,
+        task: Task,
+        args: TrainingArgs,
+        distillation: DistillationArgs,
+        evaluate_dev: DevEvaluator | None = None,
+    ):
+        super().__init__(student, task, args, evaluate_dev, distillation)
+        self.teacher = teacher
+
+    @property
+    def student(self) -> Any:
+        return self.model
+
+    def prepare(self, windows: Windows) -> TeacherTargets:
+        """Soft targets on ``windows`` (hard-label runs train on the teacher's labels as gold: nothing to add)."""
+        assert self.distillation is not None
+        if not self.distillation.soft:
+            return TeacherTargets("hard", "the teacher's predicted answers as training labels")
+        return self.task.add_teacher_targets(self.teacher, self.model, windows)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from specialize.errors import MissingExtraError
 
-class MissingExtraError(ImportError):
-    pass
+__all__ = ["MissingExtraError", "require"]
 
 
 def require(module: str, extra: str, package: str | None = None) -> ModuleType:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specialize.errors import OutputExistsError
 from specialize.utils.permissions import make_readable
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ MARKER = ".specialize-output.json"
 STAGING_SUFFIX = ".specialize-tmp"
 
 
-class OutputFolderError(ValueError):
+class OutputFolderError(OutputExistsError):
     """The output folder may not be written: the message names the folder, why, and what to do instead."""
 
 
