@@ -27,8 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from specialize.data.loading import sha256_of  # noqa: E402
 from specialize.evaluation.evaluate import command_line, machine_info  # noqa: E402
-from specialize.training.train import sha256_of  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "faults.json"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
