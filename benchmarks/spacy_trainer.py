@@ -81,13 +81,35 @@ def train_spacy(config_file: Path, output: Path, threads: int = 1) -> dict[str, 
     logger.info("DocBin alignment: %s", alignment)
     spacy_config = output / "config.cfg"
     subprocess.run(
-        [sys.executable, "-m", "spacy", "init", "config", str(spacy_config), "--lang", "en", "--pipeline", "ner",
-         "--optimize", "efficiency", "--force"],
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "init",
+            "config",
+            str(spacy_config),
+            "--lang",
+            "en",
+            "--pipeline",
+            "ner",
+            "--optimize",
+            "efficiency",
+            "--force",
+        ],
         check=True,
     )
     command = [
-        sys.executable, "-m", "spacy", "train", str(spacy_config), "--output", str(output / "training"),
-        "--paths.train", str(output / "train.spacy"), "--paths.dev", str(output / "dev.spacy"),
+        sys.executable,
+        "-m",
+        "spacy",
+        "train",
+        str(spacy_config),
+        "--output",
+        str(output / "training"),
+        "--paths.train",
+        str(output / "train.spacy"),
+        "--paths.dev",
+        str(output / "dev.spacy"),
     ]
     env = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
     import os

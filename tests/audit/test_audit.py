@@ -117,3 +117,26 @@ def test_cli_end_to_end(tiny_specialist: Path, sentences: list[Document], tmp_pa
     assert "## Bias audit" in (model / "README.md").read_text(encoding="utf-8")
     assert main(["audit", "spacy:whatever", "--data", str(data), "--update-card"]) == 1
     assert "--update-card needs a model folder" in capsys.readouterr().err
+
+
+def test_update_card_touches_only_the_card_and_a_failed_write_keeps_it_whole(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "README.md").write_text("# model\n\n## Evaluation\n\nscores\n", encoding="utf-8")
+    (tmp_path / "config.json").write_text("{}")
+    result = audit(KnownNames(), _docs(), groups=GROUPS, n_bootstrap=0)
+    update_model_card(tmp_path, result)
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "config.json"]
+    assert (tmp_path / "config.json").read_text() == "{}"
+
+    real_write = Path.write_text
+
+    def disk_full(self: Path, data: str, *args, **kwargs) -> int:
+        real_write(self, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        update_model_card(tmp_path, result, command="specialize audit again")
+    monkeypatch.undo()
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == card  # not half a card
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "config.json"]

@@ -73,3 +73,14 @@ def test_task_flag_overrides_the_config(tiny_base, tmp_path):
     assert code == 0 and json.loads((tmp_path / "m" / "config.json").read_text())["specialize"]["task"] == (
         "classification"
     )
+
+
+def test_predict_keeps_every_input_field(trained):
+    """Issue #15 item 7: classifier predictions keep the input record's other fields."""
+    inputs = trained / "fields.jsonl"
+    record = {"id": "x2", "text": ROWS[2][0], "extra": 1, "source": "forum"}
+    inputs.write_text(json.dumps(record) + "\n")
+    out = trained / "fields.out.jsonl"
+    assert main(["predict", str(trained / "model"), "--input", str(inputs), "--output", str(out)]) == 0
+    line = json.loads(out.read_text())
+    assert {k: line[k] for k in record} == record and line["labels"] == ["sport"]

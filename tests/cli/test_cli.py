@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -122,3 +123,85 @@ def test_several_training_sources_and_kept_labels(tmp_path, caplog):
     assert overrides_from_args(args)["data.train"] == ["a", "b"]
     args = build_parser().parse_args(["train", "--train", "a", "--output", "x"])
     assert overrides_from_args(args)["data.train"] == "a"
+
+
+def test_predict_keeps_every_input_field_of_jsonl_and_csv(trained):
+    """Issue #15 item 7: predict dropped fields other than id, text and meta (apply kept them)."""
+    inputs = trained / "fields.jsonl"
+    record = {"id": "d1", "body": "Obama visited Paris .", "extra": 1, "nested": {"a": [1, 2]}, "meta": {"m": 2}}
+    inputs.write_text(json.dumps(record) + "\n")
+    out = trained / "fields.out.jsonl"
+    argv = ["predict", str(trained / "model"), "--input", str(inputs), "--output", str(out), "--text-field", "body"]
+    assert main(argv) == 0
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert {k: line[k] for k in record} == record  # every input field, the text field included
+    assert line["text"] == record["body"] and [s["text"] for s in line["spans"]] == ["Obama", "Paris"]
+
+    csv_input = trained / "fields.csv"
+    csv_input.write_text("id,text,source,year\nc1,Obama visited Paris .,news,2001\n")
+    assert main(["predict", str(trained / "model"), "--input", str(csv_input), "--output", str(out)]) == 0
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert line["id"] == "c1" and line["meta"] == {"source": "news", "year": "2001"}
+
+
+def test_evaluate_limit_and_sample_score_part_of_the_data_and_say_so(trained, capsys):
+    """Issue #15 item 14: --limit / --sample --seed for evaluate, recorded in the records."""
+    out = trained / "part.json"
+    model, data = str(trained / "model"), str(trained / "train.conll")
+    assert main(["evaluate", model, "--data", data, "--limit", "2", "--bootstrap", "0", "--json", str(out)]) == 0
+    assert "on 2 documents" in capsys.readouterr().out
+    (record,) = json.loads(out.read_text())
+    assert record["n_docs"] == 2 and record["data_selection"] == "first 2 of 5 (--limit 2)"
+    argv = ["evaluate", model, "--data", data, "--sample", "3", "--seed", "7", "--bootstrap", "0", "--json", str(out)]
+    assert main(argv) == 0
+    (record,) = json.loads(out.read_text())
+    assert record["n_docs"] == 3 and record["data_selection"] == "3 of 5 sampled with seed 7 (--sample 3)"
+
+
+def test_train_limit_is_a_config_key_noted_in_the_model_card(tiny_base, tmp_path, capsys):
+    """Issue #15 item 14: train --limit N trains on the first N documents and the card says so."""
+    from tests.conftest import tiny_sentences
+
+    write_documents(tiny_sentences(), tmp_path / "train.jsonl")
+    argv = ["train", "--train", str(tmp_path / "train.jsonl"), "--base", str(tiny_base), "--no-progress"]
+    argv += [
+        "--limit",
+        "2",
+        "--set",
+        "training.epochs=1",
+        "--set",
+        "training.bf16=false",
+        "--output",
+        str(tmp_path / "m"),
+    ]
+    assert main(argv) == 0
+    note = f"train data {tmp_path / 'train.jsonl'}: first 2 of 5 (--limit 2) documents used"
+    assert f"note: {note}" in capsys.readouterr().out
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert f"- {note}" in card
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["specialize"]["training"]["data"]["limit"] == 2
+
+
+@pytest.mark.parametrize("command", ["evaluate", "label", "predict", "export", "apply", "audit", "link", "serve"])
+def test_help_has_no_doubled_percent_nor_none_defaults(command, capsys):
+    """Issue #15 item 17: '95%%' in evaluate --help; '(default: start a local one) (default: None)' in label's."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "%%" not in text and "(default: None)" not in text and not re.search(r"\(default: [^)]*\) \(default:", text)
+    if command == "evaluate":
+        assert "95% bootstrap intervals" in text and "(default: 1000)" in text  # real defaults still shown
+
+
+def test_results_print_intervals_with_the_places_of_the_score(capsys):
+    """Issue #15 item 17: train printed 'F1 0.3243 [0.243902, 0.432432]'."""
+    from types import SimpleNamespace
+
+    from specialize.cli.train import print_result
+
+    record = {"split": "dev", "dataset": "d", "f1": 0.324324, "f1_ci": [0.243902, 0.432432], "precision": 0.24,
+              "recall": 0.5}  # fmt: skip
+    history = SimpleNamespace(train_seconds=1.0, best_f1=0.3243, warnings=[])
+    print_result(SimpleNamespace(output="m", evaluation=[record], history=history, notes=[]))
+    assert "F1 0.3243 [0.2439, 0.4324] P 0.2400 R 0.5000" in capsys.readouterr().out

@@ -36,7 +36,7 @@ def test_detection_from_content_and_failure(tmp_path: Path) -> None:
     assert detect_format(tmp_path / "train.txt") is Format.CONLL
     shutil.copy(FIXTURES / "sample_pubtator.txt", tmp_path / "corpus.data")
     assert detect_format(tmp_path / "corpus.data") is Format.PUBTATOR
-    with pytest.raises(DataFormatError, match=r"texts\.txt: cannot tell the format.*pass format="):
+    with pytest.raises(DataFormatError, match=r"texts\.txt:1: cannot tell the format.*pass format="):
         detect_format(FIXTURES / "texts.txt")
 
 
@@ -102,3 +102,19 @@ def test_dataset_names_go_to_the_registry(tmp_path: Path, monkeypatch: pytest.Mo
 
     with pytest.raises(DatasetError, match=r"unknown dataset 'nope'.*conll2003"):
         read_documents("nope:train")
+
+
+def test_undetectable_format_names_the_line_and_the_format_it_broke(tmp_path: Path) -> None:
+    """Issue #15 item 9: a CoNLL file with a bad tag said "cannot tell the format" without a line."""
+    path = tmp_path / "train.conll.bak"
+    path.write_text("-DOCSTART- -X- O O\n\nEU B-ORG\nrejects O\nGerman B_MISC\ncall O\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        detect_format(path)
+    assert caught.value.line == 5
+    message = str(caught.value)
+    assert message.startswith(f"{path}:5: cannot tell the format")
+    assert "not CoNLL: line 5 'German B_MISC': its last column 'B_MISC' is not a tag" in message
+    assert "not JSON lines or PubTator (line 1" in message
+    path.write_text("token\nsecond line here\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r":1: .*line 1 'token' has one column"):
+        detect_format(path)

@@ -113,7 +113,10 @@ def test_format_table() -> None:
     assert "perfect" in header and "no-loc" in header
     loc = next(line for line in lines if line.startswith("LOC "))
     assert "1.0000 [1.0000, 1.0000]" in loc and "0.0000" in loc
-    assert any(line.startswith("MISC *") for line in lines)  # predicted, not gold
+    # Issue #15 item 17: a predicted-only type (support 0) is named as such, with counts instead of F1 0.0000.
+    misc = next(line for line in lines if line.startswith("MISC (not in gold)"))
+    assert misc.split()[4] == "0" and "1 predicted" in misc and "0.0000" not in misc
+    assert any(line.startswith("(not in gold): types predicted") for line in lines)
     for row in ("micro F1", "macro F1", "micro P", "micro R", "docs/s", "wrong_type", "missed", "total"):
         assert any(line.startswith(row) for line in lines), row
     assert "0.000" in format_table(evaluate([_no_loc()], DOCS, n_bootstrap=0))

@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 RESULT_FILES = [FIXTURES / "evaluation.json", FIXTURES / "speed.json", FIXTURES / "cascade.json"]
 BENCHMARK_RESULTS = sorted((Path(__file__).resolve().parents[2] / "benchmarks" / "results").glob("*.json"))
 SECTIONS = (
+    "overview",
     "summary",
     "tradeoff",
     "per-type",
@@ -93,7 +94,7 @@ def page(tmp_path_factory) -> str:
 def test_report_has_every_section_with_charts_and_tables(page):
     parsed = check(page)
     assert set(SECTIONS) <= parsed.ids
-    for chart in ("chart-tradeoff", "chart-types-0", "chart-cascade-0"):
+    for chart in ("chart-tradeoff-0", "chart-types-0", "chart-cascade-0"):
         assert chart in parsed.ids and f"{chart}-t" in parsed.ids and f"{chart}-d" in parsed.ids  # accessible name
     assert parsed.tags["svg"] == 3 and parsed.tags["h2"] == len(SECTIONS) and parsed.tags["h1"] == 1
     assert page.count("<polyline class='pareto'") + page.count('<polyline class="pareto"') == 1
@@ -151,7 +152,7 @@ def test_record_kinds_and_file_shapes(tmp_path):
     assert throughputs(data)["static"].tokens_per_s == 9e4
     (tmp_path / "other.json").write_text(json.dumps([{"hello": 1}]))
     with pytest.raises(
-        ValueError, match="no evaluation, speed, distillation, cascade, classification, LLM or correction record"
+        ValueError, match="no evaluation, speed, distillation, cascade, classification, LLM or correction record in any"
     ):
         load_results([tmp_path / "other.json"])
 
@@ -170,7 +171,7 @@ def test_classification_records_get_their_own_table_and_per_label_scores(tmp_pat
     (tmp_path / "cls.json").write_text(json.dumps(records))
     page = report([tmp_path / "cls.json"], tmp_path / "r.html").read_text()
     section = page[page.index("id='classification'") :]
-    assert "0.790" in section and "0.760" in section and "clauses:test: F1 per label" in section
+    assert "0.790" in section and "0.760" in section and "clauses: F1 per label" in section
     assert section.index("Parties") < section.index("Rare")  # most frequent label first
     assert "<b>bert</b>" not in page and "&lt;b&gt;bert&lt;/b&gt;" in section  # names are escaped
 
@@ -289,3 +290,87 @@ def test_cli_reports_an_unreadable_file_clearly(tmp_path, capsys):
     (tmp_path / "broken.json").write_text("{not json")
     assert main(["report", str(tmp_path / "broken.json"), "-o", str(tmp_path / "r.html")]) == 1
     assert "is not valid JSON" in capsys.readouterr().err
+
+
+# -- issue #15 item 16: skipped files, one name per model and dataset, a summary, one chart per data set ------
+def _evaluation(model: str, dataset: str, f1: float, split: str | None = "test", n_docs: int = 50) -> dict:
+    per_type = {"PER": {"precision": f1, "recall": f1, "f1": f1, "f1_ci": None, "support": 10}}
+    return {"dataset": dataset, "split": split, "model": model, "f1": f1, "f1_ci": [f1 - 0.05, f1 + 0.05],
+            "precision": f1, "recall": f1, "macro_f1": f1, "per_type": per_type, "n_docs": n_docs,
+            "errors": {}, "docs_per_s": 10.0, "tokens_per_s": 100.0}  # fmt: skip
+
+
+def _speed(model: str, f1: float, tokens_per_s: float, n_docs: int = 50, size_mb: float = 20.0) -> dict:
+    return {"model": model, "kind": "onnx", "f1": f1, "per_type_f1": {"PER": f1}, "threads": [1],
+            "tokens_per_s": {"1": tokens_per_s}, "docs_per_s": {"1": tokens_per_s / 10}, "n_docs": n_docs,
+            "n_tokens": n_docs * 10, "size_mb": size_mb}  # fmt: skip
+
+
+def test_a_file_without_known_records_is_skipped_with_a_warning(tmp_path, caplog):
+    (tmp_path / "int8_floor.json").write_text(json.dumps([{"model": "x", "matmuls": [], "max_words_per_s": 1}]))
+    (tmp_path / "eval.json").write_text(json.dumps([_evaluation("spec", "toy", 0.8)]))
+    with caplog.at_level("WARNING"):
+        page = check_page(report([tmp_path / "int8_floor.json", tmp_path / "eval.json"], tmp_path / "r.html"))
+    assert "int8_floor.json: no evaluation, speed" in caplog.text and "skipped" in caplog.text
+    assert "int8_floor.json: no record of a known kind; the whole file was skipped" in page
+
+
+def test_one_name_per_model_and_per_dataset_across_files(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps([
+        _evaluation("specialist (MiniLM, configs/x.toml)", "conll2003", 0.893, n_docs=3453),
+        _evaluation("spacy:en_core_web_md", "conll2003", 0.618, n_docs=3453),
+    ]))  # fmt: skip
+    teacher = {**_evaluation("teacher: MiniLM CoNLL specialist", "conll2003:test", 0.893, None, 3453),
+               "role": "teacher", "teacher": "MiniLM CoNLL specialist", "experiment": "soft"}  # fmt: skip
+    (tmp_path / "b.json").write_text(json.dumps([teacher]))
+    (tmp_path / "c.json").write_text(json.dumps([
+        _speed("conll2003", 0.893, 2678.0, 3453, 91.0), _speed("conll2003-int8", 0.891, 8248.0, 3453),
+        _speed("fp32", 0.5, 10.0), _speed("torch", 0.5, 5.0),  # one file, one score, two names: never joined
+    ]))  # fmt: skip
+    data = load_results([tmp_path / n for n in ("a.json", "b.json", "c.json")])
+    names = {r["model"] for records in data.records.values() for r in records}
+    assert "conll2003" not in names and "teacher: MiniLM CoNLL specialist" not in names
+    assert {"specialist (MiniLM, configs/x.toml)", "conll2003-int8", "fp32", "torch"} <= names
+    assert data.aliases == {"specialist (MiniLM, configs/x.toml)": ["MiniLM CoNLL specialist", "conll2003"]}
+    assert {(r["dataset"], r["split"]) for r in data.evaluations} == {("conll2003", "test")}
+    speed = next(r for r in data.records["speed"] if r["model"] == "conll2003-int8")
+    assert (speed["dataset"], speed["split"]) == ("conll2003", "test")  # lent by its file's joined record
+    assert throughputs(data)["specialist (MiniLM, configs/x.toml)"].tokens_per_s == 2678.0
+
+    renamed = load_results([tmp_path / "c.json"], aliases={"fp32": "MiniLM fp32 export"})
+    assert "MiniLM fp32 export" in {r["model"] for r in renamed.records["speed"]}
+
+
+def test_summary_and_one_chart_per_dataset(tmp_path):
+    records = [
+        _evaluation("specialist-a", "conll2003", 0.89),
+        _evaluation("spacy:en_core_web_md (label map: conll)", "conll2003", 0.62),
+        _evaluation("distill-from-spacy", "conll2003", 0.66),  # a specialist, though its name says spacy
+        _evaluation("specialist-b", "ncbi-disease:test", 0.85, split=None, n_docs=90),
+        _evaluation("spacy:en_core_web_md (label map: none)", "ncbi-disease", 0.0, n_docs=90),
+    ]
+    (tmp_path / "eval.json").write_text(json.dumps(records))
+    speed = [_speed("specialist-a", 0.89, 2000.0, size_mb=91.0),
+             _speed("spacy:en_core_web_md (label map: conll)", 0.62, 8000.0, size_mb=40.0)]  # fmt: skip
+    (tmp_path / "speed.json").write_text(json.dumps(speed))
+    page = check_page(report([tmp_path / "eval.json", tmp_path / "speed.json"], tmp_path / "r.html"))
+    overview = page[page.index("id='overview'") : page.index("id='summary'")]
+    conll = overview[overview.index("conll2003 (test)") :]
+    assert conll.index("specialist-a") < conll.index("spacy:en_core_web_md (label map: conll)")
+    assert "+27.0" in conll and "0.25×" in conll and "91.0" in conll and "40.0" in conll
+    assert "ncbi-disease (test)" in overview and "+85.0" in overview
+    tradeoff = page[page.index("id='tradeoff'") : page.index("id='per-type'")]
+    assert "chart-tradeoff-0" in tradeoff and "chart-tradeoff-1" in tradeoff and "chart-tradeoff-2" not in tradeoff
+    assert "F1 against throughput on conll2003 (test)" in tradeoff
+    assert "F1 against throughput on ncbi-disease (test)" in tradeoff
+
+
+def test_the_readme_report_command_renders_every_committed_file():
+    """The README's command, int8_floor.json included: no abort, one chart per data set."""
+    results = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+    names = ["ner_accuracy", "distill", "speed", "serve", "static_student", "domains", "classification_export",
+             "int8_floor"]  # fmt: skip
+    data = load_results([results / f"{n}.json" for n in names])
+    assert any("int8_floor.json" in s for s in data.skipped)
+    assert {r["dataset"] for r in data.evaluations} >= {"conll2003", "ncbi-disease"}
+    assert all(":" not in str(r.get("dataset")) for r in data.evaluations)

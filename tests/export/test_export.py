@@ -14,6 +14,7 @@ from specialize.export.check import compare_predictions, format_check_report
 from specialize.models.resolve import load_model
 from specialize.models.specialist import Specialist
 from specialize.runtime import OnnxPredictor
+from specialize.utils.output_folder import OutputFolderError
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +90,20 @@ def test_failed_check_raises_with_the_report_and_leaves_no_folder(tiny_specialis
     assert list(tmp_path.iterdir()) == []  # neither the output nor the temporary folder
 
 
-def test_existing_output_is_kept_unless_overwrite(tiny_specialist, tmp_path):
+def test_existing_output_is_kept_unless_overwrite_and_never_replaced_when_not_ours(tiny_specialist, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("x")
-    with pytest.raises(FileExistsError, match="--overwrite"):
+    for overwrite in (False, True):  # a folder export did not write is never replaced
+        with pytest.raises(OutputFolderError, match="did not write"):
+            export(tiny_specialist, out, overwrite=overwrite)
+    assert (out / "keep.txt").read_text() == "x"
+    (out / "keep.txt").unlink()
+    export(tiny_specialist, out)
+    with pytest.raises(OutputFolderError, match="--overwrite"):
         export(tiny_specialist, out)
     export(tiny_specialist, out, overwrite=True)
-    assert (out / "model.onnx").is_file() and not (out / "keep.txt").exists()
+    assert (out / "model.onnx").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -127,3 +134,13 @@ def test_cli_export_prints_the_check_and_fails_cleanly(tiny_specialist, sentence
     assert "FAIL" in capsys.readouterr().out
     assert main(["export", str(tiny_specialist), "-o", str(tmp_path / "ok"), "--int8", "--check", str(gold)]) == 0
     assert (tmp_path / "ok" / "model.onnx").is_file()
+
+
+def test_the_export_card_describes_the_onnx_folder_not_a_transformers_one(exports):
+    """Issue #15 item 11: the card kept `library_name: transformers` and a pipeline(...) snippet that fails."""
+    card = (exports[1].output / "README.md").read_text()
+    assert "library_name: transformers" not in card and "pipeline(" not in card and "from_pretrained(" not in card
+    assert card.startswith("---\nlibrary_name: onnxruntime\n") and "# int8\n" in card
+    assert "from specialize.runtime import OnnxPredictor" in card and "specialize predict THIS_FOLDER" in card
+    assert "argmax agreement" in card and "| **micro** |" in card  # the numerics and the check, with numbers
+    assert "### Evaluation" in card and card.count("\n# ") == 1  # the source card kept below, one title

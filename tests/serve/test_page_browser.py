@@ -137,19 +137,33 @@ def test_demo_page_highlights_the_entities_the_api_returns(browser, model_folder
         assert "text is empty" in status and browser.find_element(By.ID, "status").get_attribute("class") == "error"
 
 
+def test_demo_page_example_fits_the_labels_and_the_card_link_renders_markdown(browser, model_folder):
+    """Issue #15 item 17: the example text was "Obama visited Paris." for any model; the card link showed raw
+    markdown."""
+    with Server(create_app(str(model_folder), max_wait_ms=2)) as server:
+        browser.get(server.url + "/")
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "text").get_property("value"))
+        example = browser.find_element(By.ID, "text").get_property("value")
+        assert example == httpx.get(f"{server.url}/readyz").json()["example"] and "Merkel" in example  # PER, LOC
+        browser.find_element(By.LINK_TEXT, "model card").click()
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.TAG_NAME, "h1"))
+        assert browser.find_element(By.TAG_NAME, "h1").text == "every-word"
+        assert "# every-word" not in browser.find_element(By.TAG_NAME, "body").text
+
+
 def test_report_renders_its_charts_in_chromium(browser, tmp_path):
     files = [RESULTS / "evaluation.json", RESULTS / "speed.json", RESULTS / "cascade.json"]
     page = report(files, tmp_path / "report.html", title="specialize report (test fixtures)")
     browser.get(page.as_uri())
     charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
-    assert [c.get_attribute("id") for c in charts] == ["chart-tradeoff", "chart-types-0", "chart-cascade-0"]
+    assert [c.get_attribute("id") for c in charts] == ["chart-tradeoff-0", "chart-types-0", "chart-cascade-0"]
     for chart in charts:
         assert chart.size["width"] > 300 and chart.size["height"] > 100, chart.get_attribute("id")
         assert chart.get_attribute("role") == "img" and chart.find_element(By.TAG_NAME, "title").get_attribute(
             "textContent"
         )
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-tradeoff g.point")) == 3
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart-tradeoff polyline.pareto")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-tradeoff-0 g.point")) == 3
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-tradeoff-0 polyline.pareto")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-types-0 rect")) == 4  # 2 types x 2 models
     assert len(browser.find_elements(By.CSS_SELECTOR, "#examples mark")) > 5
     # The whole page in one picture: make the window as tall as the document first.

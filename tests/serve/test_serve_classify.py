@@ -18,9 +18,9 @@ from tests.serve.conftest import serve_command  # noqa: E402
 from tests.serve.test_server import Uncertain  # noqa: E402
 from tests.tiny_classifier import MULTI_TEXTS, TEXTS, train_tiny_classifier  # noqa: E402
 
+from specialize.evaluation.confidence import label_confidences  # noqa: E402
 from specialize.models.predict import predict as classify  # noqa: E402
 from specialize.serve.app import create_app  # noqa: E402
-from specialize.evaluation.confidence import label_confidences  # noqa: E402
 from specialize.serve.cascade import Cascade as ClassifierCascade  # noqa: E402
 
 TEXT_LIST = [t.text for t in TEXTS]

@@ -145,7 +145,7 @@ def test_demo_page_model_card_and_openapi(client):
     assert "http://" not in page.text and "https://" not in page.text  # self-contained
     card = client.get("/model-card")
     assert card.headers["content-type"].startswith("text/markdown") and "# every-word" in card.text
-    assert "<pre" in client.get("/model-card", params={"format": "html"}).text
+    assert "<h1>every-word</h1>" in client.get("/model-card", params={"format": "html"}).text  # rendered
     schema = client.get("/openapi.json").json()
     assert "/v1/entities" in schema["paths"]
 

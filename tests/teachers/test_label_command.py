@@ -118,3 +118,16 @@ def test_a_failing_llm_server_is_a_clear_error_with_a_resume_hint(tmp_path, caps
     err = capsys.readouterr().err
     assert "HTTP 401" in err and "rerun the same command to resume" in err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_label_keeps_every_input_field(tmp_path):
+    """Issue #15 item 7: label dropped fields other than id, text and meta."""
+    terms = tmp_path / "terms.tsv"
+    terms.write_text("flu\tDisease\n", encoding="utf-8")
+    inputs = tmp_path / "in.jsonl"
+    record = {"id": "a", "text": "flu season", "extra": 1, "source": {"site": "x"}}
+    inputs.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["label", "-t", f"gazetteer:{terms}", "-i", str(inputs), "-o", str(out), "--no-progress"]) == 0
+    (line,) = read_jsonl(out)
+    assert {k: line[k] for k in record} == record and [s["text"] for s in line["spans"]] == ["flu"]

@@ -40,7 +40,7 @@ def test_mapped_teacher_renames_selects_and_counts():
     (out,) = teacher.label(["Obama spoke"])
     assert [s.label for s in out.spans] == ["PER"] and out.spans[0].score == 0.9
     dropped = MappedTeacher(PredictorTeacher(Echo()), label_map={"GPE": "LOC"})
-    assert dropped.label(["Obama"])[0].rejected == {"unmapped_label": 1}
+    assert dropped.label(["Obama"])[0].rejected == {"unmapped_label:PERSON": 1}
     assert teacher.fingerprint != dropped.fingerprint
     with pytest.raises(ValueError, match="never produces"):
         MappedTeacher(PredictorTeacher(Echo()), keep=["ORG"])

@@ -219,11 +219,16 @@ def _pooled_f1(groups: Sequence[GroupScores], key: str) -> dict[str, float]:
 
 
 def _load_docs(data: Sequence[Document] | str | Path) -> list[Document]:
+    from specialize.data.validation import check_gold
+
     if isinstance(data, str | Path):
         from specialize.data.io import read_documents
 
-        return list(read_documents(data))
-    return list(data)
+        docs = list(read_documents(data))
+    else:
+        docs = list(data)
+    check_gold(docs, data if isinstance(data, str | Path) else None)
+    return docs
 
 
 def _load_model(model: SpanPredictor | str, label_map: Mapping[str, str] | str | None) -> SpanPredictor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -104,5 +105,12 @@ def update_model_card(folder: str | Path, result: AuditResult, command: str | No
         text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    card.write_text(text, encoding="utf-8")
+    # Written beside and renamed over the card: a crash mid-write must not leave half a model card. Nothing else
+    # in the folder is touched.
+    partial = card.with_name(f".{card.name}.audit-tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, card)
+    finally:
+        partial.unlink(missing_ok=True)
     return card

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "run a model over a large input (JSONL, CSV, Parquet) into resumable output shards"
 
 
@@ -17,7 +19,7 @@ def add_parser(subparsers: Any) -> None:
         "part-NNNNN.jsonl shards (.parquet for Parquet input): a 'spans' field from a span model, 'labels' and "
         "'scores' (every label's probability) from a text classifier. Rerun the same command after a crash: "
         "finished shards are skipped. The ray engine needs: pip install 'specialize[ray]'.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "model",

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "bias audit: swap the person names of a test set for names of other origins and genders, compare scores"
 
 
@@ -17,9 +19,9 @@ def add_parser(subparsers: Any) -> None:
         description=HELP + ". Every person span gets a name from each group (given names by origin and gender, "
         "surnames by origin: the lists are in specialize.audit.names), other spans move with the text; the model "
         "predicts every variant and the table shows recall and F1 per group (all types and person spans only) "
-        "with 95%% bootstrap intervals, and the largest gap between groups. The model folder is left as it is "
+        "with 95% bootstrap intervals, and the largest gap between groups. The model folder is left as it is "
         "unless --update-card is given.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "model",

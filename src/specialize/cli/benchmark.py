@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "measure throughput, latency, peak memory and size of models on the same texts"
 
 
@@ -26,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
         help=HELP,
         description=HELP + ". Each model and thread count runs in a fresh process (own memory peak, own thread "
         "pools). Tokens are whitespace tokens of the input texts, so models with different tokenizers compare.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "models",

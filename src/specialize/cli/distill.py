@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from specialize.cli.common import add_overwrite_option, score_with_ci
 from specialize.errors import ConfigError
 
 HELP = (
@@ -68,6 +69,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     p.add_argument("--repeats", type=int, default=3, help="timed passes per model for the speed comparison")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
+    add_overwrite_option(p, "distill")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,13 +103,16 @@ def run(args: argparse.Namespace) -> int:
         label_map=args.label_map,
         n_bootstrap=args.bootstrap,
         throughput_repeats=args.repeats,
+        overwrite=args.overwrite,
     )
     print(f"saved {result.output}")
+    for warning in result.history.warnings:
+        print(f"WARNING: {warning}")
     for record in result.records:
         agreement = f", agreement with the teacher F1 {record['agreement']['f1']:.4f}" if "agreement" in record else ""
         print(
-            f"{record['split']} ({record['dataset']}) {record['role']} {record['model']}: F1 {record['f1']:.4f} "
-            f"{record['f1_ci']}, macro F1 {record['macro_f1']:.4f}{agreement}"
+            f"{record['split']} ({record['dataset']}) {record['role']} {record['model']}: F1 "
+            f"{score_with_ci(record['f1'], record['f1_ci'])}, macro F1 {record['macro_f1']:.4f}{agreement}"
         )
     if result.throughput:
         teacher, student = result.throughput["models"]

@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from specialize.cli.common import HelpFormatter, add_selection_options
+from specialize.errors import ConfigError
+
 HELP = "score models on one gold test set, side by side, with confidence intervals"
 
 
@@ -14,8 +17,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "evaluate",
         help=HELP,
-        description=HELP + ". Strict span match (start, end and type); 95%% bootstrap intervals over documents.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=HELP + ". Strict span match (start, end and type); 95% bootstrap intervals over documents.",
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "models",
@@ -36,6 +39,7 @@ def add_parser(subparsers: Any) -> None:
         "for models trained with data.context = document",
     )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
+    add_selection_options(p, "--data (the records say which part was scored)")
     p.add_argument("--examples", type=int, default=3, help="error examples to print per category")
     p.add_argument("--json", metavar="OUT", help="write one record per model to this JSON file")
     p.add_argument(
@@ -71,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         data_config=DataConfig(context=args.context),
         n_bootstrap=args.bootstrap,
         examples=args.examples,
+        limit=args.limit,
+        sample=args.sample,
+        sample_seed=args.seed,
     )
     print(format_table(result))
     for model in result.models:
@@ -95,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_cascade(args: argparse.Namespace) -> int:
     from specialize.serve.cascade import cascade_curve, format_curve
 
+    if args.limit is not None or args.sample is not None:
+        raise ConfigError("--cascade scores the whole --data; drop --limit/--sample")
     if len(args.models) > 1:
         raise ValueError("--cascade takes one MODEL (the primary); evaluate the others separately")
     label_map = None

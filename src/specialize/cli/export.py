@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter, add_overwrite_option
+
 HELP = "export a specialist or text classifier to ONNX (optionally int8) for fast, torch-free CPU inference"
 
 
@@ -18,10 +20,10 @@ def add_parser(subparsers: Any) -> None:
         "model card; run it with specialize predict/evaluate/benchmark (classifiers: predict/evaluate/review) or "
         "specialize.runtime.OnnxPredictor / OnnxClassifier. With --check the export is scored against the source "
         "per entity type (classifiers: per label) and nothing is written if it falls short.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train' (any --task)")
-    p.add_argument("--output", "-o", required=True, help="folder to write (must not exist unless --overwrite)")
+    p.add_argument("--output", "-o", required=True, help="folder to write: new or empty (or see --overwrite)")
     p.add_argument("--int8", action="store_true", help="quantize MatMul weights to int8 (dynamic quantization)")
     p.add_argument(
         "--check",
@@ -37,7 +39,7 @@ def add_parser(subparsers: Any) -> None:
         help="largest allowed recall drop of any entity type (classifiers: any label), in points",
     )
     p.add_argument("--opset", type=int, default=17, help="ONNX opset version")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    add_overwrite_option(p, "export")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter, add_selection_options
+
 HELP = "label raw text with a teacher (LLM, spaCy, specialist, gazetteer, regex, or a vote of several)"
 
 
@@ -28,7 +30,7 @@ def add_parser(subparsers: Any) -> None:
         description=HELP + ". Input: .txt (one document per line), .jsonl/.json (a text field), .csv (a text "
         "column) or a folder of .txt files. Output: JSONL like 'specialize predict', with meta.teacher. With "
         "--store, labels are committed per batch and reused: rerun the same command after a crash to resume.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "--teacher",
@@ -43,6 +45,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--labels", help="labels to keep; for llm: the label set, as A,B or a JSON file {label: description}"
     )
+    add_selection_options(p, "--input")
     p.add_argument("--batch-size", type=int, default=32, help="documents per batch (one store commit each)")
     p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
     p.add_argument(
@@ -129,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
             engine=args.engine,
             workers=args.workers,
             address=args.address,
+            limit=args.limit,
+            sample=args.sample,
+            sample_seed=args.seed,
             **options,
         )
     except LLMRequestError as exc:  # the server kept failing, or refused the request

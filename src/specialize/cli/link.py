@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "link entity mentions to concept ids (e.g. MeSH) with a linker built by 'specialize train-linker'"
 
 
@@ -18,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
         "reads, or a dataset name), or raw text with --ner to find the spans first. Output: the documents with "
         "each span's 'kb_id' (absent when unlinked) and meta.links saying how it was linked (dictionary, "
         "abbreviation, similarity) with its score.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="LINKER", help="a folder written by 'specialize train-linker'")
     p.add_argument("--input", "-i", required=True, help="input file, folder or dataset name")

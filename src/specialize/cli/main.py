@@ -30,6 +30,7 @@ from specialize.cli import (
     train_linker,
     train_static,
 )
+from specialize.errors import SpecializeError
 
 # In the order of the workflow: bases -> label -> train/distill -> evaluate -> export -> serve/apply.
 COMMANDS = {
@@ -117,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_transformers(level)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
-    except (ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
+    except (SpecializeError, ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
         if args.verbose:
             raise
         print(f"error: {exc}{_install_hint(exc)}", file=sys.stderr)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
 from specialize.errors import ConfigError
 
 HELP = "find entities in text (or classify texts) with a trained specialist (or a spacy: pipeline)"
@@ -19,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
         "column), a folder of .txt files, or standard input (one document per line). Output: one JSON line per "
         "document with spans (start, end, label, text, score), or for a text classifier with labels and scores; "
         "ids and metadata are kept.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train', or spacy:NAME")
     p.add_argument("--input", "-i", help="input file or folder (default: standard input)")

@@ -7,6 +7,8 @@ import os
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "redact PII/PHI in text: a specialist (or patterns, presidio) finds it, an operator replaces it"
 SALT_ENV = "SPECIALIZE_REDACT_SALT"
 
@@ -21,7 +23,7 @@ def add_parser(subparsers: Any) -> None:
         "--no-patterns. Input: .txt (one document per line), .jsonl/.json, .csv, a folder of .txt files or "
         "standard input. Output: one JSON line per document with the redacted text and the replaced spans "
         "(offsets in the input and in the output, label, replacement); the original values are not written.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="specialist or ONNX folder, spacy:NAME, patterns, presidio")
     p.add_argument("--input", "-i", help="input file or folder (default: standard input)")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+from specialize.errors import ConfigError
+
 HELP = "write one self-contained HTML report from evaluation, speed, distillation and cascade JSON files"
 
 
@@ -16,7 +19,7 @@ def add_parser(subparsers: Any) -> None:
         help=HELP,
         description=HELP + " (inline CSS and SVG charts: no script, nothing fetched; open it anywhere). Each "
         "record's kind is recognised by its keys, so pass any mix of files.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "results",
@@ -28,6 +31,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--output", "-o", default="report.html", help="the HTML file to write")
     p.add_argument("--title", default="specialize report", help="page title")
     p.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="call model OLD by the name NEW (repeatable); models with the same scores on the same documents in "
+        "different files already share one name",
+    )
+    p.add_argument(
         "--price-per-cpu-hour",
         type=float,
         default=DEFAULT_PRICE_PER_CPU_HOUR,
@@ -38,6 +49,16 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from specialize.evaluation.report import report
 
-    path = report(args.results, args.output, title=args.title, price_per_cpu_hour=args.price_per_cpu_hour)
+    aliases = {}
+    for item in args.alias:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise ConfigError(
+                f"--alias {item!r}: expected OLD=NEW, e.g. --alias 'conll2003=MiniLM-L6 CoNLL specialist'"
+            )
+        aliases[old.strip()] = new.strip()
+    path = report(
+        args.results, args.output, title=args.title, price_per_cpu_hour=args.price_per_cpu_hour, aliases=aliases
+    )
     print(f"wrote {path}")
     return 0

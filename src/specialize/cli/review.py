@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
+
 HELP = "contract review: label every paragraph of contracts with a clause classifier, grouped by clause type"
 
 
@@ -17,7 +19,7 @@ def add_parser(subparsers: Any) -> None:
         help=HELP,
         description=HELP + ". Train the classifier with e.g. 'specialize train --task classification --train "
         "cuad-clauses:train'. Paragraphs are blocks between blank lines; offsets are characters of the input.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="a multi-label text classifier folder")
     p.add_argument("contracts", nargs="*", help="contract text files (default: standard input, one contract)")

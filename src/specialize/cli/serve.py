@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from specialize.cli.common import HelpFormatter
 from specialize.cli.redact import SALT_ENV
 
 HELP = "serve a model over HTTP: POST /v1/entities and /v1/redact (or /v1/classify), /metrics, a demo page at /"
@@ -19,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
         "exported, spacy:NAME) answers /v1/entities and /v1/redact; a text classifier /v1/classify. Concurrent "
         "requests are gathered into model batches; with --fallback, documents the model is unsure of go to the "
         "fallback.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "model",

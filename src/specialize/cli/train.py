@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from specialize.cli.common import add_overwrite_option, add_selection_options, score_with_ci
+
 HELP = "train a small named-entity specialist on annotated text"
 
 
@@ -38,6 +40,7 @@ def add_parser(subparsers: Any) -> None:
     )
     add_training_options(p, threads_help="CPU threads for torch (default: all cores)")
     p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
+    add_overwrite_option(p, "train")
 
 
 def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> None:
@@ -71,6 +74,7 @@ def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> No
         help="override any config value, e.g. --set model.max_length=128 (repeatable)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_selection_options(p, "the training data (dev and test stay whole; --seed also seeds --sample)", seed=False)
 
 
 def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -91,6 +95,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "training.seed": args.seed,
         "training.patience": args.patience,
         "data.corrections": args.corrections,
+        "data.limit": args.limit,
+        "data.sample": args.sample,
     }
     if args.no_progress:
         overrides["training.progress"] = False
@@ -110,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if args.task:
         overrides["model.task"] = args.task
     config = load_config(args.config, overrides)
-    result = train(config, args.output)
+    result = train(config, args.output, overwrite=args.overwrite)
     print_result(result)
     return 0
 
@@ -118,9 +124,13 @@ def run(args: argparse.Namespace) -> int:
 def print_result(result: Any) -> None:
     """Where the model went, its held-out scores and training time (train and train-static print alike)."""
     print(f"saved {result.output}")
+    for note in getattr(result, "notes", []):
+        print(f"note: {note}")
+    for warning in result.history.warnings:
+        print(f"WARNING: {warning}")
     for record in result.evaluation:
         print(
-            f"{record['split']} ({record['dataset']}): F1 {record['f1']:.4f} {record['f1_ci']} "
+            f"{record['split']} ({record['dataset']}): F1 {score_with_ci(record['f1'], record['f1_ci'])} "
             f"P {record['precision']:.4f} R {record['recall']:.4f}"
         )
     print(json.dumps({"train_seconds": round(result.history.train_seconds, 1), "best_dev_f1": result.history.best_f1}))

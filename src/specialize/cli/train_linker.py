@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from specialize.cli.common import HelpFormatter, add_overwrite_option
+
 HELP = "build a mention-to-concept linker (dictionary + encoder similarity) from annotated documents"
 
 
@@ -16,10 +18,11 @@ def add_parser(subparsers: Any) -> None:
         description=HELP + ". Training spans need a concept id: PubTator files (NCBI-disease, BC5CDR: e.g. "
         "ncbi-disease-pubtator:train) carry MeSH ids, JSONL spans a 'kb_id' field. Mentions without an id (-1) "
         "are skipped. Use the training split only; score with benchmarks/domains_linking.py.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--train", required=True, help="training documents: file, folder or dataset name")
     p.add_argument("--output", "-o", required=True, help="linker folder to write")
+    add_overwrite_option(p, "train-linker")
     p.add_argument(
         "--encoder", default="default", help="encoder or specialist folder for similarity ('default': all-MiniLM-L6-v2)"
     )
@@ -43,7 +46,12 @@ def run(args: argparse.Namespace) -> int:
         method=args.method, target=args.target, match_label=args.match_label, min_similarity=args.min_similarity
     )
     linker = train_linker(
-        args.train, args.output, encoder=None if args.no_encoder else args.encoder, config=config, format=args.format
+        args.train,
+        args.output,
+        encoder=None if args.no_encoder else args.encoder,
+        config=config,
+        format=args.format,
+        overwrite=args.overwrite,
     )
     info = linker.train_info
     print(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from specialize.cli.common import add_overwrite_option
+
 HELP = "train a static-embedding student (fastest on CPU) from a teacher specialist or encoder"
 
 
@@ -46,6 +48,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
+    add_overwrite_option(p, "train-static")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         distillation=DistillationArgs(temperature=args.temperature, alpha=args.alpha),
         data_format=args.format,
         n_bootstrap=args.bootstrap,
+        overwrite=args.overwrite,
     )
     print_result(result)
     return 0

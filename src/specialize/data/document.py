@@ -51,6 +51,9 @@ class Document:
     spans: list[Span] = field(default_factory=list)
     id: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # The input record's other fields (``{"id", "text", "extra": 1}`` -> ``{"extra": 1}``), written back as they
+    # came by predict and label: a command that reads a record gives back every field it does not own.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def span_text(self, span: Span) -> str:
         return self.text[span.start : span.end]
@@ -72,7 +75,12 @@ class Document:
         if self.id is not None:
             out["id"] = self.id
         out["text"] = self.text
+        out.update(self.extra_fields())
         out["spans"] = [s.to_dict(self.text) for s in sorted(self.spans)]
         if self.meta:
             out["meta"] = self.meta
         return out
+
+    def extra_fields(self, owned: tuple[str, ...] = ("id", "text", "spans", "meta")) -> dict[str, Any]:
+        """The input's other fields, without the ones the writer fills itself (``owned``)."""
+        return {k: v for k, v in self.extra.items() if k not in owned}

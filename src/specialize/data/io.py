@@ -106,38 +106,50 @@ def detect_format(path: str | Path) -> Format:
         return Format.JSONL
     if path.name.lower().endswith((".pubtator", ".pubtator.txt")):
         return Format.PUBTATOR
-    sniffed = _sniff(path)
+    sniffed, why, line = _sniff(path)
     if sniffed is None:
         raise DataFormatError(
-            "cannot tell the format from the name or the first lines "
-            "(expected 'token TAG' columns, JSON lines, 'PMID|t|title' or brat .txt/.ann pairs)",
-            fix=_FORMAT_FIX,
+            f"cannot tell the format from the name or the first lines: {why}",
+            fix=_FORMAT_FIX + (", or fix that line" if line is not None else ""),
             path=path,
+            line=line,
         )
     if suffix not in _CONLL_SUFFIXES | {".pubtator"}:
         logger.info("%s: detected format %s from content", path, sniffed.value)
     return sniffed
 
 
-def _sniff(path: Path, max_lines: int = 200) -> Format | None:
+def _sniff(path: Path, max_lines: int = 200) -> tuple[Format | None, str, int | None]:
+    """The format the first lines show, else None with why (which line broke which format) and that line."""
     with open(path, encoding="utf-8", errors="replace") as handle:
         head = handle.read(1 << 16)
-    lines = [line.strip() for line in head.split("\n") if line.strip()][:max_lines]
-    if not lines:
-        return None
-    if re.match(r"^[^|\t\s]+\|[ta]\|", lines[0]):
-        return Format.PUBTATOR
-    if lines[0][0] in "[{":
-        return Format.JSONL
-    if len(head) == 1 << 16 and len(lines) > 1:
-        lines = lines[:-1]  # the last line may be cut in the middle
-    for line in lines:
+    numbered = [(n, line.strip()) for n, line in enumerate(head.split("\n"), 1) if line.strip()][:max_lines]
+    if not numbered:
+        return None, "the file is empty", None
+    first_number, first = numbered[0]
+    if re.match(r"^[^|\t\s]+\|[ta]\|", first):
+        return Format.PUBTATOR, "", None
+    if first[0] in "[{":
+        return Format.JSONL, "", None
+    if len(head) == 1 << 16 and len(numbered) > 1:
+        numbered = numbered[:-1]  # the last line may be cut in the middle
+    not_others = (
+        f"not JSON lines or PubTator (line {first_number} starts with neither '{{' nor 'PMID|t|'), and not CoNLL"
+    )
+    for number, line in numbered:
         columns = line.split()
         if columns[0] == "-DOCSTART-":
             continue
-        if len(columns) < 2 or not _TAG.fullmatch(columns[-1]):
-            return None
-    return Format.CONLL
+        if len(columns) < 2:
+            return None, f"{not_others}: line {number} {_quote(line)} has one column, not 'token TAG'", number
+        if not _TAG.fullmatch(columns[-1]):
+            reason = f"its last column {columns[-1]!r} is not a tag (O, or B-/I-/E-/S-/L-/U- and a type)"
+            return None, f"{not_others}: line {number} {_quote(line)}: {reason}", number
+    return Format.CONLL, "", None
+
+
+def _quote(line: str, width: int = 60) -> str:
+    return repr(line if len(line) <= width else line[: width - 3] + "...")
 
 
 def _data_files(folder: Path) -> list[Path]:
@@ -205,9 +217,10 @@ def read_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
     """Read raw input for prediction as documents without spans.
 
     ``.txt``: one document per non-empty line (id ``<stem>:<line>``); ``.jsonl``/``.json``: the
-    ``text_field`` of each record (``id`` and ``meta`` kept, spans ignored); ``.csv``: the ``text_field``
-    column (an ``id`` column is used as id, other columns go to ``meta``); a folder: one document per
-    ``.txt`` file (id = file stem); a dataset name: its documents with the spans removed.
+    ``text_field`` of each record (``id`` and ``meta`` kept, every other field in ``Document.extra`` to be
+    written back as it came; spans ignored); ``.csv``: the ``text_field`` column (an ``id`` column is used as
+    id, other columns go to ``meta``); a folder: one document per ``.txt`` file (id = file stem); a dataset
+    name: its documents with the spans removed.
     """
     if _is_dataset_name(path):
         return [replace(doc, spans=[]) for doc in read_documents(path)]
@@ -292,7 +305,8 @@ def _json_texts(path: Path, text_field: str) -> list[Document]:
             )
         doc_id = record.get("id", f"{path.stem}:{number}")
         meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-        docs.append(Document(text, id=str(doc_id), meta=dict(meta)))
+        extra = {k: v for k, v in record.items() if k not in ("id", "meta")} if isinstance(record, dict) else {}
+        docs.append(Document(text, id=str(doc_id), meta=dict(meta), extra=extra))
     return docs
 
 

@@ -44,6 +44,7 @@ class LoadedData(Generic[ItemT]):
     dropped: Counter[str] = field(default_factory=Counter)  # annotations dropped on reading, by label
     count_name: str = "spans"  # what ``annotations`` counts: "spans" or "labels"
     count: Callable[[ItemT], int] | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)  # what else reading changed: documents selected (data.limit)
 
     @property
     def documents(self) -> list[ItemT]:

@@ -6,9 +6,11 @@ Nothing here drops a span silently: ``validate_spans`` only counts and shows pro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 
 from specialize.data.document import Document, Span
 from specialize.data.errors import DataFormatError
@@ -119,6 +121,53 @@ def validate_spans(docs: Iterable[Document], max_examples: int = 3) -> SpanRepor
         if report.problems > before:
             report.docs_with_problems += 1
     return report
+
+
+GOLD_FIX = (
+    "fix the spans in the file (scores against such gold are wrong: a duplicated span makes a perfect prediction "
+    "score F1 0.667, an empty one can never be found); or resolve them explicitly first: "
+    "specialize.data.validation.resolve_gold(docs) drops duplicate, empty and out-of-range spans and keeps the "
+    "longest of overlapping ones, returning what it dropped, per problem"
+)
+
+
+def check_gold(docs: Sequence[Document], source: str | Path | None = None, role: str = "gold") -> SpanReport:
+    """The one validation of gold spans (evaluate, train, distill, export --check): raise
+    :class:`DataFormatError` naming ``source``, the counts per problem and examples, else return the report.
+
+    Gold must be flat: out-of-range, empty, duplicate and overlapping spans are refused, never scored or
+    learned from in silence."""
+    report = validate_spans(docs)
+    if report.problems:
+        raise DataFormatError(f"{role} data has span problems: {report.summary()}\n", fix=GOLD_FIX, path=source)
+    return report
+
+
+def resolve_gold(
+    docs: Iterable[Document], overlaps: OverlapPolicy | str = OverlapPolicy.KEEP_LONGEST
+) -> tuple[list[Document], Counter[str]]:
+    """Gold made flat explicitly: out-of-range and empty spans dropped, exact duplicates kept once, overlaps
+    resolved by ``overlaps`` (``keep_longest`` or ``keep_first``). Returns the documents and the number of
+    spans dropped per problem (``out_of_range_or_empty``, ``duplicate``, ``overlapping``) to report."""
+    policy = OverlapPolicy(overlaps)
+    if policy is OverlapPolicy.ERROR:
+        raise ValueError("resolve_gold needs overlaps='keep_longest' or 'keep_first'; check_gold refuses overlaps")
+    dropped: Counter[str] = Counter()
+    out = []
+    for doc in docs:
+        doc, invalid = drop_invalid_spans(doc)
+        dropped["out_of_range_or_empty"] += len(invalid)
+        first: dict[tuple[int, int, str], Span] = {}
+        for span in sorted(doc.spans):
+            first.setdefault(span.key(), span)
+        unique = list(first.values())
+        if len(unique) < len(doc.spans):
+            dropped["duplicate"] += len(doc.spans) - len(unique)
+            doc = replace(doc, spans=unique, meta=dict(doc.meta))
+        doc, overlapping = resolve_overlaps(doc, policy)
+        dropped["overlapping"] += len(overlapping)
+        out.append(doc)
+    return out, +dropped
 
 
 def _overlapping_pairs(spans: list[Span]) -> list[tuple[Span, Span]]:

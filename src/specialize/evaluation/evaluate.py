@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from specialize.config import DataConfig
+from specialize.data.labels import describe_drops, label_map_drops
+from specialize.data.loading import LoadedData
+from specialize.data.sampling import select
 from specialize.errors import DataError
 from specialize.evaluation.error_analysis import CATEGORIES, ErrorAnalysis
 from specialize.evaluation.records import EvaluationRecord, rounded, rounded_ci
@@ -57,6 +60,8 @@ class ModelEvaluation:
     accuracy: float | None = None  # classification only: exact match of the label set
     accuracy_ci: tuple[float, float] | None = None
     predictions: list[Any] = field(repr=False, default_factory=list)
+    dropped_spans: dict[str, int] = field(default_factory=dict)
+    """Predicted spans the model's label map dropped (types it does not map), per original type."""
 
 
 @dataclass
@@ -69,6 +74,7 @@ class EvaluationResult:
     n_bootstrap: int
     seed: int
     multi_label: bool | None = None  # classification: whether the gold data gives texts other than one label
+    data_note: str | None = None  # the part of the data scored (--limit/--sample), None for all of it
 
     def typed_records(
         self,
@@ -136,6 +142,7 @@ class EvaluationResult:
             errors_per_type=None if errors is None else {t: dict(c) for t, c in errors.per_type.items()},
             confusions=None if errors is None else dict(errors.confusions),
             error_examples=examples,
+            extra={"data_selection": self.data_note, "dropped_by_label_map": m.dropped_spans},
         )
 
 
@@ -189,6 +196,9 @@ def evaluate(
     seed: int = 0,
     examples: int = 5,
     confidence: float = 0.95,
+    limit: int | None = None,
+    sample: int | None = None,
+    sample_seed: int = 0,
 ) -> EvaluationResult:
     """Predict with each model on ``data``'s texts and score against its gold answers.
 
@@ -197,7 +207,9 @@ def evaluate(
     ``"conll"``) goes to span models loaded from specs; it never touches the gold labels or the objects passed in.
     ``data`` is gold items (documents or labelled texts) or a file/dataset name the task reads, as
     ``data_config`` says (``context="document"``: sentences joined into their documents).
-    ``n_bootstrap=0`` skips the intervals.
+    ``n_bootstrap=0`` skips the intervals. Gold is validated first (the task's ``validate``: for spans,
+    :func:`specialize.data.validation.check_gold`). ``limit`` scores the first items only, ``sample`` that many
+    drawn with ``sample_seed`` (:func:`specialize.data.sampling.select`); the records say so (``data_selection``).
 
     Gold types a model cannot predict are scored F1 0 (they count in micro recall and macro F1); types it
     predicts that are not in gold count as false positives.
@@ -211,16 +223,26 @@ def evaluate(
     loaded = [load_model(m, label_map=label_map) if isinstance(m, str | Path) else m for m in models]
     chosen = _common_task(loaded, task)
     data_config = data_config or DataConfig()
-    items = chosen.load("test", data, data_config).items if isinstance(data, str | Path) else list(data)
+    gold = (
+        chosen.load("test", data, data_config)
+        if isinstance(data, str | Path)
+        else LoadedData("test", "(in memory)", list(data))
+    )
+    chosen.validate(gold)
+    items, data_note = select(gold.items, limit=limit, sample=sample, seed=sample_seed)
     if not items:
         raise DataError("no documents to evaluate on")
     texts = [item.text for item in items]
     n_tokens = sum(len(t.split()) for t in texts)
     results = []
     for name, model in zip(_unique_names(loaded), loaded, strict=True):
+        before = label_map_drops(model)
         start = time.perf_counter()
         predictions = chosen.predict(model, texts)
         seconds = time.perf_counter() - start
+        dropped = label_map_drops(model, before)
+        if dropped:
+            logger.warning("%s: the label map %s", name, describe_drops(dropped, "types it does not map"))
         if len(predictions) != len(texts):
             raise DataError(f"{name} returned {len(predictions)} answers for {len(texts)} texts")
         scored = chosen.score(
@@ -239,6 +261,7 @@ def evaluate(
                 accuracy=scored.accuracy,
                 accuracy_ci=scored.accuracy_ci,
                 predictions=predictions,
+                dropped_spans=dict(dropped),
             )
         )
         logger.info(
@@ -255,7 +278,9 @@ def evaluate(
     multi_label = None
     if chosen.name == "classification":
         multi_label = any(len(chosen.gold(item)) != 1 for item in items)
-    return EvaluationResult(chosen.name, results, gold_types, len(items), n_tokens, n_bootstrap, seed, multi_label)
+    return EvaluationResult(
+        chosen.name, results, gold_types, len(items), n_tokens, n_bootstrap, seed, multi_label, data_note
+    )
 
 
 def _cell(value: float, interval: tuple[float, float] | None) -> str:
@@ -279,8 +304,10 @@ def format_table(result: EvaluationResult) -> str:
     """Side-by-side text tables: F1 per type (label) / micro / macro with CIs, micro P and R, accuracy for
     classifiers, speed; then the span errors.
 
-    Types that occur only in some model's predictions (not in gold) are listed after the gold types, marked
-    ``*``, with support 0; a model that never predicts a gold type shows F1 0.0000 there.
+    Types that occur only in some model's predictions (not in gold) are listed after the gold types as
+    ``TYPE (not in gold)`` with the number of spans each model predicted, not an F1 (there is nothing to find:
+    they count as false positives in micro P/F1, not in macro F1); a model that never predicts a gold type
+    shows F1 0.0000 there.
     """
     names = [m.name for m in result.models]
     extra = sorted({t for m in result.models for t in m.scores.types} - set(result.gold_types))
@@ -289,11 +316,14 @@ def format_table(result: EvaluationResult) -> str:
         support.update({t: m.scores.per_type[t].support for t in result.gold_types if t in m.scores.per_type})
     rows: list[list[str]] = []
     for t in [*result.gold_types, *extra]:
-        row = [t if t in result.gold_types else f"{t} *", str(support.get(t, 0))]
+        row = [t if t in result.gold_types else f"{t} (not in gold)", str(support.get(t, 0))]
         for m in result.models:
             prf = m.scores.per_type.get(t)
             ci = m.ci.per_type_f1.get(t) if m.ci and prf else None
-            row.append("-" if prf is None else _cell(prf.f1, ci))
+            if t not in result.gold_types:
+                row.append(f"{prf.fp} predicted" if prf is not None and prf.fp else "-")
+            else:
+                row.append("-" if prf is None else _cell(prf.f1, ci))
         rows.append(row)
     n_gold = sum(support.get(t, 0) for t in result.gold_types)
 
@@ -324,9 +354,16 @@ def format_table(result: EvaluationResult) -> str:
         title = f"Classification of {result.n_docs} texts ({kind}); F1 per label{ci_note}"
     else:
         title = f"Strict span F1 on {result.n_docs} documents ({result.n_tokens} whitespace tokens){ci_note}"
+    if result.data_note:
+        title += f"; {result.data_note} {'texts' if result.task == 'classification' else 'documents'}"
     parts = [title, render_table(["type" if result.task != "classification" else "label", "support", *names], rows)]
     if extra:
-        parts.append("* predicted but not in gold (support 0)")
+        parts.append(
+            "(not in gold): types predicted that the gold data does not have; their spans are false positives in "
+            "micro P and F1, not part of macro F1"
+        )
+    parts += [f"{m.name}: the label map {describe_drops(m.dropped_spans, 'types it does not map')}"
+              for m in result.models if m.dropped_spans]  # fmt: skip
     if all(m.errors is not None for m in result.models) and result.models:
         err_rows = [[c, *(str(m.errors.counts.get(c, 0)) for m in result.models if m.errors)] for c in CATEGORIES]
         err_rows.append(["total", *(str(m.errors.total) for m in result.models if m.errors)])

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from specialize.evaluation.report import ReportData, Throughput, cost_per_million, throughputs
 from specialize.evaluation.report_charts import (
     Bar,
     Curve,
@@ -25,6 +24,8 @@ from specialize.evaluation.report_charts import (
     span_cell,
     table,
 )
+from specialize.evaluation.report_data import ReportData, cost_per_million, throughputs
+from specialize.evaluation.report_summary import Entry, best_pair, dataset_entries, speed_ratio
 
 CATEGORIES = ("missed", "spurious", "wrong_type", "wrong_boundary", "wrong_type_boundary")
 
@@ -58,12 +59,30 @@ details { margin: .5em 0; } pre { white-space: pre-wrap; font-size: .85em; }
 """
 
 
+def _speed(e: Entry | None) -> str:
+    if e is None or e.per_s is None:
+        return "-"
+    return f"{fmt(e.per_s, 0)} {e.unit}/s" + ("" if e.speed_source == "benchmark" else " *")
+
+
+def _ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.2g}×"
+
+
 class _Page:
     def __init__(self, data: ReportData, price: float) -> None:
         self.data = data
         self.price = price
         self.colors = {name: color(i) for i, name in enumerate(data.models())}
         self.speed = throughputs(data)
+        candidates = [
+            *((r, "tokens") for r in data.evaluations),
+            *((r, "tokens") for r in data.records["speed"] if r.get("dataset")),
+            *((r, "texts") for r in data.records["classification"]),
+        ]
+        self.entries = dataset_entries(candidates, self.speed)
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in data.evaluations:
             groups.setdefault((str(r.get("dataset") or "?"), str(r.get("split") or "")), []).append(r)
@@ -82,11 +101,13 @@ class _Page:
 
     # -- sections ------------------------------------------------------------------------------------------
     def summary(self) -> str:
+        # A model scored on a data set by several files (a teacher in each distillation experiment) shows once.
+        shown = {(r.get("dataset"), r.get("split"), r["model"], r.get("f1")): r for r in self.data.evaluations}
         rows = [
             [esc(r.get("dataset") or "-"), esc(r.get("split") or "-"), self.model(r["model"]),
              fmt_ci(r.get("f1"), r.get("f1_ci")), fmt(r.get("precision")), fmt(r.get("recall")),
              fmt_ci(r.get("macro_f1"), r.get("macro_f1_ci")), esc(r.get("n_docs", "-"))]
-            for r in self.data.evaluations
+            for r in shown.values()
         ]  # fmt: skip
         if not rows:
             return "<p class='note'>No evaluation records (specialize evaluate --json) among the inputs.</p>"
@@ -130,43 +151,71 @@ class _Page:
 
     MAX_LABELS = 15
 
-    def tradeoff(self) -> str:
-        points, seen = [], set()
-        datasets = {r.get("dataset") for r in self.data.evaluations}
-        for r in self.data.evaluations:
-            t = self.speed.get(str(r["model"]))
-            if t is None or t.tokens_per_s is None or not isinstance(r.get("f1"), int | float):
+    def overview(self) -> str:
+        rows = []
+        for key, entries in self.entries.items():
+            best, ref = best_pair(entries)
+            if best is None and ref is None:
                 continue
-            seen.add(t.model)
-            label = str(r["model"]) + (f" · {r.get('dataset')}" if len(datasets) > 1 else "")
-            points.append(self._point(label, t, float(r["f1"]), r.get("f1_ci")))
-        for r in self.data.records["speed"]:
-            t = self.speed.get(str(r["model"]))
-            if t is not None and t.model not in seen and t.tokens_per_s and isinstance(r.get("f1"), int | float):
-                points.append(self._point(t.model, t, float(r["f1"]), None))
-        if not points:
+            gain = f"{(best.f1 - ref.f1) * 100:+.1f}" if best and ref else "-"
+            ratio = speed_ratio(best, ref)
+            rows.append([
+                esc(self.group_name(key)), *(self.model(e.model) if e else "-" for e in (best, ref)),
+                *(fmt_ci(e.f1, e.f1_ci) if e else "-" for e in (best, ref)), gain,
+                *(_speed(e) for e in (best, ref)), _ratio(ratio),
+                *(fmt(e.size_mb, 1) if e else "-" for e in (best, ref)),
+            ])  # fmt: skip
+        if not rows:
+            return "<p class='note'>No scores on a named data set among the inputs.</p>"
+        header = ["data set", "best specialist", "general model or baseline", "F1 specialist [95% CI]",
+                  "F1 general", "F1 difference (points)", "speed specialist", "speed general", "speed ratio",
+                  "size MB specialist", "size MB general"]  # fmt: skip
+        caption = (
+            "Per data set, the specialist with the best F1 against the best general model or baseline (spaCy, "
+            "Presidio, TF-IDF: recognised by name). Speed: tokens/s for span models, texts/s for classifiers, "
+            "from specialize benchmark at its lowest thread count where there is one, else from the evaluation "
+            "pass (marked *: default threads, comparable only roughly). Speed ratio: specialist ÷ general model."
+        )
+        out = table(header, rows, esc(caption), left=3)
+        if self.data.aliases:
+            names = "; ".join(f"{esc(k)} = {esc(', '.join(v))}" for k, v in self.data.aliases.items())
+            out += f"<p class='note'>One name per model across the files (same scores, same documents): {names}.</p>"
+        return out
+
+    def tradeoff(self) -> str:
+        parts = []
+        for n, (key, entries) in enumerate(self.entries.items()):
+            points = [self._point(e) for e in entries if e.per_s]
+            if not points:
+                continue
+            unit = entries[0].unit
+            title = f"F1 against throughput on {self.group_name(key)}"
+            desc = "; ".join(f"{p.label}: F1 {p.y:.3f} at {p.x:,.0f} {unit}/s" for p in points)
+            chart = scatter(
+                f"chart-tradeoff-{n}", points, x_label=f"{unit} per second (log scale)", y_label="micro F1",
+                title=title, desc=desc,
+            )  # fmt: skip
+            parts.append(f"<h3>{esc(title)}</h3>{chart}")
+        if not parts:
             return (
-                "<p class='note'>Needs F1 and throughput for at least one model (evaluation and/or speed records).</p>"
+                "<p class='note'>Needs F1 and throughput of a model on a data set (evaluation and speed records).</p>"
             )
-        desc = "; ".join(f"{p.label}: F1 {p.y:.3f} at {p.x:,.0f} tokens/s" for p in points)
-        chart = scatter(
-            "chart-tradeoff", points, x_label="tokens per second (log scale)", y_label="micro F1",
-            title="F1 against throughput", desc=desc,
-        )  # fmt: skip
-        return chart + (
-            "<p class='note'>Filled markers: <code>specialize benchmark</code> at its lowest thread count (fresh "
-            "process, fixed threads). Hollow: throughput measured during evaluation or distillation (default threads, "
-            "shared process), comparable only roughly. Vertical lines: 95% CI of F1. Dashed line and rings: the "
-            "Pareto front, the models no other model beats on both speed and F1.</p>"
+        return "".join(parts) + (
+            "<p class='note'>One chart per data set: F1 on different data sets does not compare. Filled markers: "
+            "<code>specialize benchmark</code> at its lowest thread count (fresh process, fixed threads). Hollow: "
+            "throughput measured during evaluation or distillation (default threads, shared process), comparable only "
+            "roughly. Vertical lines: 95% CI of F1. Dashed line and rings: the Pareto front of the data set, the "
+            "models no other model beats on both speed and F1.</p>"
         )
 
-    def _point(self, label: str, t: Throughput, f1: float, ci: Any) -> Point:
-        assert t.tokens_per_s is not None
-        threads = f"{t.threads} thread(s)" if t.threads_known else "threads not recorded"
+    def _point(self, e: Entry) -> Point:
+        assert e.per_s is not None
+        ci = e.f1_ci
         return Point(
-            label=label, x=t.tokens_per_s, y=f1, color=self.colors.get(t.model, "#999"), hollow=t.source != "benchmark",
+            label=e.model, x=e.per_s, y=e.f1, color=self.colors.get(e.model, "#999"),
+            hollow=e.speed_source != "benchmark",
             y_ci=(float(ci[0]), float(ci[1])) if ci else None,
-            tooltip=f"{label}: F1 {f1:.3f}, {t.tokens_per_s:,.0f} tokens/s ({t.source}, {threads})",
+            tooltip=f"{e.model}: F1 {e.f1:.3f}, {e.per_s:,.0f} {e.unit}/s ({e.speed_source})",
         )  # fmt: skip
 
     def per_type(self) -> str:
@@ -444,8 +493,9 @@ class _Page:
 
 
 SECTIONS: tuple[tuple[str, str, Callable[[_Page], str]], ...] = (
+    ("overview", "At a glance: best specialist against the general model", _Page.overview),
     ("summary", "Scores", _Page.summary),
-    ("tradeoff", "F1 against throughput", _Page.tradeoff),
+    ("tradeoff", "F1 against throughput, per data set", _Page.tradeoff),
     ("per-type", "F1 per entity type", _Page.per_type),
     ("errors", "Errors and type confusions", _Page.errors),
     ("cascade", "Cascade: F1 against share deferred", _Page.cascade),

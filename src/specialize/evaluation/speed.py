@@ -324,6 +324,7 @@ def benchmark(
             record: dict[str, Any] = {
                 "model": first["name"],
                 "spec": spec,
+                "dataset": str(data) if isinstance(data, str | Path) else None,
                 "kind": model_kind(spec),
                 "f1": first["f1"],
                 "per_type_f1": first["per_type_f1"],

@@ -4,9 +4,11 @@
 The output folder is the whole inference path for :class:`specialize.runtime.OnnxPredictor` (span specialists)
 or :class:`specialize.runtime.OnnxClassifier` (text classifiers): ``model.onnx``, the tokenizer files,
 ``config.json`` (labels and the ``specialize.inference`` windowing, or the ``specialize.classifier`` windowing,
-pooling and threshold), ``export.json`` (what was measured) and the model card with an export section. It is
-written to a temporary sibling folder and moved into place only when every check passed, so a failed export
-never leaves a model behind. What differs between the two tasks is in :mod:`specialize.export.sources`.
+pooling and threshold), ``export.json`` (what was measured) and a model card for the export
+(:mod:`specialize.export.card`). The output folder is claimed first and written to a staging sibling that
+replaces it only when every check passed (:mod:`specialize.utils.output_folder`), so a failed export never
+leaves a model behind nor touches the old one. What differs between the two tasks is in
+:mod:`specialize.export.sources`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from specialize.export.card import render_export_card
 from specialize.export.check import CheckReport, ExportCheckFailed, format_check_report
 from specialize.export.quantize import DEFAULT_KEEP_FP32, quantize_int8
 from specialize.export.sources import CheckData, ExportSource, load_source
 from specialize.runtime.session import MODEL_FILE
 from specialize.utils.optional import require
+from specialize.utils.output_folder import claim_output
 
 logger = logging.getLogger(__name__)
 
@@ -81,62 +84,6 @@ def _check_data(source: ExportSource, check: CheckData | None) -> list[Any] | No
     return gold
 
 
-def _prepare_output(output: Path, overwrite: bool) -> None:
-    occupied = output.exists() and (not output.is_dir() or any(output.iterdir()))
-    if occupied and not overwrite:
-        raise FileExistsError(f"{output} exists and is not empty; choose another --output or pass --overwrite")
-    output.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _move_into_place(tmp: Path, output: Path) -> None:
-    """Replace ``output`` by ``tmp`` (same parent folder, so the final rename is atomic)."""
-    if output.exists():
-        old = output.with_name(f".{output.name}.old-{time.time_ns()}")
-        output.rename(old)
-        tmp.rename(output)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(output)
-
-
-def _export_section(result: dict[str, Any], check: CheckReport | None, source: ExportSource) -> str:
-    precision = "fp32"
-    if result["int8"]:
-        kept = ", ".join(result["quantization"]["kept_fp32"]) or "nothing"
-        precision = f"int8 weights by dynamic quantization, {kept} kept in fp32"
-    lines = [
-        "",
-        "## Export",
-        "",
-        f"ONNX ({precision}, opset {result['opset']}), exported with specialize from `{result['source']}`. "
-        "Run it without torch or transformers:",
-        "",
-        "```python",
-        f"from specialize.runtime import {source.runtime}",
-        source.usage,
-        "```",
-        "",
-        f"model.onnx {result['model_mb']:.1f} MB (source folder {result['source_size_mb']:.1f} MB). Logits vs torch on "
-        f"{result['numerics']['windows']} windows: max abs difference {result['numerics']['max_abs_diff']:.2e}, "
-        f"argmax agreement {result['numerics']['argmax_agreement']:.4f}.",
-        "",
-    ]
-    if check is None:
-        lines += ["No accuracy check was run (`specialize export --check GOLD`).", ""]
-    else:
-        unit = "type" if check.unit == "span" else "label"
-        texts = "documents" if check.unit == "span" else "texts"
-        lines += [
-            f"| {unit} | support | F1 source | F1 export | recall drop (points) |",
-            "|---|---|---|---|---|",
-        ]
-        for t, c in check.per_type.items():
-            lines.append(f"| {t} | {c.support} | {c.source_f1:.4f} | {c.exported_f1:.4f} | {c.recall_drop:+.2f} |")
-        lines.append(f"| **micro** | | {check.source_f1:.4f} | {check.exported_f1:.4f} | F1 {check.f1_drop:+.2f} |")
-        lines += ["", f"Check: {check.n_docs} gold {texts}; passed (F1 drop limit {check.max_f1_drop} points).", ""]
-    return "\n".join(lines)
-
-
 def _copy_inference_files(tmp: Path, source: Path, export_meta: dict[str, Any]) -> None:
     """Tokenizer files and config.json (labels, windowing, and an ``export`` note) next to the model."""
     for name in TOKENIZER_FILES:
@@ -152,12 +99,12 @@ def _copy_inference_files(tmp: Path, source: Path, export_meta: dict[str, Any]) 
 def _write_reports(
     tmp: Path, folder: Path, info: dict[str, Any], check: CheckReport | None, source: ExportSource
 ) -> None:
-    """export.json (everything measured) and the source's model card with an export section appended."""
+    """export.json (everything measured) and the export's model card (export/card.py)."""
     info["model_mb"] = (tmp / MODEL_FILE).stat().st_size / 1e6
     card_path = folder / "README.md"
-    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else f"# {folder.name}\n"
-    section = _export_section(info, check, source)
-    (tmp / "README.md").write_text(card.rstrip("\n") + "\n" + section, encoding="utf-8")
+    source_card = card_path.read_text(encoding="utf-8") if card_path.is_file() else None
+    card = render_export_card(tmp.name, info, check, source, source_card)
+    (tmp / "README.md").write_text(card, encoding="utf-8")
     report = {**info, "check": check.to_dict() if check else None}
     (tmp / "export.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
 
@@ -190,7 +137,7 @@ def export(
         require("onnx", "onnx")
     started = time.perf_counter()
     folder, output = Path(model_dir), Path(output)
-    _prepare_output(output, overwrite)
+    claim = claim_output(output, "export", overwrite=overwrite, sources=[folder, check])
     source = load_source(folder)
     gold = _check_data(source, check)
     from specialize.export.onnx_export import SAMPLE_TEXTS, compare_logits, example_batch, export_onnx
@@ -198,9 +145,7 @@ def export(
     sample_texts = source.texts(gold or [])[:NUMERIC_WINDOWS]
     features = source.windows([*SAMPLE_TEXTS, *sample_texts])[:NUMERIC_WINDOWS]
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the moved folder should read like any other model folder
-    try:
+    with claim.writing() as tmp:
         fp32_path = tmp / ("model.fp32.onnx" if int8 else MODEL_FILE)
         inputs = export_onnx(source.model, fp32_path, example_batch(features, source.pad_id), opset=opset)
         quantization = None
@@ -260,10 +205,6 @@ def export(
         }
         _write_reports(tmp, folder, info, report, source)
         info["seconds"] = time.perf_counter() - started
-        _move_into_place(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     size = folder_size(output)
     logger.info("exported %s to %s (%.1f MB, %.1f s)", folder, output, size / 1e6, info["seconds"])
     return ExportResult(

@@ -15,6 +15,7 @@ from specialize.data.classification import LabelledText, read_labelled
 from specialize.data.document import Document
 from specialize.data.features import WindowFeatures
 from specialize.data.io import read_documents
+from specialize.data.validation import check_gold
 from specialize.export.check import CheckReport, compare_label_predictions, compare_predictions
 
 CheckData = Sequence[Document] | Sequence[LabelledText] | str | Path
@@ -66,14 +67,17 @@ class _Source:
 
     def read_check(self, check: CheckData) -> list[Any]:
         if isinstance(check, str | Path):
-            return list(self.reader(check))
+            return self.validated(list(self.reader(check)), check)
         # A classifier checked on span documents (or the reverse) would fail later, less clearly.
         wrong = sorted({type(x).__name__ for x in check if not isinstance(x, self.item)})
         if wrong:
             raise TypeError(
                 f"check data for this model must be {self.item.__name__} objects, a file or a dataset name; got {wrong}"
             )
-        return list(check)
+        return self.validated(list(check), None)
+
+    def validated(self, gold: list[Any], source: str | Path | None) -> list[Any]:
+        return gold
 
     def load_exported(self, folder: Path, name: str) -> Any:
         import specialize.runtime
@@ -118,6 +122,10 @@ class SpanSource(_Source):
 
     def windows(self, texts: Sequence[str]) -> list[WindowFeatures]:
         return list(self.inner.preprocess(texts)[1])
+
+    def validated(self, gold: list[Any], source: str | Path | None) -> list[Any]:
+        check_gold(gold, source, role="export --check")
+        return gold
 
     def _score(self, gold: Sequence[Document], source: Any, exported: Any, **limits: Any) -> CheckReport:
         return compare_predictions(gold, source, exported, **limits)

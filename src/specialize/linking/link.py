@@ -9,6 +9,7 @@ from pathlib import Path
 from specialize.data.document import Document
 from specialize.data.errors import DataFormatError
 from specialize.linking.linker import Linker, LinkerConfig, LinkMethod
+from specialize.utils.output_folder import claim_output
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +24,19 @@ def train_linker(
     encoder: str | Path | None = DEFAULT_ENCODER,
     config: LinkerConfig | None = None,
     format: str | None = None,
+    overwrite: bool = False,
 ) -> Linker:
     """Build a linker from training documents whose spans carry ``kb_id`` (a file, folder or dataset name).
 
     ``encoder`` is an encoder folder or a specialist folder (its encoder), ``DEFAULT_ENCODER`` for
-    all-MiniLM-L6-v2, or ``None`` for a dictionary-only linker. With ``output`` the linker folder is written.
+    all-MiniLM-L6-v2, or ``None`` for a dictionary-only linker. With ``output`` the linker folder is written
+    (a new or empty folder, or with ``overwrite`` one an earlier ``train-linker`` wrote).
     """
     from specialize.data.io import read_documents
+
+    claim = (
+        None if output is None else claim_output(output, "train-linker", overwrite=overwrite, sources=[train, encoder])
+    )
 
     if isinstance(train, str | Path):
         source = str(train)
@@ -46,8 +53,9 @@ def train_linker(
         encoder_name = Path(folder).name
     train_info = {"source": source, "encoder": encoder_name}
     linker = Linker.build(documents, encoder=mention_encoder, config=config, train_info=train_info)
-    if output is not None:
-        linker.save(output)
+    if claim is not None:
+        with claim.writing() as folder:
+            linker.save(folder)
         logger.info("wrote linker to %s", output)
     return linker
 

@@ -42,6 +42,12 @@ class ModelCardData:
     alignment: str | None = None
     machine: Mapping[str, Any] | None = None
     distillation: str | None = None  # markdown: the teacher and how its knowledge was transferred
+    data_notes: list[str] = field(default_factory=list)  # documents selected, teacher spans dropped (run_data)
+
+
+def data_notes_lines(notes: Sequence[str]) -> list[str]:
+    """The data notes under the training data table: what reading and selection changed."""
+    return ["", *(f"- {note}" for note in notes)] if notes else []
 
 
 def _data_table(task: Task, rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -114,6 +120,7 @@ def render_model_card(card: ModelCardData, task: Task, model: Any) -> str:
         *(task.card_scores(card.evaluation) or ["No held-out evaluation was run for this model.", ""]),
         *_data_table(task, card.data_files),
     ]
+    lines += data_notes_lines(card.data_notes)
     if card.alignment:
         lines += ["", f"Alignment to the tokenizer: {card.alignment}"]
     if card.history:

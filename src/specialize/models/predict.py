@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from specialize.data.document import Document
 from specialize.data.io import input_documents, jsonl_output
+from specialize.data.labels import describe_drops, label_map_drops
 from specialize.models.resolve import load_model
 from specialize.tasks.registry import task_of
 
@@ -37,6 +38,8 @@ def predict(
     model = load_model(model, label_map=label_map)
     task = task_of(model)
     docs = input_documents(inputs, text_field=text_field)
+    owned = ("id", "text", "meta", *task.answer_fields)  # what a record gets from us; other input fields pass through
+    before = label_map_drops(model)
     records: list[dict[str, Any]] = []
     with jsonl_output(output) as write:
         for lo in range(0, len(docs), chunk_size):
@@ -45,10 +48,16 @@ def predict(
             for doc, fields in zip(batch, answers, strict=True):
                 record: dict[str, Any] = {} if doc.id is None else {"id": doc.id}
                 record["text"] = doc.text
+                record.update(doc.extra_fields(owned))
                 record.update(fields)
                 if doc.meta:
                     record["meta"] = doc.meta
                 records.append(record)
                 write(record)
     logger.info("predicted %d texts with %s (%s)", len(records), getattr(model, "name", model), task.what)
+    dropped = label_map_drops(model, before)
+    if dropped:
+        logger.warning(
+            "%s: the label map %s", getattr(model, "name", model), describe_drops(dropped, "types it does not map")
+        )
     return records

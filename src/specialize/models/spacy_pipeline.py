@@ -150,23 +150,32 @@ class SpacyPipeline:
         return None
 
     def predict(self, texts: Sequence[str]) -> list[list[Span]]:
+        return self.predict_with_drops(texts)[0]
+
+    def predict_with_drops(self, texts: Sequence[str]) -> tuple[list[list[Span]], list[Counter[str]]]:
+        """Spans per text and, per text, the spans the label map dropped (per original label); the drops are
+        also added to ``dropped_counts``."""
         texts = list(texts)
         if not texts:
-            return []
+            return [], []
         longest = max(len(t) for t in texts)
         if longest >= self.nlp.max_length:
             # max_length guards the parser's memory; with NER alone long texts are cheap, so lift it.
             logger.debug("Raising nlp.max_length from %d to %d", self.nlp.max_length, longest + 1)
             self.nlp.max_length = longest + 1
         out: list[list[Span]] = []
+        drops: list[Counter[str]] = []
         for doc in self.nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process):
-            spans = []
+            spans, dropped = [], Counter[str]()
             for ent in doc.ents:
                 label = self._map(ent.label_)
                 if label is not None:
                     spans.append(Span(ent.start_char, ent.end_char, label))
+                else:
+                    dropped[ent.label_] += 1
             out.append(spans)
-        return out
+            drops.append(dropped)
+        return out, drops
 
     def __repr__(self) -> str:
         return f"SpacyPipeline(name={self.name!r}, components={self.active_components}, labels={self.labels})"

@@ -13,7 +13,6 @@ run in the micro-batcher's worker thread, so the event loop stays free while the
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -35,6 +34,8 @@ from specialize.serve.auth import KEY_ENV, ApiKey, check_key, is_loopback
 from specialize.serve.batcher import MicroBatcher
 from specialize.serve.cascade import Cascade, Routed, load_fallback
 from specialize.serve.docs import add_docs
+from specialize.serve.examples import example_text
+from specialize.serve.markdown import model_card_page
 from specialize.serve.metrics import CONTENT_TYPE, ServerMetrics
 from specialize.serve.middleware import BodyLimit, Deadline, RequestMetrics
 from specialize.serve.page import INDEX_HTML
@@ -450,6 +451,7 @@ def create_app(
             "task": task.value,
             "endpoints": list(ENDPOINTS[task]),
             "labels": list(model.labels),
+            "example": example_text(task.value, list(model.labels)),
             **ready_info,
             "batching": batching,
             "request_timeout": request_timeout,
@@ -476,18 +478,12 @@ def create_app(
 
     @app.get("/model-card", tags=["model"], responses={404: {"description": "no model card"}})
     async def card(format: Annotated[str, Query(pattern="^(markdown|html)$")] = "markdown") -> Response:
-        """The model folder's README.md, as markdown or (``?format=html``) as a plain HTML page."""
+        """The model folder's README.md, as markdown or (``?format=html``) rendered as an HTML page."""
         if card_path is None or not card_path.is_file():
             raise HTTPException(404, "this model has no model card (README.md in its folder)")
         text = card_path.read_text(encoding="utf-8", errors="replace")
         if format == "html":
-            title = html.escape(name)
-            page = (
-                f"<!doctype html><meta charset=utf-8><title>{title}: model card</title>"
-                f"<pre style='white-space:pre-wrap;font:14px/1.5 system-ui;max-width:60em;margin:2em auto'>"
-                f"{html.escape(text)}</pre>"
-            )
-            return HTMLResponse(page)
+            return HTMLResponse(model_card_page(name, text))
         return Response(text, media_type="text/markdown; charset=utf-8")
 
     limit = max_body_bytes if max_body_bytes is not None else max_batch_docs * max_text_chars * 12 + (1 << 20)

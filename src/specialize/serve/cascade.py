@@ -229,7 +229,9 @@ def cascade_curve(
     primary_model = load_model(primary, label_map=label_map) if isinstance(primary, str | Path) else primary
     task = task_of(primary_model)
     fallback_model = load_fallback(fallback, primary_model, label_map=label_map)
-    items = task.load("test", data, data_config or DataConfig()).items if isinstance(data, str | Path) else list(data)
+    gold = task.load("test", data, data_config or DataConfig())
+    task.validate(gold)  # the one gold validation (spans: duplicates, overlaps and empty spans are refused)
+    items = gold.items
     if not items:
         raise DataError("no documents to compute the cascade curve on")
     measure = confidence if confidence is not None else task.confidence_measures[0]

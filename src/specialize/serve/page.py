@@ -42,7 +42,7 @@ INDEX_HTML = """<!doctype html>
   <a href="/docs">API docs</a>
 </header>
 <p id="intro">Paste text and find its entities.</p>
-<textarea id="text" placeholder="Obama visited Paris.">Obama visited Paris.</textarea>
+<textarea id="text"></textarea>
 <div><button id="go">Find entities</button> <button id="redact" hidden>Redact</button><span id="status"></span></div>
 <div id="result"></div>
 <script>
@@ -146,10 +146,10 @@ fetch("/readyz").then((r) => r.json()).then((info) => {
     mainAction = "classify";
     $("go").textContent = "Classify";
     $("intro").textContent = "Paste text and see its labels.";
-    $("text").placeholder = "";
   } else {
     $("redact").hidden = false;
   }
+  if (!$("text").value && info.example) $("text").value = info.example;  // a text for this model's labels
   let line = "model " + info.model + " - labels: " + info.labels.join(", ");
   if (info.fallback) line += " - fallback " + info.fallback + " below " + info.threshold;
   $("info").textContent = line;

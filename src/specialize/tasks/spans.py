@@ -27,7 +27,7 @@ from specialize.data.grouping import Context, join_documents
 from specialize.data.loading import LoadedData
 from specialize.data.model_folder import SPAN_TASK
 from specialize.data.tagging import OUTSIDE, entity_types, iob2_labels
-from specialize.data.validation import drop_invalid_spans, resolve_overlaps, validate_spans
+from specialize.data.validation import check_gold, drop_invalid_spans, resolve_overlaps
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.confidence import CONFIDENCES
 from specialize.evaluation.span_metrics import bootstrap_ci, score_spans
@@ -166,12 +166,8 @@ class SpanTask(Task):
         return len(item.spans)
 
     def validate(self, data: LoadedData[Document]) -> None:
-        report = validate_spans(data.items)
-        if report.problems:
-            raise DataError(
-                f"{data.role} data {data.source}: {report.summary()}. Fix the spans in the file, or resolve "
-                "overlaps first (specialize.data.validation.resolve_overlaps)"
-            )
+        # One gold validation for train, distill, evaluate, audit and export --check (issue #15).
+        check_gold(data.items, data.source if data.path is not None else None, data.role)
 
     def unlabeled(self, documents: Sequence[Document]) -> list[Document]:
         return [Document(d.text, [], d.id, dict(d.meta)) for d in documents]

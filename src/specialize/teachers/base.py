@@ -17,6 +17,9 @@ from typing import Any, Protocol, runtime_checkable
 from specialize.data.document import Span
 from specialize.models.base import SpanPredictor
 
+# ``rejected`` reason for a span whose label the label map does not cover, as ``unmapped_label:DATE``.
+UNMAPPED = "unmapped_label"
+
 
 @dataclass
 class TeacherOutput:
@@ -146,6 +149,7 @@ class MappedTeacher(TeacherBase):
                 )
         self.keep = sorted(set(keep)) if keep is not None else None
         self.name = teacher.name
+        self.dropped_counts: Counter[str] = Counter()  # spans of labels the map does not cover, so far
 
     def _mapped_labels(self, labels: Sequence[str]) -> list[str]:
         if self.label_map is None:
@@ -169,7 +173,8 @@ class MappedTeacher(TeacherBase):
             for span in out.spans:
                 label = span.label if self.label_map is None else self.label_map.get(span.label)
                 if label is None:
-                    out.rejected["unmapped_label"] += 1
+                    out.rejected[f"{UNMAPPED}:{span.label}"] += 1
+                    self.dropped_counts[span.label] += 1
                 elif self.keep is not None and label not in self.keep:
                     out.rejected["label_not_requested"] += 1
                 else:

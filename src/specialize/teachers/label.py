@@ -15,7 +15,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from specialize.data.document import Document
 from specialize.data.formats.jsonl import document_to_json
+from specialize.data.sampling import select
 from specialize.teachers.base import Teacher, TeacherOutput, add_usage
 from specialize.teachers.store import LabelStore, StoreStats
 
@@ -48,6 +49,7 @@ class LabelStats:
     seconds: float = 0.0
     store: StoreStats | None = None  # the store's totals for this teacher after the run
     settings: dict[str, Any] | None = None  # what made the labels (an LLM teacher's config...), when it says
+    selection: str | None = None  # the part of the input labelled (--limit/--sample), None for all of it
 
     @property
     def spans_per_doc(self) -> float:
@@ -77,6 +79,7 @@ class LabelStats:
             "seconds": round(self.seconds, 3),
             "store": self.store.to_dict() if self.store is not None else None,
             "settings": self.settings,
+            "selection": self.selection,
         }
 
     def summary(self) -> str:
@@ -86,7 +89,7 @@ class LabelStats:
         lines = [
             f"teacher     {self.teacher}  [{self.fingerprint}]",
             f"documents   {self.documents}: {self.labeled} labeled now, {self.from_store} from the store, "
-            f"{self.duplicates} repeated texts",
+            f"{self.duplicates} repeated texts" + (f" ({self.selection} input documents)" if self.selection else ""),
             f"spans       {self.spans} ({self.spans_per_doc:.2f} per document): {counts(self.per_label)}",
             f"rejected    {counts(self.rejected)}",
         ]
@@ -163,7 +166,7 @@ def label_documents(
             for doc, stored in zip(batch, found, strict=True):
                 out = stored if stored is not None else fresh[doc.text]
                 stats.add(out)
-                yield Document(doc.text, sorted(out.spans), doc.id, {**doc.meta, "teacher": teacher.name})
+                yield replace(doc, spans=sorted(out.spans), meta={**doc.meta, "teacher": teacher.name})
             bar.update(len(batch))
             if stats.usage.get("cost"):
                 bar.set_postfix(cost=f"{stats.usage['cost']:.4f}", refresh=False)
@@ -184,6 +187,9 @@ def label(
     engine: str = "local",
     workers: int = 2,
     address: str | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    sample_seed: int = 0,
     **teacher_options: Any,
 ) -> LabelStats:
     """Label ``input`` (a file read by ``read_texts``: .txt lines, JSONL, CSV column, folder; or texts or
@@ -192,7 +198,8 @@ def label(
 
     With ``store`` (a path or an open :class:`LabelStore`) labels are committed per batch and reused.
     ``engine="ray"`` runs the teacher on ``workers`` Ray actors (``address``: an existing cluster); the store
-    and the output stay with this process.
+    and the output stay with this process. ``limit`` labels the first documents of ``input`` only, ``sample``
+    that many drawn with ``sample_seed`` (:func:`specialize.data.sampling.select`; the summary says so).
     """
     if engine not in ("local", "ray"):
         raise ValueError(f"unknown engine {engine!r}; use local or ray")
@@ -204,7 +211,8 @@ def label(
         ray_teacher = RayTeacher(teacher, workers=workers, address=address, label_map=label_map, **teacher_options)
         try:
             return label(ray_teacher, input, output, store=store, batch_size=batch_size * workers,
-                         text_field=text_field, progress=progress)  # fmt: skip
+                         text_field=text_field, progress=progress, limit=limit, sample=sample,
+                         sample_seed=sample_seed)  # fmt: skip
         finally:
             ray_teacher.close()
     if isinstance(teacher, str):
@@ -213,10 +221,10 @@ def label(
         teacher = load_teacher(teacher, label_map=label_map, **teacher_options)
     elif label_map is not None or teacher_options:
         raise ValueError("label_map and teacher options only apply when teacher is a spec string")
-    docs = _read_input(input, text_field)
+    docs, selection = select(_read_input(input, text_field), limit=limit, sample=sample, seed=sample_seed)
     own_store = isinstance(store, str | Path)
     db = LabelStore(store) if isinstance(store, str | Path) else store
-    stats = LabelStats(teacher.name, teacher.fingerprint)
+    stats = LabelStats(teacher.name, teacher.fingerprint, selection=selection)
     started = time.perf_counter()
     try:
         labeled = label_documents(teacher, docs, store=db, batch_size=batch_size, stats=stats, progress=progress)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from specialize.models.spacy_pipeline import SpacyPipeline
-from specialize.teachers.base import TeacherBase, TeacherOutput, make_fingerprint
+from specialize.teachers.base import UNMAPPED, TeacherBase, TeacherOutput, make_fingerprint
 
 
 class SpacyTeacher(TeacherBase):
@@ -41,5 +42,16 @@ class SpacyTeacher(TeacherBase):
     def fingerprint(self) -> str:
         return self._fingerprint
 
+    @property
+    def dropped_counts(self) -> Counter[str]:
+        """Spans the label map dropped so far, per spaCy label (see ``data.labels.label_map_drops``)."""
+        return self.pipeline.dropped_counts
+
     def label(self, texts: Sequence[str]) -> list[TeacherOutput]:
-        return [TeacherOutput(spans=sorted(spans)) for spans in self.pipeline.predict(texts)]
+        # Spans of types the label map does not cover are dropped by the pipeline; count them per type so the
+        # run's summary says what was lost (issue #15: `--label-map conll` dropped 247 spans without a word).
+        outputs = []
+        for spans, dropped in zip(*self.pipeline.predict_with_drops(texts), strict=True):
+            rejected = Counter({f"{UNMAPPED}:{label}": n for label, n in dropped.items()})
+            outputs.append(TeacherOutput(spans=sorted(spans), rejected=rejected))
+        return outputs

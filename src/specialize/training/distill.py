@@ -23,6 +23,7 @@ from typing import Any
 
 from specialize.config import DataConfig, TrainConfig
 from specialize.data.document import Document
+from specialize.data.labels import describe_drops, label_map_drops
 from specialize.data.loading import LoadedData, sha256_of
 from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.errors import ConfigError, DataError
@@ -30,7 +31,10 @@ from specialize.tasks.base import UNLABELED, LabelScheme, Task, TeacherTargets, 
 from specialize.tasks.registry import task_of
 from specialize.training.args import DistillationArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
+from specialize.training.outputs import claim_run_output
 from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run, with_corrections
+from specialize.training.run_data import selected
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, TrainingHistory
 from specialize.utils.device import place_predictor
 
@@ -182,6 +186,7 @@ def distill(
     label_map: Mapping[str, str] | str | None = None,
     n_bootstrap: int = 1000,
     throughput_repeats: int = 3,
+    overwrite: bool = False,
 ) -> DistillationResult:
     """Train a small student on what ``teacher`` predicts, compare the two, and save the student in ``output``.
 
@@ -198,6 +203,9 @@ def distill(
     args = args or DistillationArgs()
     args.validate()
     output = Path(output)
+    claim = claim_run_output(
+        output, "distill", config, teacher, unlabeled, gold, dev, test, student_base, overwrite=overwrite
+    )
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     teacher_model, teacher_folder = resolve_teacher(teacher, label_map)
@@ -209,12 +217,21 @@ def distill(
     if args.soft:
         task.check_soft_teacher(teacher_model, None)  # fails before any data is read
     data = load_run_data(task, config, train=gold, dev=dev, test=test, require_train=False)
+    data.train = selected(data.train, config) if data.train is not None else None  # data.limit / data.sample
     data.unlabeled = load_unlabeled(task, unlabeled, text_field)
     if config.data.corrections:  # what a person corrected is gold now: no teacher labels it
         _, data.unlabeled = with_corrections(task, None, config, data.unlabeled)
     if data.train is None and data.unlabeled is None:
         raise DataError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")
-    hard = task.hard_labels(teacher_model, data.unlabeled) if data.unlabeled is not None and not args.soft else None
+    hard = None
+    if data.unlabeled is not None and not args.soft:
+        before = label_map_drops(teacher_model)
+        hard = task.hard_labels(teacher_model, data.unlabeled)
+        unmapped = label_map_drops(teacher_model, before)  # teacher spans its label map did not cover
+        if unmapped:
+            note = describe_drops(unmapped, "teacher types not in the label map")
+            logger.warning("teacher %s: %s", teacher_model.name, note)
+            hard.notes = [*hard.notes, note]
     train_items = [*(data.train.items if data.train else []), *(hard.items if hard else [])]
 
     base = str(student_base or config.model.base) if (student_base or config.model.base) else None
@@ -242,6 +259,9 @@ def distill(
         targets = trainer.prepare(group)
     history = trainer.train([w for group in groups for w in group.windows])
     task.finish_training(student, history.evaluations, history.best_step)
+    probe = texts_of(train_items or (data.unlabeled.items if data.unlabeled else []))
+    windows = sum(len(group.windows) for group in groups)
+    check_training_run(student, history, config.training, windows=windows, train_texts=probe, unit=task.count_name[:-1])
 
     records = compare_on_splits(teacher_model, student, data.evaluation_splits(), task, n_bootstrap)
     speed_data = next(d for d in (data.test, data.dev, data.train, data.unlabeled) if d is not None)
@@ -258,7 +278,6 @@ def distill(
         "teacher_type": type(teacher_model).__name__,
         "targets": targets.details.get("targets", targets.kind),
     }
-    write_report(output, info, records, throughput, f"{summary}\n\n{report_md}")
     evaluation = [r for r in records if r.get("role") == "student"]
     config_dict = {**config.to_dict(), "distillation": info}
     base_model = (
@@ -271,19 +290,21 @@ def distill(
     training_extra: dict[str, Any] = {}
     if available:
         training_extra["windows"] = {"available": sum(available), "used": sum(len(g.windows) for g in groups)}
-    save_run(
-        student,
-        task,
-        output,
-        config=config_dict,
-        base_model=base_model,
-        layers=config.model.layers,
-        data=[d for d in (data.train, hard or data.unlabeled, data.dev, data.test) if d is not None],
-        records=evaluation,
-        history=history,
-        extra_config={"training": config_dict, "base_model": base_model},
-        note="; ".join(notes) or None,
-        training_extra=training_extra,
-        distillation=f"{summary}\n\n{report_md}",
-    )
+    with claim.writing() as folder:
+        write_report(folder, info, records, throughput, f"{summary}\n\n{report_md}")
+        save_run(
+            student,
+            task,
+            folder,
+            config=config_dict,
+            base_model=base_model,
+            layers=config.model.layers,
+            data=[d for d in (data.train, hard or data.unlabeled, data.dev, data.test) if d is not None],
+            records=evaluation,
+            history=history,
+            extra_config={"training": config_dict, "base_model": base_model},
+            note="; ".join(notes) or None,
+            training_extra=training_extra,
+            distillation=f"{summary}\n\n{report_md}",
+        )
     return DistillationResult(output, student, teacher_model, history, evaluation, records, throughput, targets)

@@ -107,6 +107,7 @@ class TrainResult:
     model: Any  # the trained task model (a specialist, a text classifier)
     history: TrainingHistory
     evaluation: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the data (spans dropped, documents selected), printed
 
     @property
     def specialist(self) -> Any:
@@ -159,6 +160,7 @@ def save_run(
         alignment=note,
         machine=machine_info(),
         distillation=distillation,
+        data_notes=[f"{d.role} data {d.source}: {note}" for d in data for note in d.notes],
     )
     model.save(output, extra_config=extra_config)
     (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
@@ -171,6 +173,7 @@ def save_run(
         "best_dev_f1": history.best_f1,
         "best_step": history.best_step,
         "stopped_early": history.stopped_early,
+        "warnings": history.warnings,
         "evaluations": history.evaluations,
     }
     (output / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")

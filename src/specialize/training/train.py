@@ -9,6 +9,7 @@ from typing import Any
 
 from specialize.config import TrainConfig
 from specialize.tasks.registry import get_task
+from specialize.training.outputs import claim_run_output
 from specialize.training.run import (
     DEFAULT_BASE_NAME,
     TrainResult,
@@ -17,6 +18,8 @@ from specialize.training.run import (
     resolve_base,
     save_run,
 )
+from specialize.training.run_data import data_notes, selected
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import Trainer
 
 logger = logging.getLogger(__name__)
@@ -32,21 +35,26 @@ def train(
     dev_documents: Sequence[Any] | None = None,
     test_documents: Sequence[Any] | None = None,
     n_bootstrap: int = 1000,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train a model as ``config`` says, evaluate it on dev and test, save it with its model card in ``output``.
 
     The task is ``config.model.task``: ``"ner"`` (documents with spans) or ``"classification"`` (labelled texts).
     Items passed directly (documents, or labelled texts) take the place of the ``config.data`` sources.
+    ``output`` must be new, empty, or (with ``overwrite``) a folder an earlier ``train`` wrote; see
+    :mod:`specialize.utils.output_folder`.
     """
     import torch
 
     task = get_task(config.model.task)
     output = Path(output)
+    claim = claim_run_output(output, "train", config, overwrite=overwrite)
     model_cfg, args = config.model, config.training
     if args.threads:
         torch.set_num_threads(args.threads)
     data = load_run_data(task, config, train=train_documents, dev=dev_documents, test=test_documents)
     assert data.train is not None
+    data.train = selected(data.train, config)  # data.limit / data.sample
     scheme = task.label_scheme(data.train.items, model_cfg, data.train.source)
     base = resolve_base(model_cfg.base)  # a folder, or a known base by name (minilm, mpnet)
     model = task.build(base, scheme, model_cfg, seed=args.seed, name=output.name)
@@ -57,6 +65,7 @@ def train(
     evaluate_dev = task.dev_evaluator(data.dev, model_cfg) if data.dev is not None else None
     history = Trainer(model, task, args, evaluate_dev).train(windows.windows)
     task.finish_training(model, history.evaluations, history.best_step)
+    check_training_run(model, history, args, windows=len(windows.windows), train_texts=texts_of(data.train.items))
 
     records = evaluate_splits(model, task, data.evaluation_splits(), n_bootstrap)
     training_extra: dict[str, Any] = {}
@@ -64,18 +73,19 @@ def train(
         training_extra["windows"] = {"available": windows.available, "used": len(windows.windows)}
     if probe is not None:
         training_extra["linear_probe"] = probe
-    save_run(
-        model,
-        task,
-        output,
-        config=config.to_dict(),
-        base_model=str(model_cfg.base or DEFAULT_BASE_NAME),
-        layers=model_cfg.layers,
-        data=data.for_card(),
-        records=records,
-        history=history,
-        extra_config={"training": config.to_dict(), "base_model": str(base)},
-        note=windows.note or None,
-        training_extra=training_extra,
-    )
-    return TrainResult(output, model, history, records)
+    with claim.writing() as folder:
+        save_run(
+            model,
+            task,
+            folder,
+            config=config.to_dict(),
+            base_model=str(model_cfg.base or DEFAULT_BASE_NAME),
+            layers=model_cfg.layers,
+            data=data.for_card(),
+            records=records,
+            history=history,
+            extra_config={"training": config.to_dict(), "base_model": str(base)},
+            note=windows.note or None,
+            training_extra=training_extra,
+        )
+    return TrainResult(output, model, history, records, data_notes(*data.for_card()))

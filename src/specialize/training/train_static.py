@@ -28,7 +28,9 @@ from specialize.errors import ConfigError, DataError, ModelFolderError
 from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
 from specialize.tasks.spans import SpanTask
 from specialize.training.args import DistillationArgs, TrainingArgs
+from specialize.training.outputs import claim_run_output
 from specialize.training.run import evaluate_splits, load_role
+from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
@@ -177,6 +179,7 @@ def train_static(
     distillation: DistillationArgs | None = None,
     data_format: str | None = None,
     n_bootstrap: int = 1000,
+    overwrite: bool = False,
 ) -> StaticTrainResult:
     """Distil ``teacher``'s token vectors into a static student, train it on ``train``, score it on ``dev`` and
     ``test`` and save it (with its model card and evaluation.json) in ``output``.
@@ -190,6 +193,7 @@ def train_static(
     distillation = distillation or DistillationArgs()
     distillation.validate()
     output = Path(output)
+    claim = claim_run_output(output, "train-static", None, teacher, train, dev, test, overwrite=overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
     task = SpanTask()
@@ -247,6 +251,7 @@ def train_static(
         history = Trainer(student, task, args, evaluator).train(windows.windows)
         how = "gold cross-entropy"
     del specialist, encoder  # the teacher is done with; free its memory before evaluation
+    check_training_run(student, history, args, windows=len(windows.windows), train_texts=texts_of(train_data.items))
 
     records = evaluate_splits(student, task, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)
     info = {
@@ -262,7 +267,8 @@ def train_static(
         "history": history.evaluations,
     }
     data_used = [d for d in (train_data, dev_data, test_data) if d is not None]
-    student.save(output, extra_config={"training": info}, card=_card(student, records, data_used, info))
-    (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    with claim.writing() as folder:
+        student.save(folder, extra_config={"training": info}, card=_card(student, records, data_used, info))
+        (folder / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
     logger.info("saved the static student to %s", output)
     return StaticTrainResult(output, student, history, records)

@@ -39,6 +39,7 @@ class TrainingHistory:
     train_seconds: float = 0.0
     windows_per_second: float = 0.0
     stopped_early: bool = False
+    warnings: list[str] = field(default_factory=list)  # end-of-run checks (training/run_health.py)
 
 
 def training_batches(features: Sequence[WindowFeatures], batch_size: int, rng: random.Random) -> list[list[int]]:

@@ -208,6 +208,7 @@ def document_to_json(doc: Document) -> dict[str, Any]:
     return {
         "id": doc.id,
         "text": doc.text,
+        **doc.extra_fields(),
         "spans": [s.to_dict(doc.text) for s in sorted(doc.spans)],
         "meta": doc.meta,
     }

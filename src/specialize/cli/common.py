@@ -1,0 +1,46 @@
+"""What several commands share: arguments, the help formatter, and how a score with its interval prints."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only when there is one to show: no "(default: None)" after an optional value, nor a
+    second default after a help text that already says what happens without the option."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        if action.default is None or action.default is False or "(default" in help_text:
+            return help_text
+        return super()._get_help_string(action)
+
+
+def score_with_ci(value: float, ci: Sequence[float] | None, places: int = 4) -> str:
+    """``0.8925 [0.8831, 0.9012]``: the interval with as many places as the score."""
+    text = f"{value:.{places}f}"
+    return text + (f" [{ci[0]:.{places}f}, {ci[1]:.{places}f}]" if ci else "")
+
+
+def add_overwrite_option(p: argparse.ArgumentParser, command: str) -> None:
+    """``--overwrite`` for a command that writes a folder (see specialize/utils/output_folder.py)."""
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace an output folder that an earlier 'specialize {command}' wrote (never one holding anything "
+        "else, the current folder or an input)",
+    )
+
+
+def add_selection_options(p: argparse.ArgumentParser, what: str, *, seed: bool = True) -> None:
+    """``--limit`` / ``--sample`` (and ``--seed``) to run on part of ``what`` (see specialize/data/sampling.py)."""
+    p.add_argument("--limit", type=int, metavar="N", help=f"use only the first N documents of {what}")
+    p.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help=f"use N documents of {what} drawn at random (--seed), kept in their order",
+    )
+    if seed:
+        p.add_argument("--seed", type=int, default=0, help="random seed of --sample")
