@@ -98,7 +98,8 @@ def spacy(args: argparse.Namespace) -> dict[str, Any]:
 
     folder = Path(args.model)
     info = json.loads((folder / "specialize_baseline.json").read_text())
-    pipeline = SpacyPipeline.load(str(folder / "training" / "model-best"), name=args.name or f"spacy train ({folder.name})")
+    name = args.name or f"spacy train ({folder.name})"
+    pipeline = SpacyPipeline.load(str(folder / "training" / "model-best"), name=name)
     record, _ = _evaluate(pipeline, args.dataset, args.split, None)
     n_parameters = sum(
         int(p.size) for _, proc in pipeline.nlp.pipeline if hasattr(proc, "model") for p in _spacy_params(proc.model)

@@ -2,6 +2,7 @@
 
     python benchmarks/serve.py load --model runs/benchmarks/conll2003
     python benchmarks/serve.py load --model runs/domains/mtsamples-specialty --texts mtsamples-specialty:test
+    python benchmarks/serve.py mixed --model runs/benchmarks/conll2003-int8
     python benchmarks/serve.py faults --model runs/benchmarks/conll2003-int8
     python benchmarks/serve.py cascade --model runs/benchmarks/distill-conll-soft-L3 \
         --fallback runs/benchmarks/conll2003
@@ -9,6 +10,9 @@
 - load:    `specialize serve` on 127.0.0.1, 16 concurrent clients for 30 s from a second process
            (benchmarks/load_client.py), CoNLL-2003 test sentences, with micro-batching on and off. A text
            classifier folder is loaded on /v1/classify with the texts of --texts (a classification dataset).
+- mixed:   small requests (CoNLL-2003 test sentences, --clients clients) for --seconds alone, then as long again
+           next to --huge-clients clients each sending four texts of 99 000 characters per request, back to back,
+           on the same server: the small requests' p99 with the huge ones must stay within 2x of it without them.
 - faults:  (1) `specialize apply --engine ray` over CoNLL-2003 test with a Ray actor killed (SIGKILL) mid-run:
            every input document must come back exactly once; (2) the server gets 1 MB of text, empty text,
            invalid JSON and invalid UTF-8: each must get a 4xx and the server must stay up.
@@ -112,19 +116,57 @@ def load(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     for batching in (True, False):
         server = Server(args.model, [] if batching else ["--no-batching"])
         try:
-            cmd = [
-                sys.executable, str(ROOT / "benchmarks" / "load_client.py"), "--url", server.url,
-                "--clients", str(args.clients), "--seconds", str(args.seconds), "--texts", str(texts),
-                "--path", path,
-            ]  # fmt: skip
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            result = json.loads(out)
+            result = _load_client(server, texts, path, args.clients, args.seconds)
         finally:
             server.stop()
         record = {"kind": "load", "model": args.model, "endpoint": path, "texts": dataset, "micro_batching": batching}
         records.append({**record, **result})
         print(f"load batching={batching}: {result}")
     return records
+
+
+def _load_client(server: Server, texts: Path, path: str, clients: int, seconds: float, *extra: str) -> dict:
+    cmd = [
+        sys.executable, str(ROOT / "benchmarks" / "load_client.py"), "--url", server.url, "--clients", str(clients),
+        "--seconds", str(seconds), "--texts", str(texts), "--path", path, *extra,
+    ]  # fmt: skip
+    return dict(json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout))
+
+
+def mixed(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    texts = _texts_file(work, args.texts or "conll2003:test")
+    path = "/v1/entities"
+    # A long deadline: the huge requests are measured to the end rather than cut at the default 30 s.
+    server = Server(args.model, ["--request-timeout", "600", *args.server_arg])
+    try:
+        _load_client(server, texts, path, args.clients, 5)  # warm-up, not recorded
+        alone = _load_client(server, texts, path, args.clients, args.seconds)
+        print(f"small requests alone: {alone}")
+        huge = ["--huge-clients", str(args.huge_clients), "--huge-texts", "4", "--huge-chars", "99000"]
+        with_huge = _load_client(server, texts, path, args.clients, args.seconds, *huge)
+        print(f"small requests next to huge ones: {with_huge}")
+    finally:
+        server.stop()
+    load_average = [round(x, 2) for x in os.getloadavg()]  # other work on the machine shows here
+    ratio = with_huge["p99_ms"] / alone["p99_ms"] if alone["p99_ms"] else float("inf")
+    print(f"small-request p99: {alone['p99_ms']} ms alone, {with_huge['p99_ms']} ms with huge requests ({ratio:.2f}x)")
+    return [
+        {
+            "kind": "load-mixed",
+            "model": args.model,
+            "model_note": args.note,
+            "endpoint": path,
+            "texts": args.texts or "conll2003:test",
+            "server_args": args.server_arg,
+            "small_clients": args.clients,
+            "small_alone": alone,
+            "small_with_huge": {k: v for k, v in with_huge.items() if k != "huge"},
+            "huge": with_huge["huge"],
+            "p99_ratio": round(ratio, 3),
+            "p99_within_2x": ratio <= 2.0,
+            "load_average_1_5_15_min_after": load_average,
+        }
+    ]
 
 
 def _count_output(folder: Path) -> Counter[str]:
@@ -218,20 +260,23 @@ def _key(record: dict[str, Any]) -> tuple[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["load", "faults", "cascade"])
+    parser.add_argument("what", choices=["load", "mixed", "faults", "cascade"])
     parser.add_argument("--model", required=True)
     parser.add_argument("--fallback", help="cascade: the bigger model")
     parser.add_argument("--label-map", help="cascade: for a spacy: fallback")
     parser.add_argument("--texts", help="load: dataset of the texts sent (default conll2003:test, or for a "
                         "classifier mtsamples-specialty:test)")  # fmt: skip
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (mixed: small-request ones)")
+    parser.add_argument("--huge-clients", type=int, default=1, help="mixed: clients sending huge requests")
+    parser.add_argument("--server-arg", action="append", default=[], help="mixed: an option for specialize serve")
+    parser.add_argument("--note", help="mixed: what the model is, for the record")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from specialize.evaluation.evaluate import machine_info
 
     with tempfile.TemporaryDirectory() as tmp:
-        new = {"load": load, "faults": faults, "cascade": cascade}[args.what](args, Path(tmp))
+        new = {"load": load, "mixed": mixed, "faults": faults, "cascade": cascade}[args.what](args, Path(tmp))
     command = shlex.join(["python", *sys.argv])
     machine = machine_info()
     for record in new:

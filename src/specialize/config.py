@@ -62,6 +62,9 @@ class DataConfig:
     limit: int | None = None
     sample: int | None = None
     sample_seed: int | None = None
+    # Human-corrected documents (`specialize corrections import` output, or any gold file): each replaces its
+    # silver version in the training data (same id, else same text); see specialize.data.corrections.
+    corrections: str | list[str] | None = None
     # "sentence": each record as read; "document": the sentences of one document (CoNLL -DOCSTART-) joined, so
     # every word is read with its document around it (see specialize.data.grouping). Evaluate the same way.
     context: str = "sentence"
@@ -192,17 +195,23 @@ def _apply(config: TrainConfig, section: str, key: str, value: Any, source: str)
     setattr(target, key, _coerce(value, hints[key], f"{source}: {section}.{key}"))
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file as a dict; a missing file or bad syntax is a ConfigError naming the file."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at the position given") from None
+
+
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """Defaults, then the TOML file at ``path``, then ``overrides`` (``{"training.epochs": 5, ...}``)."""
     config = TrainConfig()
     if path is not None:
         path = Path(path)
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at the position given") from None
+        raw = read_toml(path)
         for section, table in raw.items():
             if not isinstance(table, dict):
                 raise ConfigError(f"{path}: '{section}' must be a table like [{section}], not a plain value")

@@ -130,7 +130,7 @@ def test_evaluate_checks_inputs_and_names() -> None:
     short.predict = lambda texts: [[]]  # type: ignore[method-assign]
     with pytest.raises(ValueError, match="1 answers for 3 texts"):
         evaluate([short], DOCS, n_bootstrap=0)
-    with pytest.raises(ValueError, match="No documents"):
+    with pytest.raises(ValueError, match="no documents"):
         evaluate([_perfect()], [], n_bootstrap=0)
 
 

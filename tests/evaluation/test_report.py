@@ -25,7 +25,9 @@ SECTIONS = (
     "cascade",
     "cost",
     "distillation",
+    "llm",
     "classification",
+    "correction",
     "examples",
     "provenance",
 )
@@ -149,7 +151,9 @@ def test_record_kinds_and_file_shapes(tmp_path):
     assert [len(data.records[k]) for k in ("evaluation", "speed", "cascade")] == [2, 1, 1]
     assert throughputs(data)["static"].tokens_per_s == 9e4
     (tmp_path / "other.json").write_text(json.dumps([{"hello": 1}]))
-    with pytest.raises(ValueError, match="no evaluation, speed, distillation, cascade or classification record in any"):
+    with pytest.raises(
+        ValueError, match="no evaluation, speed, distillation, cascade, classification, LLM or correction record"
+    ):
         load_results([tmp_path / "other.json"])
 
 
@@ -170,6 +174,20 @@ def test_classification_records_get_their_own_table_and_per_label_scores(tmp_pat
     assert "0.790" in section and "0.760" in section and "clauses: F1 per label" in section
     assert section.index("Parties") < section.index("Rare")  # most frequent label first
     assert "<b>bert</b>" not in page and "&lt;b&gt;bert&lt;/b&gt;" in section  # names are escaped
+
+
+def test_correction_records_get_a_learning_curve_against_the_gold_ceiling(tmp_path):
+    path = FIXTURES / "correction.json"
+    records = json.loads(path.read_text())
+    assert [record_kind(r) for r in records] == ["correction"] * len(records)
+    page = check_page(report([path], tmp_path / "r.html"))
+    section = page[page.index("id='correction'") : page.index("id='examples'")]
+    assert 'id="chart-correction"' in section and section.count('<polyline class="curve"') == 2
+    assert "all gold 0.750" in section  # the ceiling as a labelled line
+    assert "uncertainty: 0 docs F1 0.500, 10 docs F1 0.600, 20 docs F1 0.680" in section  # from the silver start
+    assert "0.080 <span class='muted'>[0.030, 0.120]</span>" in section  # the paired difference with random
+    assert "gazetteer &lt;of&gt; mentions" in section and "<of>" not in section
+    assert "No correction-loop records" in check_page(report(RESULT_FILES, tmp_path / "none.html"))
 
 
 def test_throughput_joins_by_model_and_cost_follows_the_price(tmp_path):
@@ -199,6 +217,25 @@ def test_distillation_records_and_duplicates(tmp_path):
     assert len(data.records["evaluation"]) == 2  # the same (dataset, split, model) read twice counts once
     page = check_page(report(files, tmp_path / "r.html"))
     assert "0.847" in page and "3.50" in page and "No distillation records" not in page
+
+
+def test_llm_records_and_published_figures_are_shown_apart(tmp_path):
+    (llm,) = copy.deepcopy(json.loads(RESULT_FILES[0].read_text()))[:1]
+    llm.update(experiment="llm-vs-specialist", role="llm-few-shot", model="SmolLM2 3-shot", threads=1)
+    llm.update(server="llama.cpp (llama-cpp-python 0.3.36)", llm={"model": "SmolLM2-135M-Instruct Q4_1"})
+    llm.update(docs_per_s=0.5, prompt_tokens_per_doc=450.0, completion_tokens_per_doc=25.0, usd_per_1m_docs=27.78)
+    llm["rejected"] = {"not_found": 7}
+    published = {"dataset": "ncbi-disease", "model": "GPT-4 zero-shot", "setting": "zero-shot", "f1": 0.5673,
+                 "measured": False, "citation": "Chen et al. 2023 (arXiv:2305.16326)"}  # fmt: skip
+    (tmp_path / "llm.json").write_text(json.dumps({"records": [llm, published]}))
+    data = load_results([tmp_path / "llm.json"])
+    assert [len(data.records[k]) for k in ("llm", "published", "evaluation")] == [1, 1, 0]
+    assert record_kind(published) == "published" and data.evaluations == data.records["llm"]
+    assert throughputs(data)["SmolLM2 3-shot"].threads_known  # the record says its thread count
+    page = check_page(report([tmp_path / "llm.json"], tmp_path / "r.html"))
+    assert "450 + 25" in page and "not_found 7" in page and "27.78" in page
+    assert "published, not measured here" in page and "arXiv:2305.16326" in page
+    assert "SmolLM2-135M-Instruct Q4_1 on llama.cpp (llama-cpp-python 0.3.36)" in page
 
 
 def check_page(path: Path) -> str:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from specialize.serve.batcher import MicroBatcher
+from specialize.serve.batcher import STARVATION_LIMIT, MicroBatcher
 
 
 class Recorder:
@@ -134,3 +134,152 @@ def test_bad_settings_are_refused():
         MicroBatcher(Recorder(), max_batch_size=0)
     with pytest.raises(ValueError, match="max_wait_ms"):
         MicroBatcher(Recorder(), max_wait_ms=-1)
+    with pytest.raises(ValueError, match="max_batch_cost"):
+        MicroBatcher(Recorder(), max_batch_cost=0)
+    with pytest.raises(ValueError, match="step_tokens"):
+        MicroBatcher(Recorder(), step_tokens=0)
+
+
+# -- scheduling and cancellation --------------------------------------------------------------------------------
+class Gated(Recorder):
+    """A Recorder whose first call blocks until ``gate`` opens: the worker is busy while the test queues work."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.first = threading.Event()
+
+    def __call__(self, items: list[str]) -> list[str]:
+        if not self.first.is_set():
+            self.first.set()
+            assert self.gate.wait(10)
+        return super().__call__(items)
+
+
+def test_a_small_request_joins_the_next_batch_ahead_of_a_big_one_queued_earlier():
+    fn = Gated()
+    big = [f"big{i}-" + "x" * 995 for i in range(12)]  # 12 items of 1000 characters
+    with MicroBatcher(fn, max_batch_size=32, max_wait_ms=0, cost=len, max_batch_cost=2500) as batcher:
+        busy = batcher.submit(["busy"])
+        assert fn.first.wait(5)
+        queued = batcher.submit(big)  # first in the queue ...
+        small = batcher.submit(["tiny"])  # ... but this one has less work left
+        fn.gate.set()
+        assert small.result(timeout=5) == ["TINY"] and busy.result(timeout=5) == ["BUSY"]
+        assert queued.result(timeout=5) == [b.upper() for b in big]
+    # The batch after the busy one holds the small request alone, then the big one goes on, 2 items a batch.
+    assert fn.batches[1] == ["tiny"]
+    assert all(sum(map(len, b)) <= 2500 for b in fn.batches)  # the cost cap holds
+    assert [len(b) for b in fn.batches[2:]] == [2, 2, 2, 2, 2, 2]
+
+
+def test_an_item_costlier_than_the_cap_runs_alone_and_is_not_cut():
+    fn = Recorder()
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=20, cost=len, max_batch_cost=10) as batcher:
+        assert batcher(["a" * 50, "bb", "cc"]) == ["A" * 50, "BB", "CC"]
+    assert fn.batches == [["a" * 50], ["bb", "cc"]]  # alone: nothing else fits next to it
+
+
+def test_a_big_request_is_not_starved_by_a_stream_of_small_ones():
+    fn = Gated()
+    with MicroBatcher(fn, max_batch_size=4, max_wait_ms=0, cost=len, max_batch_cost=4) as batcher:
+        busy = batcher.submit(["busy"])
+        assert fn.first.wait(5)
+        big = batcher.submit(["bigger"])  # 6 characters: never fits next to a small item
+        smalls = [batcher.submit(["s"]) for _ in range(40)]  # enough to fill 10 batches
+        fn.gate.set()
+        assert big.result(timeout=5) == ["BIGGER"] and busy.result(timeout=5) == ["BUSY"]
+        assert all(f.result(timeout=5) == ["S"] for f in smalls)
+    position = next(i for i, b in enumerate(fn.batches) if b == ["bigger"])
+    assert position <= 1 + STARVATION_LIMIT + 1  # passed over at most STARVATION_LIMIT batches
+
+
+def test_cancelled_work_is_never_computed():
+    fn = Gated()
+    with MicroBatcher(fn, max_batch_size=1, max_wait_ms=0) as batcher:
+        first = batcher.submit(["a0", "a1", "a2", "a3"])  # one item per batch: a0 blocks the worker
+        assert fn.first.wait(5)
+        assert first.cancel()  # the caller gives up while a0 is computed
+        other = batcher.submit(["b0"])
+        fn.gate.set()
+        assert other.result(timeout=5) == ["B0"]
+        assert batcher.stats().cancelled == 1
+    assert fn.batches == [["a0"], ["b0"]]  # a1..a3 were dropped
+
+
+def test_cancelling_the_awaiting_task_cancels_the_request():
+    fn = Gated()
+
+    async def main(batcher: MicroBatcher[str, str]) -> None:
+        task = asyncio.ensure_future(batcher.run(["gone0", "gone1"]))
+        await asyncio.to_thread(fn.first.wait, 5)
+        task.cancel()  # what the HTTP app does when the client disconnects or the deadline passes
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with MicroBatcher(fn, max_batch_size=1, max_wait_ms=0) as batcher:
+        asyncio.run(main(batcher))
+        fn.gate.set()
+        assert batcher(["next"]) == ["NEXT"]
+    assert fn.batches == [["gone0"], ["next"]]
+
+
+def test_without_merging_each_batch_holds_one_request():
+    fn = Gated()
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=0, merge_requests=False) as batcher:
+        busy = batcher.submit(["busy"])
+        assert fn.first.wait(5)
+        futures = [batcher.submit([f"r{i}a", f"r{i}b"]) for i in range(3)]
+        fn.gate.set()
+        assert [f.result(timeout=5) for f in futures] == [[f"R{i}A", f"R{i}B"] for i in range(3)]
+        assert busy.result(timeout=5) == ["BUSY"]
+    assert fn.batches[1:] == [[f"r{i}a", f"r{i}b"] for i in range(3)]
+
+
+# -- steps: small requests between the steps of a long call -------------------------------------------------------
+class Stepping:
+    """A batch function that computes each item as one 10-token window, in steps (specialize.data.steps), and
+    records the items of every step. The first step blocks until ``gate`` opens."""
+
+    def __init__(self) -> None:
+        self.steps: list[list[str]] = []
+        self.gate = threading.Event()
+        self.started = threading.Event()
+
+    def __call__(self, items: list[str]) -> list[str]:
+        from specialize.data.chunking import Window
+        from specialize.data.features import WindowFeatures
+        from specialize.data.steps import window_batches
+
+        features = [WindowFeatures(0, Window(0, 10, 0, 1), [0] * 10, [0] * 10, [1]) for _ in items]
+        for step in window_batches(features, batch_size=32):
+            self.steps.append([items[i] for i in step])
+            if not self.started.is_set():
+                self.started.set()
+                assert self.gate.wait(10)
+        return [item.upper() for item in items]
+
+
+def test_a_small_request_is_answered_between_the_steps_of_a_big_batch():
+    fn = Stepping()
+    big = [f"big{i}-" + "x" * 995 for i in range(3)]  # one batch of 3 items: 3 steps of one 10-token window
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=0, cost=len, max_batch_cost=4000, step_tokens=10) as b:
+        queued = b.submit(big)
+        assert fn.started.wait(5)  # the first step of the big batch is in the model
+        small = b.submit(["tiny"])
+        fn.gate.set()
+        assert small.result(timeout=5) == ["TINY"] and queued.result(timeout=5) == [x.upper() for x in big]
+    assert fn.steps == [[big[0]], ["tiny"], [big[1]], [big[2]]]  # the small one went in after one step
+
+
+def test_a_batch_whose_callers_all_gave_up_stops_at_its_next_step():
+    fn = Stepping()
+    items = [f"item{i}" for i in range(5)]
+    with MicroBatcher(fn, max_batch_size=8, max_wait_ms=0, step_tokens=10) as b:
+        future = b.submit(items)
+        assert fn.started.wait(5)
+        assert future.cancel()
+        fn.gate.set()
+        assert b(["after"]) == ["AFTER"]
+        assert b.stats().abandoned_batches == 1
+    assert fn.steps == [["item0"], ["after"]]  # items 1-4 never computed

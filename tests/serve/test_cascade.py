@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from specialize.data.document import Document, Span
-from specialize.serve.cascade import Cascade, cascade_curve, format_curve, load_fallback, primary_confidences
+from specialize.evaluation.confidence import primary_confidences
+from specialize.serve.cascade import Cascade, cascade_curve, format_curve, load_fallback
 
 
 class Fake:
@@ -111,7 +112,7 @@ def test_word_level_confidence_sees_a_nearly_missed_entity():
 def test_word_level_confidence_needs_word_probabilities():
     with pytest.raises(ValueError, match="word probabilities"):
         Cascade(Fake("small", PRIMARY), Fake("big", FALLBACK), 0.8, confidence="min_word_prob")
-    with pytest.raises(ValueError, match="unknown confidence"):
+    with pytest.raises(ValueError, match="does not apply to a span model"):
         Cascade(Fake("small", PRIMARY), Fake("big", FALLBACK), 0.8, confidence="vibes")
 
 
@@ -143,10 +144,13 @@ def test_curve_mixes_one_pass_of_each_model_per_threshold():
 def test_fallback_specs_load_teachers(tmp_path):
     terms = tmp_path / "terms.tsv"
     terms.write_text("Paris\tLOC\n")
-    fallback = load_fallback(f"gazetteer:{terms}")
+    from specialize.models.resolve import load_model
+
+    primary = load_model(f"gazetteer:{terms}")
+    fallback = load_fallback(f"gazetteer:{terms}", primary)
     assert fallback.predict(["I love Paris"]) == [[Span(7, 12, "LOC")]]  # scores are not compared
     with pytest.raises(ValueError, match="neither an existing folder nor a known spec"):
-        load_fallback(str(tmp_path / "missing"))
+        load_fallback(str(tmp_path / "missing"), primary)
 
 
 def test_evaluate_cascade_command_prints_and_writes_the_curve(tiny_base, tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""The demo page and the HTML report in a real headless Chromium (selenium): what a person sees, not just the HTML.
+"""The demo page, the API docs and the HTML report in a real headless Chromium (selenium), with no network but
+the loopback: what a person sees offline, not just the HTML.
 
 Needs the Debian packages ``chromium`` and ``chromium-driver`` and ``pip install selenium`` (the dev extra);
 skipped with that message when they are missing. Nothing is downloaded: the driver and browser paths are given
@@ -67,6 +68,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1100,800",
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        # No network but the loopback: every host name fails to resolve and anything else goes to a closed port,
+        # so a page that needs the internet (a CDN script) breaks here as it would offline.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=127.0.0.1;localhost",
     ):  # fmt: skip
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
@@ -216,3 +221,42 @@ def test_demo_page_classifies_with_a_classifier_and_redacts_with_a_span_model(br
         assert [(m["text"], m["tag"].split()[0]) for m in marks] == [
             (s["replacement"], s["label"]) for s in api["spans"]
         ]
+
+
+def test_api_docs_render_from_the_packaged_swagger_ui_without_network(browser, model_folder):
+    with Server(create_app(str(model_folder), max_wait_ms=2)) as server:
+        # The network is blocked: FastAPI's CDN copy of Swagger UI cannot load here.
+        blocked = browser.execute_async_script(
+            "const done = arguments[0]; fetch('https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css')"
+            ".then(() => done('loaded'), () => done('blocked'));"
+        )
+        assert blocked == "blocked"
+        browser.get(server.url + "/docs")
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"))
+        assert "specialize: every-word" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text
+        paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+        assert {"/v1/entities", "/v1/redact", "/healthz"} <= paths
+        # Styled by the packaged stylesheet, and nothing came from anywhere but this server.
+        assert browser.execute_script("return document.styleSheets.length") >= 1
+        resources = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
+        assert resources and all(r.startswith(server.url) for r in resources), resources
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert browser.save_screenshot(str(ARTIFACTS / "docs.png"))
+
+
+def test_with_an_api_key_the_page_asks_for_it_once_and_then_works(browser, model_folder):
+    with Server(create_app(str(model_folder), max_wait_ms=2, api_key="page-key")) as server:
+        browser.delete_all_cookies()
+        browser.get(server.url + "/")
+        box = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "key"))
+        box.send_keys("wrong")
+        browser.find_element(By.ID, "enter").click()
+        WebDriverWait(browser, 30).until(lambda d: "Wrong API key" in d.page_source)
+        browser.find_element(By.ID, "key").send_keys("page-key")
+        browser.find_element(By.ID, "enter").click()
+        WebDriverWait(browser, 30).until(lambda d: "every-word" in d.find_element(By.ID, "info").text)
+        status = _submit(browser, "Merkel met Smith")
+        assert "3 entities, answered by every-word" in status
+        browser.get(server.url + "/docs")  # the same cookie opens the docs and their "Try it out" calls
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"))
+        browser.delete_all_cookies()

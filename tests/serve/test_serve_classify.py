@@ -18,9 +18,10 @@ from tests.serve.conftest import serve_command  # noqa: E402
 from tests.serve.test_server import Uncertain  # noqa: E402
 from tests.tiny_classifier import MULTI_TEXTS, TEXTS, train_tiny_classifier  # noqa: E402
 
+from specialize.evaluation.confidence import label_confidences  # noqa: E402
 from specialize.models.predict import predict as classify  # noqa: E402
 from specialize.serve.app import create_app  # noqa: E402
-from specialize.serve.classifier import ClassifierCascade, label_confidences  # noqa: E402
+from specialize.serve.cascade import Cascade as ClassifierCascade  # noqa: E402
 
 TEXT_LIST = [t.text for t in TEXTS]
 LABELS = ["business", "clinical", "sport"]
@@ -191,7 +192,7 @@ def test_cascade_refuses_fallbacks_that_answer_differently():
         ClassifierCascade(primary, other)
     with pytest.raises(ValueError, match="single-label but its fallback 'multi' is multi-label"):
         ClassifierCascade(primary, Table("multi", {}, multi_label=True))
-    with pytest.raises(ValueError, match="confidence 'min_word_prob' measures spans"):
+    with pytest.raises(ValueError, match="confidence 'min_word_prob' does not apply to a text classifier"):
         create_app(primary, confidence="min_word_prob")
     with pytest.raises(ValueError, match="must be a text classifier"):
         create_app(primary, Uncertain())
@@ -209,7 +210,7 @@ def test_served_cascade_between_two_classifier_folders(classifier_folder, tmp_pa
         assert client.post("/v1/classify", json={"text": TEXT_LIST[0]}).json()["model"] == "tiny-topics"
     not_a_classifier = tmp_path / "empty"
     not_a_classifier.mkdir()
-    with pytest.raises(ValueError, match="must be a classifier folder"):
+    with pytest.raises(ValueError, match="is not a model folder"):
         create_app(str(classifier_folder), str(not_a_classifier))
 
 

@@ -1,9 +1,10 @@
 """``ChatCompletionsTestDouble``: a local HTTP server speaking the OpenAI chat-completions protocol.
 
 A test double, not a model: it answers from a canned table (or a function of the request), can fail the
-next requests with given statuses (429, 500...), can be slowed down, refuses JSON mode on request, and
-reports fixed token counts so cost accounting can be checked exactly. It runs ``http.server`` in a daemon
-thread on 127.0.0.1 with a free port.
+next requests with given statuses (429, 500...), can be slowed down, accepts only the structured-output
+formats it is told to (refusing the others with ``format_status``: 400 like most servers, 500 like
+llama-cpp-python for ``json_schema``), lists its models on ``GET /v1/models``, and reports fixed token counts so
+cost accounting can be checked exactly. It runs ``http.server`` in a daemon thread on 127.0.0.1 with a free port.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,13 +33,34 @@ def entities_answer(lexicon: dict[str, str]) -> Answer:
     return answer
 
 
+def format_kind(response_format: dict[str, Any] | None) -> str | None:
+    """``json_schema``, ``json_object_schema`` (json_object with a schema), ``json_object``, or None."""
+    if not response_format:
+        return None
+    if response_format.get("type") == "json_object" and "schema" in response_format:
+        return "json_object_schema"
+    return str(response_format.get("type"))
+
+
 class ChatCompletionsTestDouble:
-    def __init__(self, answer: Answer, *, delay: float = 0.0, refuse_json_mode: bool = False) -> None:
+    def __init__(
+        self,
+        answer: Answer,
+        *,
+        delay: float = 0.0,
+        formats: Collection[str] | None = None,
+        format_status: int = 400,
+        models: Collection[str] = ("test-model",),
+    ) -> None:
         self.answer = answer
         self.delay = delay
-        self.refuse_json_mode = refuse_json_mode
+        self.formats = formats  # accepted response_format kinds (see format_kind); None = all
+        self.format_status = format_status
+        self.models = list(models)
         self.fail_next: list[int] = []  # statuses returned, in order, before normal answers resume
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []  # chat completion requests, in order
+        self.gets: list[str] = []  # paths of GET requests
+        self.finish_reason = "stop"  # "length": answers as if cut at max_tokens
         self.statuses: list[int] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -76,6 +98,14 @@ class ChatCompletionsTestDouble:
                 with double._lock:
                     double.statuses.append(status)
 
+            def do_GET(self) -> None:
+                with double._lock:
+                    double.gets.append(self.path)
+                if self.path.endswith("/models"):
+                    self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in double.models]})
+                else:
+                    self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
             def do_POST(self) -> None:
                 request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with double._lock:
@@ -88,8 +118,10 @@ class ChatCompletionsTestDouble:
                     error = {"error": {"message": f"test double status {status}", "type": "test", "code": status}}
                     self._send(status, error, {"Retry-After": "0"})
                     return
-                if double.refuse_json_mode and "response_format" in request:
-                    self._send(400, {"error": {"message": "response_format is not supported", "type": "invalid"}})
+                kind = format_kind(request.get("response_format"))
+                if kind is not None and double.formats is not None and kind not in double.formats:
+                    message = f"response_format {kind} is not supported"
+                    self._send(double.format_status, {"error": {"message": message, "type": "invalid"}})
                     return
                 if double.delay:
                     time.sleep(double.delay)
@@ -105,7 +137,7 @@ class ChatCompletionsTestDouble:
                             {
                                 "index": 0,
                                 "message": {"role": "assistant", "content": content},
-                                "finish_reason": "stop",
+                                "finish_reason": double.finish_reason,
                             }
                         ],
                         "usage": {

@@ -78,8 +78,14 @@ def test_label_with_a_gazetteer_jsonl_input_options_and_labels(tmp_path, capsys)
         (["-t", "nonsense:x"], "neither an existing folder nor a known spec"),
         (["-t", "gazetteer:TERMS", "-O", "colour=red"], "unknown option(s) ['colour'] for gazetteer models"),
         (["-t", "gazetteer:TERMS", "--labels", "Planet"], "never produces ['Planet']"),
-        (["-t", "llm:gpt-x"], "needs --labels"),
+        (["-t", "llm:gpt-x"], "needs labels: --labels"),
         (["-t", "llm:gpt-x", "--labels", "D", "--label-map", "A=B"], "--label-map does not apply"),
+        (["-t", "llm:gpt-x", "--labels", "D"], "no LLM endpoint: pass --base-url"),
+        (["-t", "llm:m", "--labels", "D", "-O", "api_key=sk-1"], "API keys are not taken from options"),
+        (["-t", "llm:m", "--labels", "D", "--max-tokens", "lots"], "options: llm.max_tokens: expected int"),
+        (["-t", "llm:m", "--labels", "D", "--structured-output", "xml"], "llm.structured_output must be one of"),
+        (["-t", "llm:m", "--labels", "D", "-O", "temprature=1"], "did you mean 'temperature'"),
+        (["-t", "llm:m", "--labels", "D", "--config", "missing.toml"], "config file missing.toml does not exist"),
     ],
 )
 def test_bad_teacher_specs_are_clear_errors(tmp_path, capsys, extra, message):

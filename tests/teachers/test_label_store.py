@@ -102,6 +102,7 @@ def test_label_resumes_after_sigkill(tmp_path):
             sys.executable, "-m", "specialize", "-q", "label", "--teacher", "llm:test-model", "--labels", "Disease",
             "--input", str(inputs), "--output", str(output), "--store", str(store), "--batch-size", "2",
             "--no-progress", "-O", f"base_url={server.base_url}", "-O", "max_concurrency=1",
+            "--structured-output", "json_schema",  # no detection request: each request below labels a document
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -124,7 +125,7 @@ def test_label_resumes_after_sigkill(tmp_path):
 
         stats = label(
             "llm:test-model", inputs, output, store=store, batch_size=2, progress=False,
-            labels=["Disease"], base_url=server.base_url,
+            labels=["Disease"], base_url=server.base_url, structured_output="json_schema",
         )  # fmt: skip
         assert (stats.from_store, stats.labeled, stats.documents) == (done, N_DOCS - done, N_DOCS)
         assert len(server.requests) - requests_before == N_DOCS - done  # nothing labeled twice

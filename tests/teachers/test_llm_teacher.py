@@ -17,7 +17,7 @@ from chat_server import (
 
 from specialize.data.document import Document, Span
 from specialize.teachers.base import Teacher
-from specialize.teachers.llm import LLMRequestError, LLMTeacher, char_windows, parse_json_answer
+from specialize.teachers.llm import LLMConfig, LLMRequestError, LLMTeacher, char_windows, parse_json_answer
 
 LEXICON = {"breast cancer": "Disease", "cancer": "Disease", "BRCA1": "Gene"}
 LABELS = {"Disease": "a disease or syndrome", "Gene": "a gene or protein"}
@@ -29,9 +29,11 @@ def server():
         yield double
 
 
-def make_teacher(server, **options) -> LLMTeacher:
+def make_teacher(server, examples=None, **options) -> LLMTeacher:
     options.setdefault("backoff", 0.01)
-    return LLMTeacher("test-model", labels=LABELS, base_url=server.base_url, **options)
+    options.setdefault("structured_output", "json_schema")  # no detection requests; see test_llm_transport.py
+    config = LLMConfig(model="test-model", labels=LABELS, base_url=server.base_url, **options)
+    return LLMTeacher(config, examples=examples)
 
 
 def spans_text(text: str, spans: list[Span]) -> list[tuple[str, str]]:
@@ -52,7 +54,10 @@ def test_labels_ground_and_account_for_tokens_and_cost(server):
     assert first.usage["prompt_tokens"] == PROMPT_TOKENS and first.usage["completion_tokens"] == COMPLETION_TOKENS
     assert first.usage["cost"] == pytest.approx((PROMPT_TOKENS * 2.0 + COMPLETION_TOKENS * 10.0) / 1e6)
     request = server.requests[0]
-    assert request["model"] == "test-model" and request["response_format"] == {"type": "json_object"}
+    assert request["model"] == "test-model" and request["response_format"]["type"] == "json_schema"
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["entities"]["items"]["properties"]["label"]["enum"] == ["Disease", "Gene"]
+    assert server.gets == ["/v1/models"]  # the pre-flight, once
     system = request["messages"][0]["content"]
     assert "- Disease: a disease or syndrome" in system and '"entities"' in system
 
@@ -78,7 +83,7 @@ def test_retries_a_429_then_succeeds(server):
     server.fail_next = [429]
     (out,) = make_teacher(server).label(["cancer"])
     assert len(out.spans) == 1
-    assert server.statuses == [429, 200]
+    assert server.statuses == [200, 429, 200]  # the pre-flight, the 429, its retry
     assert out.usage["retries"] == 1 and out.usage["requests"] == 2
 
 
@@ -93,9 +98,9 @@ def test_retries_5xx_and_gives_up_after_max_retries(server):
 
 def test_client_errors_are_not_retried(server):
     server.fail_next = [401]
-    with pytest.raises(LLMRequestError, match=r"HTTP 401.*API key"):
+    with pytest.raises(LLMRequestError, match=r"HTTP 401 from http://127.0.0.1:\d+/v1.*API key"):
         make_teacher(server).label(["cancer"])
-    assert server.statuses == [401]
+    assert server.statuses[-1:] == [401] and len(server.requests) == 1
 
 
 def test_timeouts_are_retried():
@@ -110,15 +115,6 @@ def test_timeouts_are_retried():
     with ChatCompletionsTestDouble(slow_first) as double:
         (out,) = make_teacher(double, timeout=0.3).label(["cancer"])
     assert len(out.spans) == 1 and out.usage["retries"] == 1
-
-
-def test_falls_back_when_the_server_refuses_json_mode():
-    with ChatCompletionsTestDouble(entities_answer(LEXICON), refuse_json_mode=True) as double:
-        teacher = make_teacher(double)
-        outputs = teacher.label(["cancer", "BRCA1"])
-    assert [len(o.spans) for o in outputs] == [1, 1]
-    assert teacher.json_mode is False
-    assert sum("response_format" not in r for r in double.requests) == 2  # each text once, without JSON mode
 
 
 def test_json_wrapped_in_prose_and_label_keyed_answers_are_parsed():
@@ -200,19 +196,33 @@ def test_few_shot_examples_and_instructions_enter_the_prompt_and_the_fingerprint
     assert make_teacher(server).fingerprint == make_teacher(server, max_concurrency=9).fingerprint
 
 
+def test_an_answer_cut_at_max_tokens_keeps_its_complete_items_and_is_counted():
+    cut = '{"entities": [{"text": "cancer", "label": "Disease"}, {"text": "BRCA1", "label": "Gene"}, {"text": "canc'
+    with ChatCompletionsTestDouble(lambda request: cut) as double:
+        double.finish_reason = "length"
+        (out,) = make_teacher(double).label(["BRCA1 and cancer"])
+    assert spans_text("BRCA1 and cancer", out.spans) == [("BRCA1", "Gene"), ("cancer", "Disease")]
+    assert out.rejected == {"truncated_answer": 1}
+
+
 def test_settings_come_from_the_environment(server, monkeypatch):
     monkeypatch.setenv("SPECIALIZE_LLM_BASE_URL", server.base_url)
     monkeypatch.setenv("SPECIALIZE_LLM_MODEL", "env-model")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    teacher = LLMTeacher(labels=["Disease"])
+    teacher = LLMTeacher(LLMConfig(labels={"Disease": ""}, structured_output="none"))
     teacher.label(["cancer"])
     assert server.requests[0]["model"] == "env-model" and teacher.name == "llm:env-model"
+    assert "response_format" not in server.requests[0]
 
 
-def test_missing_key_and_url_is_a_clear_error(monkeypatch):
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SPECIALIZE_LLM_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
-    with pytest.raises(ValueError, match="set OPENAI_API_KEY"):
-        LLMTeacher("gpt-x", labels=["Disease"])
+def test_no_endpoint_is_an_error_even_with_an_openai_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.delenv("SPECIALIZE_LLM_BASE_URL", raising=False)
+    with pytest.raises(ValueError, match=r"no LLM endpoint: pass --base-url.*--provider openai"):
+        LLMTeacher(LLMConfig(model="gpt-x", labels={"Disease": ""}))
+    hosted = LLMTeacher(LLMConfig(model="gpt-x", labels={"Disease": ""}, provider="openai"))  # said explicitly
+    assert hosted.config.base_url == "https://api.openai.com/v1"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(ValueError, match="provider openai needs OPENAI_API_KEY"):
+        LLMTeacher(LLMConfig(model="gpt-x", labels={"Disease": ""}, provider="openai"))
     with pytest.raises(ValueError, match="needs labels"):
-        LLMTeacher("gpt-x", labels=[], api_key="k")
+        LLMTeacher(LLMConfig(model="gpt-x", base_url="http://127.0.0.1:1/v1"))

@@ -33,6 +33,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, default=2, help="worker processes or Ray actors (0: local, in process)")
     p.add_argument("--shard-size", type=int, default=1000, help="records per output shard")
     p.add_argument("--batch-size", type=int, default=64, help="texts per model call")
+    p.add_argument("--threads", type=int, help="CPU threads per worker (default: the cores shared among the workers)")
     p.add_argument("--text-field", default="text", help="field/column holding the text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         address=args.address,
         text_field=args.text_field,
         batch_size=args.batch_size,
+        threads=args.threads,
         progress=not args.no_progress,
     )
     resumed = f" ({result.skipped_shards} already done)" if result.skipped_shards else ""

@@ -56,9 +56,9 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument(
         "--cascade-confidence",
-        default="min_span_score",
-        choices=["min_span_score", "min_word_prob", "min_token_margin"],
-        help="document confidence measure for --cascade",
+        choices=["min_span_score", "min_word_prob", "min_token_margin", "label_margin"],
+        help="confidence measure for --cascade (default: min_span_score for span models, label_margin for text "
+        "classifiers: the top probability, or the least certain label's distance to the threshold)",
     )
 
 
@@ -111,8 +111,15 @@ def _run_cascade(args: argparse.Namespace) -> int:
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
+    from specialize.config import DataConfig
+
     curve = cascade_curve(
-        args.models[0], args.cascade, args.data, confidence=args.cascade_confidence, label_map=label_map
+        args.models[0],
+        args.cascade,
+        args.data,
+        confidence=args.cascade_confidence,
+        label_map=label_map,
+        data_config=DataConfig(context=args.context),
     )
     print(format_curve(curve))
     if args.json:

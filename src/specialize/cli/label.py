@@ -66,6 +66,45 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--address", help="address of an existing Ray cluster (default: start a local one)")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_llm_options(p)
+
+
+# LLMConfig fields with an option of their own elsewhere: the model is the MODEL of llm:MODEL, labels are --labels.
+_LLM_SKIP = ("model", "labels")
+_LLM_FLAGS = {"name": "--teacher-name"}
+
+
+def _add_llm_options(p: argparse.ArgumentParser) -> None:
+    from dataclasses import MISSING
+
+    from specialize.teachers.llm_config import FIELDS, HELP
+
+    group = p.add_argument_group(
+        "LLM teacher (llm:MODEL)",
+        "Settings of an llm: teacher, also read from the [llm] table of --config (these win over the file); "
+        "the label set is --labels. Start a local server with scripts/llm_server.sh start.",
+    )
+    group.add_argument(
+        "--config", dest="llm_config", metavar="TOML", default=argparse.SUPPRESS,
+        help="TOML file with an [llm] table of the settings below (keys as in -O, e.g. base_url = \"...\")",
+    )  # fmt: skip
+    for name, f in FIELDS.items():
+        if name in _LLM_SKIP:
+            continue
+        default = f.default if f.default is not MISSING else None
+        group.add_argument(
+            _LLM_FLAGS.get(name, "--" + name.replace("_", "-")),
+            dest=f"llm_{name}",
+            metavar=name.upper(),
+            default=argparse.SUPPRESS,
+            help=(HELP[name] + (f" (default: {default})" if default is not None else "")).replace("%", "%%"),
+        )
+
+
+def _llm_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The LLM options given on the command line, as teacher options (validated by LLMConfig)."""
+    # dest llm_X -> option X (llm_config -> config: the TOML file under the other options)
+    return {key[4:]: value for key, value in vars(args).items() if key.startswith("llm_")}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         from specialize.data.labels import parse_label_map
 
         label_map = parse_label_map(args.label_map)
-    options = dict(args.option)
+    options = {**dict(args.option), **_llm_options(args)}
     if args.labels:
         options["labels"] = args.labels
     try:

@@ -14,6 +14,7 @@ from specialize.cli import (
     audit,
     bases,
     benchmark,
+    corrections,
     distill,
     evaluate,
     export,
@@ -23,6 +24,7 @@ from specialize.cli import (
     redact,
     report,
     review,
+    select,
     serve,
     train,
     train_linker,
@@ -41,6 +43,8 @@ COMMANDS = {
     "audit": audit,
     "benchmark": benchmark,
     "report": report,
+    "select": select,
+    "corrections": corrections,
     "export": export,
     "predict": predict,
     "review": review,
@@ -70,14 +74,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_transformers(level: int) -> None:
-    """transformers prints weight-loading reports and progress bars; our own log says what matters."""
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
+    """transformers prints weight-loading reports and progress bars; our own log says what matters.
+
+    Said through the environment, which transformers reads when it loads: importing it here took seconds on every
+    command, also on those that never use it (predict or serve of an exported folder, which run without it)."""
+    if level <= logging.DEBUG:
         return
-    if level > logging.DEBUG:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "transformers" in sys.modules:  # loaded already (a caller of main() in the same process)
+        from transformers.utils import logging as hf_logging
+
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
+
+
+# Modules of the train extra: a command that needs one says which extra installs it.
+TRAIN_MODULES = frozenset({"torch", "transformers", "safetensors"})
+
+
+def _install_hint(exc: Exception) -> str:
+    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+    if missing is not None and missing.split(".")[0] in TRAIN_MODULES:
+        return (
+            "; this command needs torch and transformers: pip install 'specialize[train]' (an exported folder runs "
+            "without them: pip install 'specialize[runtime]')"
+        )
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,10 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_transformers(level)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
-    except (SpecializeError, ValueError, FileNotFoundError, ImportError) as exc:
+    except (SpecializeError, ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
         if args.verbose:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}{_install_hint(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

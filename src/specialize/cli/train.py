@@ -60,6 +60,11 @@ def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> No
     )
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--patience", type=int, help="stop after this many epochs without dev improvement")
+    p.add_argument(
+        "--corrections",
+        action="append",
+        help="corrected documents (specialize corrections import): they replace their silver versions; repeatable",
+    )
     p.add_argument("--config", help="TOML file with [data], [model] and [training] tables")
     p.add_argument(
         "--set",
@@ -91,6 +96,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "training.patience": args.patience,
         "data.limit": args.limit,
         "data.sample": args.sample,
+        "data.corrections": args.corrections,
     }
     if args.no_progress:
         overrides["training.progress"] = False

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def text_key(text: str) -> str:
+    """sha256 of the UTF-8 text: the identity of a document's text, whatever its id (label store, corrections)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, order=True)
@@ -55,6 +61,14 @@ class Document:
     @property
     def labels(self) -> set[str]:
         return {s.label for s in self.spans}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Document:
+        """A document from a record as :meth:`to_dict` (and ``specialize predict``) writes it."""
+        spans = [
+            Span(s["start"], s["end"], s["label"], s.get("score"), s.get("kb_id")) for s in record.get("spans", [])
+        ]
+        return cls(record["text"], spans, record.get("id"), dict(record.get("meta") or {}))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -241,6 +241,21 @@ def read_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
     ]
 
 
+def read_documents_or_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
+    """Annotated documents (silver or gold, any format :func:`read_documents` detects) or, when the input is
+    raw text (a ``.txt`` of lines, CSV, a folder of ``.txt`` files, or JSONL with another ``text_field``), its
+    documents without spans, as :func:`read_texts` reads them."""
+    if text_field != "text":
+        return read_texts(path, text_field=text_field)
+    try:
+        return read_documents(path)
+    except DataFormatError as exc:
+        if _is_dataset_name(path) or (Path(path).suffix.lower() in _JSON_SUFFIXES and Path(path).is_file()):
+            raise  # a JSON file that is not documents is an error to show, not plain text
+        logger.debug("%s: not annotated documents (%s); reading it as plain text", path, exc.reason)
+        return read_texts(path, text_field=text_field)
+
+
 def input_documents(
     inputs: Sequence[str] | Sequence[Document] | str | Path, *, text_field: str = "text"
 ) -> list[Document]:

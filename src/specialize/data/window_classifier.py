@@ -23,7 +23,8 @@ import numpy as np
 
 from specialize.data.alignment import tokenize_texts
 from specialize.data.classification import Pooling
-from specialize.data.features import WindowFeatures, build_features, length_sorted_batches, pad_batch
+from specialize.data.features import WindowFeatures, build_features, pad_batch
+from specialize.data.steps import window_batches
 
 
 @dataclass
@@ -113,9 +114,9 @@ class WindowClassifier:
         )
 
     def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
-        """One logit vector per window, in length-sorted batches."""
+        """One logit vector per window, in length-sorted batches (steps: :mod:`specialize.data.steps`)."""
         out: list[np.ndarray] = [np.empty(0)] * len(features)
-        for batch_indices in length_sorted_batches(features, self.settings.batch_size):
+        for batch_indices in window_batches(features, self.settings.batch_size):
             logits = self.batch_logits(pad_batch([features[i] for i in batch_indices], self.settings.pad_id))
             for row, i in enumerate(batch_indices):
                 out[i] = logits[row]

@@ -14,14 +14,8 @@ import numpy as np
 
 from specialize.data.alignment import TokenizedDocument, tokenize_texts
 from specialize.data.document import Span
-from specialize.data.features import (
-    InferenceSettings,
-    WindowFeatures,
-    build_features,
-    length_sorted_batches,
-    merge_word_scores,
-    pad_batch,
-)
+from specialize.data.features import InferenceSettings, WindowFeatures, build_features, merge_word_scores, pad_batch
+from specialize.data.steps import window_batches
 from specialize.data.tagging import SpanDecoder, entity_types
 
 
@@ -60,9 +54,10 @@ class WindowTagger:
         return docs, features
 
     def forward(self, features: Sequence[WindowFeatures]) -> list[np.ndarray]:
-        """Label probabilities (positions, labels) for every window, in length-sorted batches."""
+        """Label probabilities (positions, labels) for every window, in length-sorted batches (steps between which
+        a scheduler may run other work: :mod:`specialize.data.steps`)."""
         out: list[np.ndarray] = [np.empty(0)] * len(features)
-        for batch_indices in length_sorted_batches(features, self.settings.batch_size):
+        for batch_indices in window_batches(features, self.settings.batch_size):
             probs = self.batch_probabilities(pad_batch([features[i] for i in batch_indices], self.settings.pad_id))
             for row, i in enumerate(batch_indices):
                 out[i] = probs[row, : len(features[i])]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +234,32 @@ def grouped_bars(chart_id: str, groups: Sequence[str], bars: Sequence[Bar], *, t
     return "".join(out)
 
 
+def _axes(
+    x_ticks: Sequence[tuple[float, str]],
+    y_ticks: Sequence[float],
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+    plot: tuple[float, float, float, float],
+    height: int,
+    x_label: str,
+    y_label: str,
+) -> list[str]:
+    """Grid lines and tick labels (``x_ticks``: value and label; y as F1 with two decimals), the plot frame
+    ``(left, top, width, height)`` and both axis titles."""
+    left, top, pw, ph = plot
+    out = []
+    for t, label in x_ticks:
+        out.append(f'<line class="grid" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" y2="{top + ph}"/>')
+        out.append(f'<text x="{_n(sx(t))}" y="{top + ph + 16}" text-anchor="middle">{esc(label)}</text>')
+    for t in y_ticks:
+        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
+        out.append(f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{t:.2f}</text>')
+    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">{esc(x_label)}</text>')
+    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{esc(y_label)}</text>')
+    return out
+
+
 @dataclass(frozen=True)
 class Curve:
     label: str
@@ -261,15 +287,8 @@ def line_chart(chart_id: str, curve: Curve, *, x_label: str, y_label: str, title
         return top + (1 - (v - y_lo) / (y_hi - y_lo)) * ph
 
     out = [svg_open(chart_id, width, height, title, desc)]
-    for t in linear_ticks(0.0, 1.0):
-        out.append(f'<line class="grid" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" y2="{top + ph}"/>')
-        out.append(f'<text x="{_n(sx(t))}" y="{top + ph + 16}" text-anchor="middle">{t:.0%}</text>')
-    for t in linear_ticks(y_lo, y_hi):
-        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
-        out.append(f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{t:.2f}</text>')
-    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
-    out.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">{esc(x_label)}</text>')
-    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{esc(y_label)}</text>')
+    x_ticks = [(t, f"{t:.0%}") for t in linear_ticks(0.0, 1.0)]
+    out += _axes(x_ticks, linear_ticks(y_lo, y_hi), sx, sy, (left, top, pw, ph), height, x_label, y_label)
     if len(refs) == 2:
         (x1, y1, _), (x2, y2, _) = refs
         out.append(f'<line class="baseline" x1="{_n(sx(x1))}" y1="{_n(sy(y1))}" x2="{_n(sx(x2))}" y2="{_n(sy(y2))}"/>')
@@ -291,6 +310,66 @@ def line_chart(chart_id: str, curve: Curve, *, x_label: str, y_label: str, title
         out.append(f"<g><title>{esc(label)}: F1 {y:.3f}</title>")
         out.append(f'<rect class="ref" x="{_n(sx(x) - 5)}" y="{_n(sy(y) - 5)}" width="10" height="10"/>')
         out.append(f'<text x="{_n(sx(x) + dx)}" y="{_n(sy(y) + 18)}" text-anchor="{anchor}">{esc(label)}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    color: str
+    points: Sequence[tuple[float, float, tuple[float, float] | None]]
+    """``(x, y, y interval or None)``."""
+
+
+def learning_curves(
+    chart_id: str,
+    series: Sequence[Series],
+    *,
+    references: Sequence[tuple[str, float]] = (),
+    x_label: str,
+    y_label: str,
+    title: str,
+    desc: str,
+) -> str:
+    """y (with interval whiskers) against a count on x, one line per series; ``references`` are labelled
+    horizontal dashed lines (e.g. the F1 of training on all gold)."""
+    width, height = 700, 380
+    left, right, top, bottom = 60, 150, 24, 50
+    pw, ph = width - left - right, height - top - bottom
+    ys = [v for s in series for _, y, ci in s.points for v in (y, *(ci or ()))] + [y for _, y in references]
+    y_lo, y_hi = f1_domain(ys or [0.0, 1.0])
+    x_hi = max([x for s in series for x, _, _ in s.points] or [1.0]) or 1.0
+
+    def sx(v: float) -> float:
+        return left + v / x_hi * pw
+
+    def sy(v: float) -> float:
+        return top + (1 - (v - y_lo) / (y_hi - y_lo)) * ph
+
+    out = [svg_open(chart_id, width, height, title, desc)]
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10**9) if x_hi / s <= 8)
+    x_ticks = [(float(t), si(t)) for t in range(0, int(x_hi) + 1, step)]
+    out += _axes(x_ticks, linear_ticks(y_lo, y_hi), sx, sy, (left, top, pw, ph), height, x_label, y_label)
+    for label, y in references:
+        out.append(f"<g><title>{esc(label)}: {y:.3f}</title>")
+        out.append(f'<line class="baseline" x1="{left}" x2="{left + pw}" y1="{_n(sy(y))}" y2="{_n(sy(y))}"/>')
+        out.append(f'<text x="{left + pw + 6}" y="{_n(sy(y) + 4)}">{esc(label)} {y:.3f}</text></g>')
+    for n, s in enumerate(series):
+        pts = sorted(s.points)
+        path = " ".join(f"{_n(sx(x))},{_n(sy(y))}" for x, y, _ in pts)
+        out.append(f'<polyline class="curve" points="{path}" stroke="{s.color}"/>')
+        dx = (n - (len(series) - 1) / 2) * 3  # whiskers of series side by side, not on top of each other
+        for x, y, ci in pts:
+            interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+            out.append(f"<g><title>{esc(s.label)}: {si(x)} corrected, F1 {y:.3f}{interval}</title>")
+            if ci:
+                out.append(f'<path class="whisker" stroke="{s.color}" d="M{_n(sx(x) + dx)} {_n(sy(ci[0]))}')
+                out.append(f'V{_n(sy(ci[1]))}"/>')
+            out.append(f'<circle cx="{_n(sx(x))}" cy="{_n(sy(y))}" r="4" fill="{s.color}"/></g>')
+        if pts:
+            x, y, _ = pts[-1]
+            out.append(f'<text x="{left + pw + 6}" y="{_n(sy(y) + 4)}" fill="{s.color}">{esc(s.label)}</text>')
     out.append("</svg>")
     return "".join(out)
 

@@ -6,8 +6,13 @@
 * distillation records (evaluation records with ``role``/``teacher``/``throughput``: ``distill.json``),
 * speed records (``specialize benchmark --json``: ``tokens_per_s`` keyed by thread count),
 * cascade curves (``specialize evaluate --cascade ... --json``),
+* LLM side-by-side records (``benchmarks/llm_vs_specialist.py``: ``llm.json``; evaluation records with
+  ``"experiment": "llm-vs-specialist"``) and published figures of hosted LLMs (``"measured": false`` with a
+  ``citation``: shown apart, never mixed with what was measured here),
 * text classification records (``specialize evaluate CLASSIFIER --json``; ``domains.json``, ``distill.json``:
   micro/macro F1 and ``per_label`` scores),
+* correction-loop records (``benchmarks/results/correction.json``: F1 after each round of corrected documents,
+  per selection strategy),
 
 as single records, lists of records, or ``{"records": [...]}``; each record's kind is told by its keys, so files
 can be named anything. The page has inline CSS and inline SVG only (no script, no font, nothing fetched), so it
@@ -31,14 +36,19 @@ DEFAULT_PRICE_PER_CPU_HOUR = 0.05
 """US dollars per vCPU-hour: about what one vCPU of an on-demand general-purpose cloud VM costs (a 2-vCPU
 instance at ~$0.08-0.10 an hour). Spot instances cost less, managed services more; pass your own price."""
 
-KINDS = ("evaluation", "distillation", "speed", "cascade", "classification")
+KINDS = ("evaluation", "distillation", "speed", "cascade", "classification", "llm", "published", "correction")
+LLM_EXPERIMENT = "llm-vs-specialist"
 
 
 def record_kind(record: Mapping[str, Any]) -> str | None:
-    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, or None for a record of no
-    known shape."""
+    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``llm``, ``published``,
+    ``correction``, or None for a record of no known shape."""
     if "points" in record and "primary" in record and "fallback" in record:
         return "cascade"
+    if record.get("measured") is False and "citation" in record and "model" in record and "f1" in record:
+        return "published"
+    if "strategy" in record and "corrected_documents" in record and "f1" in record:
+        return "correction"  # a point of a correction-loop curve (benchmarks/correction_loop.py)
     if "model" in record and isinstance(record.get("tokens_per_s"), Mapping):
         return "speed"
     per_label = record.get("per_label")
@@ -53,6 +63,8 @@ def record_kind(record: Mapping[str, Any]) -> str | None:
         and isinstance(per_type, Mapping)
         and all(isinstance(s, Mapping) and "f1" in s for s in per_type.values())
     ):
+        if record.get("experiment") == LLM_EXPERIMENT:
+            return "llm"
         return "distillation" if "role" in record or "teacher" in record else "evaluation"
     return None
 
@@ -110,8 +122,8 @@ class ReportData:
 
     @property
     def evaluations(self) -> list[dict[str, Any]]:
-        """Evaluation and distillation records together: both carry per-type scores and errors."""
-        return [*self.records["evaluation"], *self.records["distillation"]]
+        """Evaluation, distillation and LLM side-by-side records together: all carry per-type scores and errors."""
+        return [*self.records["evaluation"], *self.records["distillation"], *self.records["llm"]]
 
     def add(self, record: dict[str, Any], source: str) -> None:
         kind = record_kind(record)
@@ -140,13 +152,18 @@ class ReportData:
 
     def models(self) -> list[str]:
         """Every model name in reading order: each keeps its colour across all charts."""
-        names = [r["model"] for k in ("evaluation", "distillation", "speed", "classification") for r in self.records[k]]
+        kinds = ("evaluation", "distillation", "llm", "speed", "classification")
+        names = [r["model"] for k in kinds for r in self.records[k]]
         return list(dict.fromkeys(str(n) for n in names))
 
 
 def _identity(kind: str, r: Mapping[str, Any]) -> tuple[Any, ...]:
     if kind == "cascade":
         return (kind, r.get("primary"), r.get("fallback"), r.get("confidence"), r.get("n_docs"))
+    if kind == "published":
+        return (kind, r.get("dataset"), r.get("model"), r.get("citation"))
+    if kind == "correction":
+        return (kind, r.get("benchmark"), r.get("strategy"), r.get("round"), r.get("corrected_documents"))
     if kind in ("distillation", "classification"):
         return (kind, r.get("experiment"), r.get("dataset"), r.get("split"), r.get("model"))
     return (kind, r.get("dataset"), r.get("split"), r.get("model"))
@@ -172,9 +189,9 @@ def load_results(paths: Iterable[str | Path], aliases: Mapping[str, str] | None 
             del data.skipped[n_skipped:]
             data.skipped.append(f"{path.name}: no record of a known kind; the whole file was skipped")
             logger.warning(
-                "%s: no evaluation, speed, distillation, cascade or classification record in it; skipped (the "
-                "report reads the JSON written by specialize evaluate --json, specialize benchmark --json and "
-                "specialize evaluate --cascade --json)",
+                "%s: no evaluation, speed, distillation, cascade, classification, LLM or correction record in it; "
+                "skipped (the report reads the JSON written by specialize evaluate --json, specialize benchmark "
+                "--json, specialize evaluate --cascade --json and the benchmark scripts)",
                 path,
             )
             continue
@@ -182,9 +199,9 @@ def load_results(paths: Iterable[str | Path], aliases: Mapping[str, str] | None 
         logger.info("%s: %d records", path, sum(len(v) for v in data.records.values()) - before)
     if not data.sources:
         raise ValueError(
-            "no evaluation, speed, distillation, cascade or classification record in any of the files (expected the "
-            "JSON written by specialize evaluate --json, specialize benchmark --json or specialize evaluate "
-            "--cascade --json)"
+            "no evaluation, speed, distillation, cascade, classification, LLM or correction record in any of the "
+            "files (expected the JSON written by specialize evaluate --json, specialize benchmark --json, specialize "
+            "evaluate --cascade --json or a benchmark script)"
         )
     data.unify_names(aliases)
     return data
@@ -244,7 +261,9 @@ def _evaluation_throughput(r: Mapping[str, Any]) -> Throughput | None:
         tokens, docs = _finite(own.get("tokens_per_s")), _finite(own.get("docs_per_s"))
         source = "distill"
     else:
-        threads, tokens, docs, source = None, _finite(r.get("tokens_per_s")), _finite(r.get("docs_per_s")), "evaluate"
+        # Records that say at how many threads they predicted (llm.json) give a known cost basis.
+        threads, tokens, docs = r.get("threads"), _finite(r.get("tokens_per_s")), _finite(r.get("docs_per_s"))
+        source = "evaluate"
     if tokens is None and docs is None:
         return None
     return Throughput(

@@ -11,12 +11,14 @@ from specialize.evaluation.report_charts import (
     Bar,
     Curve,
     Point,
+    Series,
     color,
     esc,
     fmt,
     fmt_ci,
     grouped_bars,
     highlight,
+    learning_curves,
     line_chart,
     scatter,
     span_cell,
@@ -377,6 +379,79 @@ class _Page:
         ]
         return table(header, rows, "agreement: the student's span F1 against the teacher's predictions.", left=4)
 
+    def llm(self) -> str:
+        rows = []
+        for r in self.data.records["llm"]:
+            prompt, completion = r.get("prompt_tokens_per_doc"), r.get("completion_tokens_per_doc")
+            tokens = f"{fmt(prompt, 0)} + {fmt(completion, 0)}" if prompt is not None else "-"
+            rejected = ", ".join(f"{k} {v}" for k, v in (r.get("rejected") or {}).items()) or "-"
+            rows.append([esc(r.get("dataset") or "-"), esc(r.get("role") or "-"), self.model(r["model"]),
+                         fmt_ci(r.get("f1"), r.get("f1_ci")), fmt(r.get("docs_per_s"), 2), tokens,
+                         fmt(r.get("usd_per_1m_docs"), 2), esc(rejected), esc(r.get("n_docs", "-"))])  # fmt: skip
+        parts = []
+        if rows:
+            servers = sorted({f"{r['llm'].get('model')} on {r.get('server')}" for r in self.data.records["llm"]
+                              if isinstance(r.get("llm"), Mapping)})  # fmt: skip
+            header = ["dataset", "role", "model", "F1 [95% CI]", "docs/s", "prompt + completion tokens/doc",
+                      "$ per 1M docs", "LLM answers rejected", "documents"]  # fmt: skip
+            caption = (
+                f"Measured here, every model at the same thread count, on one fixed random subset of the test "
+                f"sentences; LLM: {', '.join(servers) or '-'}. $ per 1M docs = threads × 10⁶ / (docs/s) / 3600 × the "
+                "price per CPU-hour in the record. Rejected: LLM mentions grounding could not place in the text."
+            )
+            parts.append(table(header, rows, esc(caption), left=3))
+        published = [
+            [esc(r.get("dataset") or "-"), esc(r["model"]), esc(r.get("setting") or "-"), fmt(r.get("f1")),
+             esc(r.get("n_docs") or "-"), esc(r.get("note") or ""), esc(r.get("citation") or "")]
+            for r in self.data.records["published"]
+        ]  # fmt: skip
+        if published:
+            parts.append("<h3>Published figures of hosted LLMs (published, not measured here)</h3>")
+            header = ["dataset", "model", "setting", "F1", "documents", "how", "source"]
+            caption = "Copied from the cited papers: other test samples, prompts and matching rules than ours."
+            parts.append(table(header, published, caption, left=3))
+        if not parts:
+            return "<p class='note'>No LLM records (benchmarks/llm_vs_specialist.py writes llm.json).</p>"
+        return "".join(parts)
+
+    def correction(self) -> str:
+        records = self.data.records["correction"]
+        if not records:
+            return "<p class='note'>No correction-loop records (benchmarks/results/correction.json).</p>"
+        start = next((r for r in records if r["strategy"] == "silver"), None)
+        ceiling = next((r for r in records if r["strategy"] == "all gold"), None)
+        strategies = list(dict.fromkeys(r["strategy"] for r in records if r["strategy"] not in ("silver", "all gold")))
+        series = []
+        for n, strategy in enumerate(strategies):
+            points = [r for r in records if r["strategy"] == strategy]
+            if start is not None:
+                points = [start, *points]
+            xy = [(float(r["corrected_documents"]), float(r["f1"]), _interval(r.get("f1_ci"))) for r in points]
+            series.append(Series(strategy, color(n), xy))
+        references = [("all gold", float(ceiling["f1"]))] if ceiling else []
+        desc = "; ".join(f"{s.label}: " + ", ".join(f"{x:g} docs F1 {y:.3f}" for x, y, _ in s.points) for s in series)
+        chart = learning_curves(
+            "chart-correction", series, references=references, x_label="documents corrected",
+            y_label="micro F1 on the test set", title="F1 against the number of corrected documents", desc=desc,
+        )  # fmt: skip
+        rows = []
+        for r in sorted(records, key=lambda r: (r["corrected_documents"], r["strategy"])):
+            diff = r.get("f1_minus_random") or {}
+            rows.append([esc(r["strategy"]), esc(r.get("round", "-")), esc(r["corrected_documents"]),
+                         fmt_ci(r.get("f1"), r.get("f1_ci")), fmt(r.get("precision")), fmt(r.get("recall")),
+                         fmt_ci(diff.get("difference"), diff.get("ci")), esc(r.get("selected_silver_wrong", "-")),
+                         fmt(r.get("train_seconds"), 0)])  # fmt: skip
+        header = ["strategy", "round", "corrected", "F1 [95% CI]", "P", "R", "F1 − random [95% CI]",
+                  "selected with wrong silver", "train s"]  # fmt: skip
+        caption = (
+            "Each round's corrected documents replace their silver versions and a student is trained on the merged "
+            "pool; F1 − random is a paired bootstrap over test documents. “selected with wrong silver”: of that "
+            "round's picks, how many had silver labels that differ from gold (the corrections that change something)."
+        )
+        settings = records[0].get("settings") or {}
+        note = ", ".join(f"{k}: {v}" for k, v in settings.items() if isinstance(v, str | int | float))
+        return chart + table(header, rows, esc(caption), left=1) + f"<p class='note'>{esc(note)}</p>"
+
     def examples(self) -> str:
         parts = []
         for r in self.data.evaluations:
@@ -426,7 +501,9 @@ SECTIONS: tuple[tuple[str, str, Callable[[_Page], str]], ...] = (
     ("cascade", "Cascade: F1 against share deferred", _Page.cascade),
     ("cost", "Model size and cost per million documents", _Page.cost),
     ("distillation", "Distillation: teacher and student", _Page.distillation),
+    ("llm", "Compared with an LLM", _Page.llm),
     ("classification", "Text classification", _Page.classification),
+    ("correction", "Correction loop: F1 against documents corrected", _Page.correction),
     ("examples", "Example errors", _Page.examples),
     ("provenance", "Inputs, commands and machines", _Page.provenance),
 )
@@ -448,3 +525,7 @@ def render_report(data: ReportData, *, title: str, price_per_cpu_hour: float) ->
         f"<p class='note'>From {len(data.sources)} result file(s): {esc(counts)} records.</p>"
         f"<nav aria-label='sections'><ul>{nav}</ul></nav></header><main>{body}</main></body></html>\n"
     )
+
+
+def _interval(ci: Any) -> tuple[float, float] | None:
+    return (float(ci[0]), float(ci[1])) if isinstance(ci, list | tuple) and len(ci) == 2 else None

@@ -156,19 +156,13 @@ def load_model(
 def _load_llm(
     model: str, label_map: Mapping[str, str] | None, labels: list[str] | dict[str, str] | None, options: dict[str, Any]
 ) -> Any:
-    from specialize.teachers.llm import LLMTeacher
+    """An ``llm:MODEL`` teacher; ``options`` are :class:`~specialize.teachers.llm_config.LLMConfig` keys, checked
+    and typed there."""
+    from specialize.teachers.llm import load_llm_teacher
 
     if label_map is not None:
         raise ConfigError("--label-map does not apply to llm: teachers; name the labels you want with --labels")
-    if labels is None:
-        raise ConfigError("an llm: teacher needs --labels (e.g. Disease,Chemical or a JSON {label: description})")
-    _check_options("llm", options, _parameters(LLMTeacher.__init__) - {"model", "labels"})
-    examples = options.get("examples")
-    if isinstance(examples, str | Path):
-        from specialize.data.io import read_documents
-
-        options["examples"] = read_documents(examples)
-    return LLMTeacher(model or None, labels=labels, **options)
+    return load_llm_teacher(model or None, labels, options)
 
 
 def _load_vote(

@@ -61,4 +61,3 @@ class Specialist(EncoderModel, WindowTagger):
     @classmethod
     def _auto_model(cls, folder: ModelFolder) -> PreTrainedModel:
         return load_token_classifier(folder.path)
-

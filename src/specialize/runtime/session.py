@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.utils.optional import require
+from specialize.utils.threads import configured_threads
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +34,15 @@ def model_path(folder: str | Path) -> Path:
 
 
 def build_session(path: Path, threads: int | None = None) -> Any:
-    """An ``onnxruntime.InferenceSession`` on CPU. ``threads`` caps intra-op threads (``None``: onnxruntime's
-    default, one per physical core)."""
+    """An ``onnxruntime.InferenceSession`` on CPU. ``threads`` caps intra-op threads (``None``: the process's
+    ``specialize.utils.threads.set_threads`` setting, else onnxruntime's default, one per physical core)."""
     ort = require("onnxruntime", "onnx")
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # One model run at a time: parallelism comes from intra-op threads inside each operator.
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.inter_op_num_threads = 1
+    threads = threads if threads is not None else configured_threads()
     if threads is not None:
         options.intra_op_num_threads = int(threads)
     return ort.InferenceSession(

@@ -10,7 +10,8 @@ after a crash skips the finished shards and redoes only the rest, and a rerun ov
 other settings is refused instead of mixing two runs. Every input record appears exactly once in the output.
 
 Engines: ``local`` runs ``workers`` processes (spawned, each loading the model once; ``workers=0`` runs in this
-process); ``ray`` runs a Ray Data actor pool (see :mod:`specialize.scale.ray_engine`).
+process), which end when this process dies, even by ``kill -9`` (see :mod:`specialize.scale.parent_watch`);
+``ray`` runs a Ray Data actor pool (see :mod:`specialize.scale.ray_engine`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import logging
 import math
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -30,6 +30,8 @@ from typing import Any
 
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
+from specialize.scale.parent_watch import check_parent, die_with_parent
+from specialize.scale.shards import ShardJob, run_job, shard_name
 from specialize.scale.sources import (
     count_records,
     describe_inputs,
@@ -38,9 +40,9 @@ from specialize.scale.sources import (
     iter_records,
     output_kind,
     parquet_schema,
-    write_shard,
 )
-from specialize.scale.tasks import output_fields, predict_fields, task_of
+from specialize.scale.tasks import output_fields, task_of
+from specialize.utils.threads import set_threads
 
 logger = logging.getLogger(__name__)
 
@@ -60,47 +62,26 @@ class ApplyResult:
     engine: str
 
 
-@dataclass
-class ShardJob:
-    """One shard to do: its records, where it goes, and how to write it."""
-
-    index: int
-    records: list[dict[str, Any]]
-    path: Path
-    kind: str
-    text_field: str
-    schema: Any = None
-
-
-def shard_name(index: int, kind: str) -> str:
-    return f"part-{index:05d}.{kind}"
-
-
-def run_job(model: SpanPredictor | Classifier, job: ShardJob, batch_size: int = 64) -> int:
-    """Predict one shard's texts and write the shard: the same step for every kind of model and engine."""
-    texts = [r[job.text_field] for r in job.records]
-    write_shard(job.path, job.records, predict_fields(model, texts, batch_size), job.kind, job.schema)
-    return len(job.records)
-
-
 # -- local engine: spawned worker processes -----------------------------------------------------------------
 _WORKER_MODEL: SpanPredictor | Classifier | None = None
+_PARENT_PID: int | None = None
 
 
-def _init_worker(spec: str, threads: int) -> None:
-    global _WORKER_MODEL
+def _init_worker(spec: str, threads: int, parent_pid: int) -> None:
+    global _WORKER_MODEL, _PARENT_PID
+    # First: a parent killed while this worker loads its model must not leave it behind.
+    die_with_parent(parent_pid)
+    _PARENT_PID = parent_pid
     # Each worker gets its share of the cores; without this every torch/onnx worker starts one thread per core.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    set_threads(threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     _WORKER_MODEL = load_model(spec)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
 
 
 def _worker_run(job: ShardJob, batch_size: int) -> tuple[int, int]:
-    assert _WORKER_MODEL is not None, "worker not initialised"
-    return job.index, run_job(_WORKER_MODEL, job, batch_size)
+    assert _WORKER_MODEL is not None and _PARENT_PID is not None, "worker not initialised"
+    parent = _PARENT_PID
+    return job.index, run_job(_WORKER_MODEL, job, batch_size, before_write=lambda: check_parent(parent))
 
 
 def _usable_cores() -> int:
@@ -116,18 +97,22 @@ def _run_local(
     done: Callable[[int, int], None],
     workers: int,
     batch_size: int,
+    threads: int | None = None,
 ) -> None:
     if workers <= 0 or not isinstance(model, str):
         if workers > 0:
             logger.info("model given as an object: running in this process (pass a spec for worker processes)")
+        set_threads(threads)
         loaded = load_model(model) if isinstance(model, str) else model
         for job in jobs:
             done(job.index, run_job(loaded, job, batch_size))
         return
-    threads = max(1, _usable_cores() // workers)
+    threads = threads or max(1, _usable_cores() // workers)
     # spawn, not fork: forking a process that already holds torch threads or a tokenizer pool can deadlock.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(model, threads))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(model, threads, os.getpid())
+    )
     in_flight: set[Future[tuple[int, int]]] = set()
 
     def collect(futures: Iterable[Future[tuple[int, int]]]) -> None:
@@ -216,6 +201,7 @@ def apply(
     address: str | None = None,
     text_field: str = "text",
     batch_size: int = 64,
+    threads: int | None = None,
     progress: bool = True,
 ) -> ApplyResult:
     """Predict every record of ``input`` and write the records, with the answers, to shards in ``output``.
@@ -225,7 +211,8 @@ def apply(
     connects to ``address`` (or starts a local Ray) and runs ``workers`` actors. Records keep all their fields
     and get ``spans`` (``start``, ``end``, ``label``, ``text``, ``score``) from a span model, or ``labels`` and
     ``scores`` (every label's probability) from a classifier; an input field of the same name is replaced.
-    Rerunning resumes: finished shards are skipped.
+    Rerunning resumes: finished shards are skipped. ``threads``: CPU threads per worker (default: the usable
+    cores shared among the workers; with ``workers=0``, the process default).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -288,12 +275,12 @@ def apply(
 
     try:
         if engine == "local":
-            _run_local(model, jobs(), done, workers, batch_size)
+            _run_local(model, jobs(), done, workers, batch_size, threads)
         else:
             from specialize.scale.ray_engine import run_ray
 
             assert isinstance(model, str)
-            run_ray(model, jobs(), done, workers=workers, address=address, batch_size=batch_size)
+            run_ray(model, jobs(), done, workers=workers, address=address, batch_size=batch_size, threads=threads)
     finally:
         bar.close()
     missing = [i for i in range(n_shards) if not (output / shard_name(i, kind)).is_file()]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from specialize.scale.apply import ShardJob
+from specialize.scale.shards import ShardJob
 from specialize.scale.sources import write_shard
 from specialize.scale.tasks import predict_fields
 from specialize.utils.optional import require
@@ -29,9 +29,11 @@ logger = logging.getLogger(__name__)
 class RayPredictor:
     """The callable class Ray Data instantiates once per actor: loads the model, then predicts batch after batch."""
 
-    def __init__(self, spec: str, batch_size: int = 64) -> None:
+    def __init__(self, spec: str, batch_size: int = 64, threads: int | None = None) -> None:
         from specialize.models.resolve import load_model
+        from specialize.utils.threads import set_threads
 
+        set_threads(threads)
         self.model = load_model(spec)
         self.batch_size = batch_size
 
@@ -51,9 +53,11 @@ def run_ray(
     workers: int = 2,
     address: str | None = None,
     batch_size: int = 64,
+    threads: int | None = None,
 ) -> None:
     """Predict the texts of ``jobs`` on ``workers`` Ray actors (each loads ``spec``: a span model or a
-    classifier) and write each shard as soon as all its rows are back; ``done(index, n)`` after each."""
+    classifier, with ``threads`` CPU threads) and write each shard as soon as all its rows are back;
+    ``done(index, n)`` after each."""
     ray = require("ray", "ray", "ray[data]")
     require("ray.data", "ray", "ray[data]")
     pending = {job.index: job for job in jobs}
@@ -77,7 +81,7 @@ def run_ray(
         del items
         predicted = dataset.map_batches(
             RayPredictor,
-            fn_constructor_kwargs={"spec": spec, "batch_size": batch_size},
+            fn_constructor_kwargs={"spec": spec, "batch_size": batch_size, "threads": threads},
             compute=ray.data.ActorPoolStrategy(size=workers),
             batch_size=batch_size,
             batch_format="numpy",

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from specialize.serve.batcher import BatcherStats, MicroBatcher
 from specialize.serve.cascade import Cascade, CascadeCurve, Routed, cascade_curve, format_curve, load_fallback
-from specialize.serve.classifier import ClassifierCascade, Labelled
 
 if TYPE_CHECKING:
     from specialize.serve.app import create_app, serve
@@ -20,8 +19,6 @@ __all__ = [
     "BatcherStats",
     "Cascade",
     "CascadeCurve",
-    "ClassifierCascade",
-    "Labelled",
     "MicroBatcher",
     "Routed",
     "cascade_curve",

@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,16 +27,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from specialize import __version__
 from specialize.config import TaskName as Task
+from specialize.evaluation.confidence import ConfidenceFn
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
+from specialize.serve.auth import KEY_ENV, ApiKey, check_key, is_loopback
 from specialize.serve.batcher import MicroBatcher
-from specialize.serve.cascade import Cascade, ConfidenceFn, Routed, load_fallback, span_confidence
-from specialize.serve.classifier import ClassifierCascade, Labelled, load_classifier_fallback
+from specialize.serve.cascade import Cascade, Routed, load_fallback
+from specialize.serve.docs import add_docs
 from specialize.serve.examples import example_text
 from specialize.serve.markdown import model_card_page
 from specialize.serve.metrics import CONTENT_TYPE, ServerMetrics
-from specialize.serve.middleware import BodyLimit, RequestMetrics
+from specialize.serve.middleware import BodyLimit, Deadline, RequestMetrics
 from specialize.serve.page import INDEX_HTML
+from specialize.serve.pieces import Piece, cut, merge_routed, piece_texts
 from specialize.serve.redaction import SpanRedactor
 from specialize.serve.schemas import (
     ClassifyRequest,
@@ -55,9 +56,21 @@ from specialize.serve.schemas import (
     SpanOut,
     TextsRequest,
 )
+from specialize.tasks.registry import task_of
 from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
+
+# Scheduling (see specialize.serve.batcher and .pieces): a span model's documents longer than PIECE_CHARS are
+# answered in pieces reading PIECE_CONTEXT characters on each side of their own stretch, and a model batch
+# holds at most MAX_BATCH_CHARS characters, so no single model call keeps a small request waiting for long.
+PIECE_CHARS = 4000
+PIECE_CONTEXT = 250
+MAX_BATCH_CHARS = 4096
+# A model call runs in steps of this many padded tokens (two 256-token windows); between steps, the small
+# requests waiting are answered (specialize.data.steps).
+STEP_TOKENS = 512
+REQUEST_TIMEOUT = 30.0
 
 # What each kind of model answers; the other kind's paths get a 404 that names these.
 ENDPOINTS = {Task.NER: ("/v1/entities", "/v1/redact"), Task.CLASSIFICATION: ("/v1/classify",)}
@@ -71,6 +84,7 @@ ROUTES = (
     "/report",
     "/docs",
     "/openapi.json",
+    "/login",
 )
 
 
@@ -89,7 +103,13 @@ R = TypeVar("R", bound=_Answer)
 
 
 class _Service(Generic[R]):
-    """The model side of the app: routing (plain or cascade), batching, and the counters they feed."""
+    """The model side of the app: routing (plain or cascade), batching and scheduling, and their counters.
+
+    Every request goes through a :class:`MicroBatcher`, with or without micro-batching (``batching=False``
+    puts one request per model call), so that cancellation and small-requests-first scheduling hold either way.
+    With ``merge`` (span models), documents longer than ``piece_chars`` are cut into pieces first and their
+    answers merged back (:mod:`specialize.serve.pieces`).
+    """
 
     def __init__(
         self,
@@ -99,36 +119,39 @@ class _Service(Generic[R]):
         batching: bool,
         max_batch_size: int,
         max_wait_ms: float,
+        max_batch_chars: int,
+        merge: Callable[[Sequence[Piece], Sequence[R], int], list[R]] | None = None,
+        piece_chars: int = PIECE_CHARS,
+        step_tokens: int | None = STEP_TOKENS,
     ) -> None:
         self.route = route
         self.metrics = metrics
         self.batching = batching
         self.max_batch_size = max_batch_size
         self.max_wait_ms = max_wait_ms
+        self.max_batch_chars = max_batch_chars
+        self.merge = merge
+        self.piece_chars = piece_chars
+        self.step_tokens = step_tokens
         self.batcher: MicroBatcher[str, R] | None = None
-        self._lock = threading.Lock()  # without batching, still one model call at a time
         self.started = False
 
     def _on_batch(self, size: int, seconds: float) -> None:
         self.metrics.batch_size.observe(size)
         self.metrics.batch_seconds.observe(seconds)
 
-    def _unbatched(self, texts: list[str]) -> list[R]:
-        with self._lock:
-            start = time.perf_counter()
-            out = self.route(texts)
-            self._on_batch(len(texts), time.perf_counter() - start)
-            return out
-
     def start(self) -> None:
-        if self.batching:
-            self.batcher = MicroBatcher(
-                self.route,
-                max_batch_size=self.max_batch_size,
-                max_wait_ms=self.max_wait_ms,
-                on_batch=self._on_batch,
-                name="specialize-batcher",
-            )
+        self.batcher = MicroBatcher(
+            self.route,
+            max_batch_size=self.max_batch_size,
+            max_wait_ms=self.max_wait_ms if self.batching else 0,
+            cost=len,
+            max_batch_cost=self.max_batch_chars,
+            merge_requests=self.batching,
+            step_tokens=self.step_tokens,
+            on_batch=self._on_batch,
+            name="specialize-batcher",
+        )
         self.started = True
 
     def stop(self) -> None:
@@ -139,15 +162,20 @@ class _Service(Generic[R]):
 
     @property
     def ready(self) -> bool:
-        return self.started and (self.batcher is None or self.batcher.running)
+        return self.started and self.batcher is not None and self.batcher.running
 
     async def answer(self, texts: list[str]) -> list[R]:
-        """The routed answers, or HTTP 500 (counted, logged) when the model fails."""
+        """The routed answers, or HTTP 500 (counted, logged) when the model fails. Cancelling the awaiting task
+        (client gone, deadline passed) cancels the work not yet done."""
+        if self.batcher is None:
+            raise HTTPException(503, "the model is not ready")
+        pieces = cut(texts, self.piece_chars, PIECE_CONTEXT) if self.merge is not None else None
+        if pieces is not None and len(pieces) == len(texts):
+            pieces = None  # nothing was cut: the texts go as they are
         try:
-            if self.batcher is not None:
-                results = await self.batcher.run(texts)
-            else:
-                results = await asyncio.to_thread(self._unbatched, texts)
+            results = await self.batcher.run(piece_texts(texts, pieces) if pieces else texts)
+            if pieces and self.merge is not None:
+                results = self.merge(pieces, results, len(texts))
         except Exception as exc:
             self.metrics.errors.inc(kind="model")
             logger.exception("prediction failed on %d documents", len(texts))
@@ -260,7 +288,7 @@ def _add_entity_routes(app: FastAPI, service: _Service[Routed], limits: _Limits,
         return RedactResponse(documents=docs)
 
 
-def _add_classify_route(app: FastAPI, service: _Service[Labelled], limits: _Limits) -> None:
+def _add_classify_route(app: FastAPI, service: _Service[Routed], limits: _Limits) -> None:
     @app.post(
         "/v1/classify", response_model=ClassifyResponse, response_model_exclude_none=True, tags=["classification"]
     )
@@ -271,7 +299,7 @@ def _add_classify_route(app: FastAPI, service: _Service[Labelled], limits: _Limi
         if request.text is not None:
             return ClassifyResponse(model=labelled[0].model, labels=labelled[0].labels, scores=labelled[0].scores)
         docs = [
-            LabelsOut(id=doc_id, model=r.model, labels=r.labels, scores=r.scores)
+            LabelsOut(id=doc_id, model=r.model, labels=r.labels, scores=r.scores or {})
             for (doc_id, _), r in zip(items, labelled, strict=True)
         ]
         return ClassifyResponse(documents=docs)
@@ -308,6 +336,11 @@ def create_app(
     batching: bool = True,
     max_batch_size: int = 32,
     max_wait_ms: float = 5,
+    max_batch_chars: int = MAX_BATCH_CHARS,
+    piece_chars: int = PIECE_CHARS,
+    step_tokens: int | None = STEP_TOKENS,
+    request_timeout: float | None = REQUEST_TIMEOUT,
+    api_key: str | None = None,
     model_card: str | Path | None = None,
     report: str | Path | None = None,
     max_body_bytes: int | None = None,
@@ -318,16 +351,26 @@ def create_app(
     classifier or exported folder, ``spacy:NAME``; ``label_map`` renames a spaCy pipeline's labels).
 
     A span model answers ``POST /v1/entities`` and ``POST /v1/redact``, a classifier ``POST /v1/classify``.
-    With ``fallback`` documents whose confidence is below ``threshold`` are answered by the fallback: for spans
-    any teacher/predictor spec (see :class:`~specialize.serve.cascade.Cascade`; ``confidence`` picks the
-    measure), for a classifier another classifier with the same labels (see
-    :class:`~specialize.serve.classifier.ClassifierCascade`). Models load here, so a bad path fails at startup,
+    With ``fallback`` texts whose confidence is below ``threshold`` are answered by the fallback (see
+    :class:`~specialize.serve.cascade.Cascade`; ``confidence`` picks the measure): for spans any model or teacher
+    spec, for a classifier another classifier with the same labels. Models load here, so a bad path fails at startup,
     not at the first request. ``model_card`` defaults to the model folder's README.md; ``report`` is an HTML
     report card (``specialize report``) served at ``/report``. ``max_body_bytes`` defaults to what
     ``max_batch_docs`` texts of ``max_text_chars`` need even when every character is sent as a ``\\uXXXX``
     surrogate pair. ``redact_salt`` keys hashes and surrogates of ``/v1/redact`` (default: a random one).
     ``device`` is where a torch model runs (auto: a CUDA GPU when torch sees one; see utils/device.py).
+
+    Each request gets ``request_timeout`` seconds (then 504; ``None``: no limit), and its work is dropped when
+    its client disconnects. A batch holds at most ``max_batch_chars`` characters, small requests go first, and
+    a span model answers documents longer than ``piece_chars`` in pieces; a model call runs in steps of
+    ``step_tokens`` padded tokens, between which small requests are answered (``None``: in one go; see
+    :mod:`specialize.serve.batcher`). With ``api_key`` every route but ``/healthz`` needs the key (see
+    :mod:`specialize.serve.auth`).
     """
+    if api_key is not None:
+        check_key(api_key)  # here, not when the middleware is first built at startup
+    if piece_chars <= 2 * PIECE_CONTEXT:
+        raise ValueError(f"piece_chars must be over {2 * PIECE_CONTEXT} (a piece reads {PIECE_CONTEXT} on each side)")
     card_path = Path(model_card) if model_card is not None else None
     report_path = Path(report) if report is not None else None
     if report_path is not None and not report_path.is_file():
@@ -337,38 +380,31 @@ def create_app(
     loaded: SpanPredictor | Classifier = place_predictor(load_model(model, label_map=label_map), device)
     model = loaded
     metrics = ServerMetrics()
-    route: Callable[[list[str]], list[Any]]
     ready_info: dict[str, Any]
     redactor: SpanRedactor | None = None  # span models only
-    if isinstance(model, Classifier):
+    fallback_model = load_fallback(fallback, model, label_map=label_map) if fallback is not None else None
+    cascade = Cascade(model, fallback_model, threshold, confidence)
+    fallback_name = fallback_model.name if fallback_model is not None else None
+    route: Callable[[list[str]], list[Routed]] = cascade.route
+    if task_of(model).name == Task.CLASSIFICATION:
         task = Task.CLASSIFICATION
-        if confidence is not None:
-            raise ValueError(
-                f"confidence {confidence!r} measures spans; a classifier's confidence is its top probability "
-                "(single-label) or its labels' distance to the decision threshold (multi-label)"
-            )
-        labeller = ClassifierCascade(
-            model, load_classifier_fallback(fallback) if fallback is not None else None, threshold
-        )
-        fallback_name = labeller.fallback.name if labeller.fallback is not None else None
-        route = labeller.route
-        ready_info = {"multi_label": model.multi_label}
+        ready_info = {"multi_label": cascade.multi_label}
         what = "Labels of texts from a text classifier"
     else:
         task = Task.NER
-        cascade = None
-        if fallback is not None:
-            if isinstance(fallback, Classifier):
-                raise ValueError(f"the fallback of span model {model.name!r} must find spans, not classify texts")
-            spans_fallback = load_fallback(fallback, labels=model.labels, label_map=label_map)
-            cascade = Cascade(model, spans_fallback, threshold, confidence or "min_span_score")
-        fallback_name = cascade.fallback.name if cascade is not None else None
-        route = cascade.route if cascade is not None else _plain_spans(model)
-        redactor = SpanRedactor(cascade.labels if cascade is not None else model.labels, redact_salt)
+        redactor = SpanRedactor(cascade.labels, redact_salt)
         ready_info = {"redact_labels": redactor.labels()}  # with the pattern recognizers' types
         what = "Named-entity spans (character offsets), and redaction, from a specialist model"
     service: _Service[Any] = _Service(
-        route, metrics, batching=batching, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
+        route,
+        metrics,
+        batching=batching,
+        max_batch_size=max_batch_size,
+        max_wait_ms=max_wait_ms,
+        max_batch_chars=max_batch_chars,
+        merge=merge_routed if task is Task.NER else None,
+        piece_chars=piece_chars,
+        step_tokens=step_tokens,
     )
     limits = _Limits(max_text_chars, max_batch_docs, service)
     name = model.name
@@ -386,9 +422,13 @@ def create_app(
         title=f"specialize: {name}",
         version=__version__,
         description=what
-        + (f", deferring documents below confidence {threshold:g} to {fallback_name}." if fallback_name else "."),
+        + (f", deferring documents below confidence {threshold:g} to {fallback_name}." if fallback_name else ".")
+        + (" Send the API key as `Authorization: Bearer KEY` or `X-API-Key: KEY`." if api_key else ""),
         lifespan=lifespan,
+        docs_url=None,  # served by add_docs from the packaged Swagger UI: FastAPI's loads it from a CDN
+        redoc_url=None,
     )
+    add_docs(app, app.title)
     app.state.service = service
     app.add_exception_handler(RequestValidationError, _validation_error)
     if redactor is None:
@@ -414,6 +454,7 @@ def create_app(
             "example": example_text(task.value, list(model.labels)),
             **ready_info,
             "batching": batching,
+            "request_timeout": request_timeout,
         }
         if fallback_name is not None:
             body.update(fallback=fallback_name, threshold=threshold)
@@ -446,16 +487,14 @@ def create_app(
         return Response(text, media_type="text/markdown; charset=utf-8")
 
     limit = max_body_bytes if max_body_bytes is not None else max_batch_docs * max_text_chars * 12 + (1 << 20)
+    # The last added runs first: metrics see every answer, the key is checked before a body is read, the deadline
+    # covers the upload, and the body limit reads it.
     app.add_middleware(BodyLimit, max_bytes=limit)
-    app.add_middleware(RequestMetrics, metrics=metrics, routes=ROUTES)  # added last: sees every response
+    app.add_middleware(Deadline, seconds=request_timeout, metrics=metrics)
+    if api_key is not None:
+        app.add_middleware(ApiKey, key=api_key)
+    app.add_middleware(RequestMetrics, metrics=metrics, routes=ROUTES)
     return app
-
-
-def _plain_spans(model: SpanPredictor) -> Callable[[list[str]], list[Routed]]:
-    def route(texts: list[str]) -> list[Routed]:
-        return [Routed(sorted(s), model.name, span_confidence(s), False) for s in model.predict(texts)]
-
-    return route
 
 
 def serve(
@@ -467,11 +506,19 @@ def serve(
     log_level: str = "info",
     **options: Any,
 ) -> None:
-    """Serve ``model`` over HTTP with uvicorn until interrupted; ``options`` go to :func:`create_app`."""
+    """Serve ``model`` over HTTP with uvicorn until interrupted; ``options`` go to :func:`create_app`. Warns
+    when the address is reachable from other machines and no ``api_key`` is set."""
     from specialize.utils.optional import require
 
     uvicorn = require("uvicorn", "serve")
     app = create_app(model, fallback, **options)
+    if options.get("api_key") is None and not is_loopback(host):
+        logger.warning(
+            "listening on %s without an API key: anyone who can reach this address can use the model. Set one "
+            "with --api-key or $%s",
+            host,
+            KEY_ENV,
+        )
     logger.info("listening on http://%s:%d (docs at /docs)", host, port)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 

@@ -1,19 +1,13 @@
-"""A cascade: the small specialist answers what it is sure of and defers the rest to a bigger fallback model.
+"""A cascade: the small specialist answers what it is sure of and defers the rest to a bigger fallback model, for
+every task.
 
-Document confidence is how sure the primary is of its *least* sure decision, since one wrong span spoils
-the document:
+A text goes to the fallback when the primary's confidence in its answer is below a threshold. How confidence is
+measured is the task's (:mod:`specialize.evaluation.confidence`): for spans, the least sure decision of the document
+(``min_span_score``, ``min_word_prob``, ``min_token_margin``), since one wrong span spoils it; for a text
+classifier, its top probability, or its least certain label's distance to the decision threshold.
 
-* ``min_span_score``: the lowest score among its spans (1.0 for a document without spans: nothing found
-  means nothing doubtful, as far as span scores can tell);
-* ``min_word_prob``: the lowest, over all words, of the probability of the word's most likely tag, and of the
-  span scores. Unlike span scores, it also sees a *missed* entity (a word the model almost tagged);
-* ``min_token_margin``: the lowest, over all words, of the gap between the two most likely tags.
-
-The word-level measures need a primary with ``word_probabilities`` and a ``decoder`` (a specialist, or an
-exported ONNX one); they come from the same forward pass as the spans, so they cost nothing extra.
-
-``cascade_curve`` answers "which threshold?": it predicts once with each model over a gold set and mixes
-the answers for every threshold, giving the F1 against the share of documents deferred.
+``cascade_curve`` answers "which threshold?": it predicts once with each model over a gold set and mixes the
+answers for every threshold, giving the F1 against the share of texts deferred.
 """
 
 from __future__ import annotations
@@ -22,85 +16,39 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
-import numpy as np
-
-from specialize.data.document import Document, Span
-from specialize.data.validation import check_gold
-from specialize.evaluation.span_metrics import score_spans
-from specialize.models.base import SpanPredictor
+from specialize.config import DataConfig
+from specialize.data.loading import LoadedData
+from specialize.errors import ConfigError, DataError
+from specialize.tasks.base import Task
+from specialize.tasks.registry import task_of
 
 logger = logging.getLogger(__name__)
 
-CONFIDENCES = ("min_span_score", "min_word_prob", "min_token_margin")
 DEFAULT_THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
 
-ConfidenceFn = Callable[[SpanPredictor, Sequence[str]], tuple[list[list[Span]], list[float]]]
 A = TypeVar("A")
-
-
-@runtime_checkable
-class _WordScorer(Protocol):
-    """What ``Specialist`` and ``OnnxPredictor`` offer beyond ``predict``: per-word tag distributions."""
-
-    decoder: Any
-
-    def word_probabilities(self, texts: Sequence[str]) -> tuple[list[Any], list[np.ndarray]]: ...
 
 
 @dataclass(frozen=True)
 class Routed:
-    """One document's answer: spans, the model that gave them, the primary's confidence, whether deferred."""
+    """One text's answer (spans, or labels), the model that gave it, the primary's confidence, whether it was
+    deferred, and every label's probability where the answering model gives them (classifiers)."""
 
-    spans: list[Span]
+    answer: Any
     model: str
     confidence: float
     deferred: bool
+    scores: dict[str, float] | None = None
 
+    @property
+    def spans(self) -> Any:
+        return self.answer
 
-def span_confidence(spans: Sequence[Span]) -> float:
-    # Unscored spans (rules, spaCy) say nothing about confidence; they never trigger a deferral on their own.
-    scores = [s.score for s in spans if s.score is not None]
-    return float(min(scores)) if scores else 1.0
-
-
-def _word_confidences(model: SpanPredictor, texts: Sequence[str], measure: str) -> tuple[list[list[Span]], list[float]]:
-    if not isinstance(model, _WordScorer):
-        raise ValueError(
-            f"confidence {measure!r} needs a primary model with word probabilities (a specialist folder or an "
-            f"exported one); {model.name!r} has none. Use confidence='min_span_score'"
-        )
-    docs, word_probs = model.word_probabilities(texts)
-    spans = [model.decoder.decode(p, d.word_offsets) for p, d in zip(word_probs, docs, strict=True)]
-    confidences = []
-    for probs, doc_spans in zip(word_probs, spans, strict=True):
-        if len(probs) == 0:
-            confidences.append(1.0)
-            continue
-        if measure == "min_token_margin":
-            top2 = np.sort(probs, axis=-1)[:, -2:]
-            confidences.append(float((top2[:, 1] - top2[:, 0]).min()))
-        else:
-            confidences.append(min(float(probs.max(axis=-1).min()), span_confidence(doc_spans)))
-    return spans, confidences
-
-
-def primary_confidences(
-    model: SpanPredictor, texts: Sequence[str], confidence: str | ConfidenceFn = "min_span_score"
-) -> tuple[list[list[Span]], list[float]]:
-    """The primary's spans and one confidence in [0, 1] per text (see the module docstring for measures)."""
-    texts = list(texts)
-    if not texts:
-        return [], []
-    if callable(confidence):
-        return confidence(model, texts)
-    if confidence == "min_span_score":
-        spans = [list(s) for s in model.predict(texts)]
-        return spans, [span_confidence(s) for s in spans]
-    if confidence in ("min_word_prob", "min_token_margin"):
-        return _word_confidences(model, texts, confidence)
-    raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
+    @property
+    def labels(self) -> Any:
+        return self.answer
 
 
 def ask_fallback(
@@ -110,105 +58,106 @@ def ask_fallback(
     fallback: Callable[[list[str]], Sequence[A]],
     fallback_name: str,
 ) -> dict[int, A]:
-    """The fallback's answers, by text index, for the texts whose confidence is below ``threshold``.
-
-    The routing rule every cascade shares (spans here, labels in :mod:`specialize.serve.classifier`): one
-    fallback call with only the deferred texts, since the fallback is the expensive model.
-    """
+    """The fallback's answers, by text index, for the texts whose confidence is below ``threshold``: one fallback
+    call with only the deferred texts, since the fallback is the expensive model."""
     deferred = [i for i, c in enumerate(confidences) if c < threshold]
     if not deferred:
         return {}
     answers = list(fallback([texts[i] for i in deferred]))
     if len(answers) != len(deferred):
         raise RuntimeError(f"{fallback_name} returned {len(answers)} results for {len(deferred)}")
-    logger.debug("cascade: %d of %d documents deferred to %s", len(deferred), len(texts), fallback_name)
+    logger.debug("cascade: %d of %d texts deferred to %s", len(deferred), len(texts), fallback_name)
     return dict(zip(deferred, answers, strict=True))
 
 
 class Cascade:
-    """A :class:`SpanPredictor` that asks ``fallback`` about the documents ``primary`` is unsure of.
+    """Answers from ``primary``; with a ``fallback``, the texts whose confidence is below ``threshold`` get the
+    fallback's. Without one, :meth:`route` still says how sure the primary is of each answer.
 
-    A document goes to the fallback when the primary's confidence is below ``threshold``. :meth:`route` says
-    which model answered each document; :meth:`predict` gives just the spans.
+    ``confidence`` names the task's measure (default: the task's first) or, for spans, is a function
+    ``(model, texts) -> (spans, confidences)``. The fallback must do the same task (for classifiers: the same labels,
+    single- or multi-label alike), so that every answer means the same whichever model gave it.
     """
 
     def __init__(
-        self,
-        primary: SpanPredictor,
-        fallback: SpanPredictor,
-        threshold: float = 0.8,
-        confidence: str | ConfidenceFn = "min_span_score",
+        self, primary: Any, fallback: Any | None = None, threshold: float = 0.8, confidence: Any = None
     ) -> None:
-        if isinstance(confidence, str) and confidence not in CONFIDENCES:
-            raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
-        if confidence in ("min_word_prob", "min_token_margin") and not isinstance(primary, _WordScorer):
-            raise ValueError(
-                f"confidence {confidence!r} needs a primary with word probabilities; {primary.name!r} has none"
+        self.task: Task = task_of(primary)
+        measures = self.task.confidence_measures
+        confidence = confidence if confidence is not None else measures[0]
+        if isinstance(confidence, str) and confidence not in measures:
+            raise ConfigError(
+                f"confidence {confidence!r} does not apply to a {self.task.what}; use one of {', '.join(measures)}"
             )
+        if fallback is not None:
+            self.task.check_fallback(primary, fallback)
         self.primary = primary
         self.fallback = fallback
         self.threshold = float(threshold)
         self.confidence = confidence
-        self.name = f"cascade({primary.name}->{fallback.name}@{self.threshold:g})"
+        self.self_check()
+        tail = f"->{fallback.name}@{self.threshold:g}" if fallback is not None else ""
+        self.name = f"cascade({primary.name}{tail})"
+
+    def self_check(self) -> None:
+        """Measure nothing yet, but fail at startup on what would fail on the first request (a word-level measure
+        of a model without word probabilities, a multi-label classifier without a threshold)."""
+        self.task.answers_with_confidence(self.primary, [], self.confidence)
 
     @property
     def labels(self) -> list[str]:
-        return sorted(set(self.primary.labels) | set(self.fallback.labels))
+        labels = set(self.primary.labels) | (set(self.fallback.labels) if self.fallback is not None else set())
+        return sorted(labels)
+
+    @property
+    def multi_label(self) -> bool:
+        return bool(getattr(self.primary, "multi_label", False))
 
     def route(self, texts: Sequence[str]) -> list[Routed]:
         texts = list(texts)
-        spans, confidences = primary_confidences(self.primary, texts, self.confidence)
-        deferred = ask_fallback(texts, confidences, self.threshold, self.fallback.predict, self.fallback.name)
-        return [
-            Routed(sorted(deferred[i]), self.fallback.name, c, True)
-            if i in deferred
-            else Routed(sorted(s), self.primary.name, c, False)
-            for i, (s, c) in enumerate(zip(spans, confidences, strict=True))
-        ]
+        answers, confidences, scores = self.task.answers_with_confidence(self.primary, texts, self.confidence)
+        deferred: dict[int, tuple[Any, dict[str, float] | None]] = {}
+        fallback = self.fallback
+        if fallback is not None:
 
-    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [r.spans for r in self.route(texts)]
+            def ask(chunk: list[str]) -> list[tuple[Any, dict[str, float] | None]]:
+                # The fallback answers; its own confidence is not asked for (the cheapest measure comes with it).
+                got, _, got_scores = self.task.answers_with_confidence(
+                    fallback, chunk, self.task.confidence_measures[0]
+                )
+                no_scores: list[dict[str, float] | None] = [None] * len(got)
+                return list(zip(got, got_scores or no_scores, strict=True))
+
+            deferred = ask_fallback(texts, confidences, self.threshold, ask, fallback.name)
+        out = []
+        for i, (answer, c) in enumerate(zip(answers, confidences, strict=True)):
+            if i in deferred:
+                assert fallback is not None
+                out.append(Routed(deferred[i][0], fallback.name, c, True, deferred[i][1]))
+            else:
+                out.append(Routed(answer, self.primary.name, c, False, scores[i] if scores else None))
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[Any]:
+        return [r.answer for r in self.route(texts)]
 
 
-class _TeacherPredictor:
-    """A teacher seen as a span predictor (teachers built on ``TeacherBase`` have ``predict`` already)."""
+def load_fallback(spec: Any, primary: Any, *, label_map: Mapping[str, str] | None = None) -> Any:
+    """The fallback of ``primary`` from a spec (any spec :func:`specialize.models.resolve.load_model` takes: a
+    model folder, ``spacy:NAME``, ``llm:MODEL``, ``gazetteer:FILE``, ``vote:A+B``...), checked against the primary.
+    An ``llm:`` fallback looks for the primary's labels; ``label_map`` renames a spaCy pipeline's labels."""
+    from specialize.models.resolve import ModelSpec, load_model
 
-    def __init__(self, teacher: Any) -> None:
-        self.teacher = teacher
-        self.name = str(teacher.name)
-
-    @property
-    def labels(self) -> list[str]:
-        return list(self.teacher.labels)
-
-    def predict(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [list(out.spans) for out in self.teacher.label(list(texts))]
-
-
-def load_fallback(
-    spec: str | SpanPredictor,
-    *,
-    labels: Sequence[str] | None = None,
-    label_map: Mapping[str, str] | None = None,
-) -> SpanPredictor:
-    """A fallback from a spec: a model folder (specialist or exported), ``spacy:NAME``, or any teacher spec
-    (``llm:MODEL``, ``gazetteer:FILE``, ``vote:A+B``...). ``labels`` (usually the primary's) tell an ``llm:``
-    teacher what to look for; ``label_map`` renames a spaCy pipeline's labels."""
-    if not isinstance(spec, str):
-        return spec
-    if spec.startswith("spacy:") or Path(spec).is_dir():
-        from specialize.models.resolve import load_model
-
-        return load_model(spec, label_map=label_map)
-    from specialize.models.resolve import ModelSpec
-    from specialize.teachers.spec import load_teacher
-
-    kind = ModelSpec.parse(spec).kind
-    options: dict[str, Any] = {}
-    if kind == "llm" and labels is not None:
-        options["labels"] = list(labels)
-    teacher = load_teacher(spec, label_map=label_map if kind != "llm" else None, **options)
-    return _TeacherPredictor(teacher)
+    if isinstance(spec, str | Path):
+        kind = ModelSpec.parse(spec).kind
+        if kind == "llm":
+            fallback = load_model(spec, labels=list(primary.labels))
+        else:
+            fallback = load_model(spec, label_map=label_map if kind != "folder" else None)
+    else:
+        fallback = spec
+    task_of(primary).check_fallback(primary, fallback)
+    return fallback
 
 
 # -- threshold sweep ------------------------------------------------------------------------------------------
@@ -216,7 +165,7 @@ def load_fallback(
 class CurvePoint:
     threshold: float
     deferred: float
-    """Share of documents sent to the fallback."""
+    """Share of texts sent to the fallback."""
     n_deferred: int
     f1: float
     precision: float
@@ -234,9 +183,12 @@ class CascadeCurve:
     primary_f1: float
     fallback_f1: float
     points: list[CurvePoint]
+    task: str = "ner"
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": "cascade",
+            "task": self.task,
             "primary": self.primary,
             "fallback": self.fallback,
             "confidence": self.confidence,
@@ -258,64 +210,65 @@ class CascadeCurve:
 
 
 def cascade_curve(
-    primary: SpanPredictor | str,
-    fallback: SpanPredictor | str,
-    docs: Sequence[Document] | str | Path,
+    primary: Any,
+    fallback: Any,
+    data: Sequence[Any] | str | Path,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     *,
-    confidence: str | ConfidenceFn = "min_span_score",
+    confidence: Any = None,
     label_map: Mapping[str, str] | None = None,
+    data_config: DataConfig | None = None,
 ) -> CascadeCurve:
-    """Strict span F1 of the cascade at each threshold, from one prediction pass per model.
+    """Micro F1 of the cascade at each threshold, from one prediction pass per model.
 
-    ``docs`` are gold documents or a path/dataset name read by ``read_documents``; models are predictors or
-    specs (``label_map`` goes to a spaCy fallback). The fallback predicts every document once, so the sweep
-    costs two passes however many thresholds there are.
+    ``data`` is gold items (documents, or labelled texts) or a file/dataset name the primary's task reads; models
+    are objects or specs (``label_map`` goes to a spaCy primary or fallback). The fallback answers every text once,
+    so the sweep costs two passes however many thresholds there are.
     """
-    source = docs if isinstance(docs, str | Path) else None
-    if isinstance(docs, str | Path):
-        from specialize.data.io import read_documents
+    from specialize.models.resolve import load_model
 
-        docs = read_documents(docs)
-    docs = list(docs)
-    check_gold(docs, source)
-    if not docs:
-        raise ValueError("no documents to compute the cascade curve on")
-    if isinstance(primary, str):
-        from specialize.models.resolve import load_model
-
-        primary_model: SpanPredictor = load_model(primary, label_map=label_map)
+    primary_model = load_model(primary, label_map=label_map) if isinstance(primary, str | Path) else primary
+    task = task_of(primary_model)
+    fallback_model = load_fallback(fallback, primary_model, label_map=label_map)
+    if isinstance(data, str | Path):
+        gold = task.load("test", data, data_config or DataConfig())
     else:
-        primary_model = primary
-    primary = primary_model
-    fallback = load_fallback(fallback, labels=primary_model.labels, label_map=label_map)
-    texts = [d.text for d in docs]
-    gold = [d.spans for d in docs]
-    types = sorted({s.label for spans in gold for s in spans})
-    primary_spans, confidences = primary_confidences(primary, texts, confidence)
-    fallback_spans = [list(s) for s in fallback.predict(texts)]
+        gold = LoadedData("test", "(in memory)", list(data))
+    task.validate(gold)  # the one gold validation (issue #15): no scores against duplicated or overlapping spans
+    items = gold.items
+    if not items:
+        raise DataError("no documents to compute the cascade curve on")
+    measure = confidence if confidence is not None else task.confidence_measures[0]
+    texts = [item.text for item in items]
+    primary_answers, confidences, _ = task.answers_with_confidence(primary_model, texts, measure)
+    fallback_answers = task.predict(fallback_model, texts)
+
+    def micro(answers: Sequence[Any]) -> Any:
+        return task.score(items, answers, n_bootstrap=0, seed=0, confidence=0.95, examples=0).scores.micro
+
     points = []
     for threshold in sorted(thresholds):
         deferred = [c < threshold for c in confidences]
-        mixed = [f if d else p for p, f, d in zip(primary_spans, fallback_spans, deferred, strict=True)]
-        micro = score_spans(gold, mixed, types=types).micro
+        mixed = [f if d else p for p, f, d in zip(primary_answers, fallback_answers, deferred, strict=True)]
+        score = micro(mixed)
         n = sum(deferred)
-        points.append(CurvePoint(float(threshold), n / len(docs), n, micro.f1, micro.precision, micro.recall))
+        points.append(CurvePoint(float(threshold), n / len(items), n, score.f1, score.precision, score.recall))
     return CascadeCurve(
-        primary=primary.name,
-        fallback=fallback.name,
-        confidence=confidence if isinstance(confidence, str) else getattr(confidence, "__name__", "custom"),
-        n_docs=len(docs),
-        primary_f1=score_spans(gold, primary_spans, types=types).micro.f1,
-        fallback_f1=score_spans(gold, fallback_spans, types=types).micro.f1,
+        primary=primary_model.name,
+        fallback=fallback_model.name,
+        confidence=measure if isinstance(measure, str) else getattr(measure, "__name__", "custom"),
+        n_docs=len(items),
+        primary_f1=micro(primary_answers).f1,
+        fallback_f1=micro(fallback_answers).f1,
         points=points,
+        task=task.name,
     )
 
 
 def format_curve(curve: CascadeCurve) -> str:
     """A text table: threshold, share deferred, F1, P, R; both models alone on the first lines."""
     lines = [
-        f"Cascade {curve.primary} -> {curve.fallback} on {curve.n_docs} documents (confidence: {curve.confidence})",
+        f"Cascade {curve.primary} -> {curve.fallback} on {curve.n_docs} texts (confidence: {curve.confidence})",
         f"{'threshold':>9}  {'deferred':>8}  {'F1':>6}  {'P':>6}  {'R':>6}",
         f"{'-' * 9}  {'-' * 8}  {'-' * 6}  {'-' * 6}  {'-' * 6}",
         f"{'primary':>9}  {0.0:>8.1%}  {curve.primary_f1:>6.3f}",

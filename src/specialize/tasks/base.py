@@ -232,6 +232,19 @@ class Task(ABC):
     def answers_with_scores(self, model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         """:meth:`answer_record` fields for every text, from one prediction pass."""
 
+    # -- cascade ------------------------------------------------------------------------------------------------
+    confidence_measures: ClassVar[tuple[str, ...]]  # how sure a model is of a text's answer; the first is default
+
+    @abstractmethod
+    def answers_with_confidence(
+        self, model: Any, texts: Sequence[str], measure: Any
+    ) -> tuple[list[Any], list[float], list[dict[str, float]] | None]:
+        """Answers, one confidence in [0, 1] per text (by ``measure``), and per-label scores where there are any."""
+
+    @abstractmethod
+    def check_fallback(self, primary: Any, fallback: Any) -> None:
+        """Raise when ``fallback`` cannot stand in for ``primary`` (another task, other labels)."""
+
     # -- model card ---------------------------------------------------------------------------------------------
     @abstractmethod
     def card_summary(self, model: Any, base_model: str, layers: Sequence[int] | None) -> str:
@@ -248,6 +261,16 @@ class Task(ABC):
     @abstractmethod
     def card_scores(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """Markdown lines of the card's evaluation section for this task's records."""
+
+
+def task_name_of(model: Any) -> str:
+    """The task a model object does: its ``task`` attribute; else classification for anything with
+    ``predict_proba`` and ``multi_label`` (a classifier of the user's own), spans for the rest (spaCy pipelines,
+    teachers)."""
+    name = getattr(model, "task", None)
+    if name is None and callable(getattr(model, "predict_proba", None)) and hasattr(model, "multi_label"):
+        return "classification"
+    return str(name or "ner")
 
 
 def ci_text(ci: Sequence[float] | None) -> str:

@@ -34,7 +34,8 @@ from specialize.data.model_folder import CLASSIFICATION_TASK
 from specialize.data.window_classifier import ClassifierSettings, WindowClassifier, activate
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.classification_metrics import bootstrap_classification, score_labels
-from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text
+from specialize.evaluation.confidence import LABEL_CONFIDENCE, decision_threshold, label_confidences
+from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.tasks.spans import WINDOW_FIELDS
 from specialize.training.args import DistillationArgs
 
@@ -415,6 +416,43 @@ class ClassificationTask(Task):
             self.answer_record(model, t, labels, s)
             for t, labels, s in zip(texts, model.decide(probabilities), scores, strict=True)
         ]
+
+    # -- cascade ------------------------------------------------------------------------------------------------
+    confidence_measures = (LABEL_CONFIDENCE,)
+
+    def answers_with_confidence(
+        self, model: Any, texts: Sequence[str], measure: Any
+    ) -> tuple[list[Any], list[float], list[dict[str, float]] | None]:
+        """Labels, their confidence (see :mod:`specialize.evaluation.confidence`) and every label's probability."""
+        if measure not in (None, LABEL_CONFIDENCE):
+            raise ConfigError(
+                f"confidence {measure!r} measures spans; a classifier's confidence is its top probability "
+                "(single-label) or its labels' distance to the decision threshold (multi-label)"
+            )
+        threshold = decision_threshold(model)  # a multi-label model without one fails here, before any text
+        texts = list(texts)
+        if not texts:
+            return [], [], []
+        probabilities = model.predict_proba(texts)
+        confidences = label_confidences(probabilities, threshold)
+        return model.decide(probabilities), [float(c) for c in confidences], label_scores(model.labels, probabilities)
+
+    def check_fallback(self, primary: Any, fallback: Any) -> None:
+        if task_name_of(fallback) != self.name:
+            raise ConfigError(f"the fallback of a text classifier must be a text classifier, not {fallback.name!r}")
+        if sorted(fallback.labels) != sorted(primary.labels):
+            only_primary = sorted(set(primary.labels) - set(fallback.labels))
+            only_fallback = sorted(set(fallback.labels) - set(primary.labels))
+            raise ConfigError(
+                f"the fallback {fallback.name!r} and {primary.name!r} must have the same labels; only "
+                f"{primary.name!r} has {only_primary}, only {fallback.name!r} has {only_fallback}"
+            )
+        if fallback.multi_label != primary.multi_label:
+            kinds = {True: "multi-label", False: "single-label"}
+            raise ConfigError(
+                f"{primary.name!r} is {kinds[primary.multi_label]} but its fallback {fallback.name!r} is "
+                f"{kinds[fallback.multi_label]}; use a fallback of the same kind"
+            )
 
     # -- model card ---------------------------------------------------------------------------------------------
     def card_front_matter(self) -> list[str]:

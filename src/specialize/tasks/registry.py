@@ -8,7 +8,7 @@ from typing import Any
 from specialize.config import TaskName
 from specialize.data.model_folder import folder_task
 from specialize.errors import ConfigError
-from specialize.tasks.base import Task
+from specialize.tasks.base import Task, task_name_of
 from specialize.tasks.classification import ClassificationTask
 from specialize.tasks.spans import SpanTask
 
@@ -31,7 +31,4 @@ def task_of(model: Any) -> Task:
         spec = str(model)
         name = folder_task(spec[3:] if spec.startswith("hf:") else spec) if not spec.startswith("spacy:") else None
         return get_task(name or TaskName.NER)
-    name = getattr(model, "task", None)
-    if name is None and callable(getattr(model, "predict_proba", None)) and hasattr(model, "multi_label"):
-        name = TaskName.CLASSIFICATION  # a classifier of the user's own that does not say so
-    return get_task(name or TaskName.NER)
+    return get_task(task_name_of(model))

@@ -29,8 +29,9 @@ from specialize.data.model_folder import SPAN_TASK
 from specialize.data.tagging import OUTSIDE, entity_types, iob2_labels
 from specialize.data.validation import check_gold, drop_invalid_spans, resolve_overlaps
 from specialize.errors import ConfigError, DataError
+from specialize.evaluation.confidence import CONFIDENCES
 from specialize.evaluation.span_metrics import bootstrap_ci, score_spans
-from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text
+from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.training.args import DistillationArgs
 
 logger = logging.getLogger(__name__)
@@ -355,6 +356,28 @@ class SpanTask(Task):
 
     def answers_with_scores(self, model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         return [self.answer_record(model, t, a) for t, a in zip(texts, self.predict(model, texts), strict=True)]
+
+    # -- cascade ------------------------------------------------------------------------------------------------
+    confidence_measures = CONFIDENCES
+
+    def answers_with_confidence(
+        self, model: Any, texts: Sequence[str], measure: Any
+    ) -> tuple[list[Any], list[float], list[dict[str, float]] | None]:
+        from specialize.evaluation.confidence import WordScorer, primary_confidences
+
+        if measure in ("min_word_prob", "min_token_margin") and not isinstance(model, WordScorer):
+            raise ConfigError(
+                f"confidence {measure!r} needs a model with word probabilities (a specialist folder or an export); "
+                f"{model.name!r} has none. Use confidence 'min_span_score'"
+            )
+        spans, confidences = primary_confidences(model, texts, measure)
+        return [sorted(s) for s in spans], confidences, None
+
+    def check_fallback(self, primary: Any, fallback: Any) -> None:
+        if task_name_of(fallback) != self.name:
+            raise ConfigError(
+                f"the fallback of span model {primary.name!r} must find spans; {fallback.name!r} classifies texts"
+            )
 
     # -- model card ---------------------------------------------------------------------------------------------
     def card_front_matter(self) -> list[str]:

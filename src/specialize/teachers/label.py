@@ -49,6 +49,7 @@ class LabelStats:
     seconds: float = 0.0
     store: StoreStats | None = None  # the store's totals for this teacher after the run
     selection: str | None = None  # the part of the input labelled (--limit/--sample), None for all of it
+    settings: dict[str, Any] | None = None  # what made the labels (an LLM teacher's config...), when it says
 
     @property
     def spans_per_doc(self) -> float:
@@ -78,6 +79,7 @@ class LabelStats:
             "seconds": round(self.seconds, 3),
             "store": self.store.to_dict() if self.store is not None else None,
             "selection": self.selection,
+            "settings": self.settings,
         }
 
     def summary(self) -> str:
@@ -135,8 +137,9 @@ def label_documents(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     fingerprint = teacher.fingerprint
     stats = stats if stats is not None else LabelStats(teacher.name, fingerprint)
+    stats.settings = _settings(teacher)
     if store is not None:
-        store.register(fingerprint, teacher.name, teacher.labels)
+        store.register(fingerprint, teacher.name, teacher.labels, stats.settings)
     bar = tqdm(total=len(docs), unit="doc", desc=teacher.name, disable=not progress, dynamic_ncols=True)
     try:
         for begin in range(0, len(docs), batch_size):
@@ -230,6 +233,9 @@ def label(
                 pass
         else:
             _write_atomically(labeled, Path(output))
+        stats.settings = _settings(teacher)  # now with what the first request resolved (structured output)
+        if stats.settings is not None and db is not None:
+            db.register(teacher.fingerprint, teacher.name, teacher.labels, stats.settings)
         if db is not None:
             stats.store = db.stats(teacher.fingerprint)
     finally:
@@ -241,6 +247,12 @@ def label(
         stats.from_store, stats.spans,
     )  # fmt: skip
     return stats
+
+
+def _settings(teacher: Teacher) -> dict[str, Any] | None:
+    """A teacher's ``settings`` (its provenance: an LLM teacher's config and examples), for those that have one."""
+    settings = getattr(teacher, "settings", None)
+    return dict(settings) if isinstance(settings, dict) else None
 
 
 def _read_input(input: str | Path | Sequence[str] | Sequence[Document], text_field: str) -> list[Document]:

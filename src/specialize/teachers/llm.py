@@ -1,13 +1,11 @@
-"""An LLM behind any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp, Ollama...) as a teacher.
+"""An LLM behind any OpenAI-compatible chat endpoint (llama.cpp, vLLM, Ollama, the OpenAI API...) as a teacher.
 
-The model is asked for ``{"entities": [{"text", "label", "occurrence"?, "context"?}]}``; strings are
-grounded to offsets by :mod:`specialize.teachers.grounding` (never trusted as offsets: LLMs count characters
-badly). Long documents are cut into overlapping character windows on whitespace (the project's
-``make_windows``, with characters as tokens); each span is kept from the window that owns its first
-character, so overlaps never double-count. Requests run in a thread pool (``max_concurrency``), with
-exponential backoff on 429, 5xx, timeouts and connection errors, honouring ``Retry-After``.
-
-``openai`` is imported lazily: ``pip install 'specialize[llm]'``.
+The model is asked for ``{"entities": [{"text", "label"}]}``, constrained to that JSON schema
+where the server supports it (see :mod:`specialize.teachers.llm_client`); strings are grounded to offsets by
+:mod:`specialize.teachers.grounding` (never trusted as offsets: LLMs count characters badly). Long documents are
+cut into overlapping character windows on whitespace (the project's ``make_windows``, with characters as
+tokens); each span is kept from the window that owns its first character, so overlaps never double-count.
+Requests run in a thread pool (``max_concurrency``). Settings: :class:`~specialize.teachers.llm_config.LLMConfig`.
 """
 
 from __future__ import annotations
@@ -15,11 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import random
 import re
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -27,33 +21,29 @@ from typing import Any
 from specialize.data.chunking import make_windows
 from specialize.data.document import Document, Span
 from specialize.teachers.base import TeacherBase, TeacherOutput, add_usage, make_fingerprint
-from specialize.teachers.grounding import Mention, Policy, ground, resolve_overlaps
-from specialize.utils.optional import require
+from specialize.teachers.grounding import Mention, ground, resolve_overlaps
+from specialize.teachers.llm_client import ChatClient, LLMRequestError, entities_schema
+from specialize.teachers.llm_config import ConfigError, LLMConfig, select_examples
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = 1  # bump when the prompt template changes: the fingerprint (store key) changes with it
+__all__ = ["LLMConfig", "LLMRequestError", "LLMTeacher", "char_windows", "parse_json_answer"]
 
-_SYSTEM_TEMPLATE = """You are a careful annotator for named-entity recognition.
-Find every mention of these entity types in the user's text:
+PROMPT_VERSION = 2  # bump when the prompt template changes: the fingerprint (store key) changes with it
+
+# No placeholder strings such as "<exact substring>": small models copy them verbatim. The JSON shape is also
+# enforced by the schema where the server supports structured output.
+_SYSTEM_TEMPLATE = """You annotate named entities. Find every mention of these entity types in the user's text:
 {types}
 {instructions}
-Answer with one JSON object and nothing else:
-{{"entities": [{{"text": "<exact substring of the text>", "label": "<{label_names}>"}}]}}
+Answer with one JSON object and nothing else: {{"entities": [...]}}, with one item {{"text": ..., "label": ...}} \
+per mention, where "text" is copied from the user's text and "label" is one of: {label_names}.
 Rules:
-- Copy "text" character for character from the input (same case, spelling and punctuation); never paraphrase, \
-translate, expand or fix it.
-- Take the whole mention ("breast cancer", not "cancer") without surrounding punctuation or articles.
-- List a string once when it is an entity everywhere it occurs. When it is an entity at only some of its \
-occurrences, list each of those with "occurrence": n (1 = first time the string appears in the text).
+- Copy "text" character for character (same case, spelling and punctuation); never paraphrase, translate, \
+expand or fix it.
+- Take the whole mention ("breast cancer", not "cancer"), without surrounding punctuation or articles.
+- List each string once: it is labelled wherever it occurs.
 - Answer {{"entities": []}} when there is none."""
-
-_ENV_BASE_URL = "SPECIALIZE_LLM_BASE_URL"
-_ENV_MODEL = "SPECIALIZE_LLM_MODEL"
-
-
-class LLMRequestError(RuntimeError):
-    """A request failed for good (retries exhausted, or an error retrying cannot fix)."""
 
 
 def char_windows(text: str, max_chars: int, overlap: int) -> list[tuple[int, int, int, int]]:
@@ -125,82 +115,91 @@ def mentions_from_answer(data: Any, labels: Sequence[str]) -> tuple[list[Mention
     return out, malformed
 
 
+def parse_cut_answer(content: str) -> Any:
+    """An answer cut at ``max_tokens`` (a small model repeating itself until the limit): the whole JSON when it
+    happens to be complete, else ``{"entities": [...the complete items...]}``; None when not one item is."""
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError:
+        pass
+    start = content.find("[")
+    if start < 0:
+        return None
+    decoder = json.JSONDecoder()
+    items: list[Any] = []
+    i = start + 1
+    while True:
+        while i < len(content) and content[i] in " \t\r\n,":
+            i += 1
+        try:
+            item, i = decoder.raw_decode(content, i)
+        except json.JSONDecodeError:
+            break
+        items.append(item)
+    return {"entities": items} if items else None
+
+
 class LLMTeacher(TeacherBase):
     """Entities from a chat model; see the module docstring.
 
-    ``labels``: ``{label: description}`` (descriptions go into the prompt) or a list of labels.
-    ``examples``: documents with gold spans shown as few-shot turns. Prices are per million tokens.
-    ``model``/``base_url``/``api_key`` default to ``SPECIALIZE_LLM_MODEL``, ``SPECIALIZE_LLM_BASE_URL``
-    (then ``OPENAI_BASE_URL``) and ``OPENAI_API_KEY``; a local server with a base URL needs no key.
+    ``config`` holds every setting (see :class:`~specialize.teachers.llm_config.LLMConfig`); its model and
+    endpoint are resolved here, so building a teacher without an explicit endpoint fails with the fix.
+    ``examples``: documents with gold spans shown as few-shot turns; None = ``config.n_examples`` chosen from
+    ``config.examples`` by :func:`~specialize.teachers.llm_config.select_examples`. ``client``: an OpenAI
+    client object (tests); by default one is made for ``config.base_url``.
     """
 
-    def __init__(
-        self,
-        model: str | None = None,
-        *,
-        labels: Mapping[str, str] | Sequence[str],
-        base_url: str | None = None,
-        api_key: str | None = None,
-        instructions: str | None = None,
-        examples: Sequence[Document] = (),
-        max_chars: int = 6000,
-        overlap_chars: int = 300,
-        max_concurrency: int = 4,
-        timeout: float = 60.0,
-        max_retries: int = 6,
-        backoff: float = 1.0,
-        max_backoff: float = 60.0,
-        temperature: float = 0.0,
-        max_tokens: int | None = None,
-        json_mode: bool = True,
-        price_input_per_1m: float = 0.0,
-        price_output_per_1m: float = 0.0,
-        policy: Policy = "all",
-        client: Any = None,
-        name: str | None = None,
-    ) -> None:
-        self.model = model or os.environ.get(_ENV_MODEL) or ""
-        if not self.model:
-            raise ValueError(f"no LLM model given; use llm:MODEL (e.g. llm:gpt-4o-mini) or set {_ENV_MODEL}")
-        self.descriptions = dict(labels) if isinstance(labels, Mapping) else {label: "" for label in labels}
-        if not self.descriptions:
-            raise ValueError("an LLM teacher needs labels; pass labels=['Disease', ...] (CLI: --labels)")
-        self.base_url = base_url or os.environ.get(_ENV_BASE_URL) or os.environ.get("OPENAI_BASE_URL")
-        self.api_key = api_key or os.environ.get("OPENAI_API_KEY")
-        if not self.api_key and client is None:
-            if not self.base_url:
-                raise ValueError(
-                    "no API key: set OPENAI_API_KEY (or api_key=...), or point base_url "
-                    f"(option base_url=URL or {_ENV_BASE_URL}) at a local OpenAI-compatible server"
-                )
-            self.api_key = "not-needed"  # local servers (vLLM, llama.cpp) ignore the key but the client wants one
-        if overlap_chars >= max_chars:
-            raise ValueError(f"overlap_chars ({overlap_chars}) must be smaller than max_chars ({max_chars})")
-        self.max_chars, self.overlap_chars = max_chars, overlap_chars
-        self.max_concurrency = max(1, int(max_concurrency))
-        self.timeout, self.max_retries = timeout, max_retries
-        self.backoff, self.max_backoff = backoff, max_backoff
-        self.temperature, self.max_tokens = temperature, max_tokens
-        self.json_mode = json_mode
-        self.prices = (price_input_per_1m, price_output_per_1m)
-        self.policy: Policy = policy
-        self.name = name or f"llm:{self.model}"
-        self._client = client
-        self._client_lock = threading.Lock()
-        self._prefix = self._prompt_prefix(instructions, examples)
+    def __init__(self, config: LLMConfig, *, examples: Sequence[Document] | None = None, client: Any = None) -> None:
+        config.validate()
+        self.config = config.resolved()
+        if client is None:
+            config.api_key()  # a missing key is a configuration error now, not at the first request
+        self.descriptions = dict(self.config.labels)
+        self.name = self.config.name or f"llm:{self.config.model}"
+        self.examples = list(examples) if examples is not None else self._load_examples()
+        self._prefix = self._prompt_prefix(self.config.instructions, self.examples)
+        self.schema = entities_schema(self.labels)
+        self.transport = ChatClient(self.config, name=self.name, schema=self.schema, client=client)
+        cfg = self.config
         prompt_hash = hashlib.sha256(json.dumps(self._prefix, ensure_ascii=False).encode()).hexdigest()[:16]
         self._fingerprint = make_fingerprint(
             "llm",
-            self.model,
-            base_url=self.base_url,
+            str(cfg.model),
+            base_url=cfg.base_url,
             prompt_version=PROMPT_VERSION,
             prompt=prompt_hash,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            max_chars=max_chars,
-            overlap_chars=overlap_chars,
-            policy=policy,
+            structured_output=cfg.structured_output,
+            temperature=cfg.temperature,
+            max_tokens=cfg.max_tokens,
+            max_chars=cfg.max_chars,
+            overlap_chars=cfg.overlap_chars,
+            policy=cfg.policy,
         )
+        logger.info("%s: %s at %s (provider %s)", self.name, cfg.model, cfg.base_url, cfg.provider)
+
+    def _load_examples(self) -> list[Document]:
+        cfg = self.config
+        if not cfg.examples or cfg.n_examples == 0:
+            return []
+        from specialize.data.io import read_documents
+
+        docs = read_documents(cfg.examples)
+        try:
+            return select_examples(docs, self.labels, cfg.n_examples, seed=cfg.examples_seed,
+                                   max_chars=cfg.max_example_chars)  # fmt: skip
+        except ConfigError as exc:
+            raise ConfigError(f"llm.examples={cfg.examples!r}: {exc}") from None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What made these labels, for the label store and records: the config (no secret in it), the few-shot
+        examples by id, and the structured-output mode in use (``auto`` until the first request resolves it)."""
+        return {
+            **self.config.to_dict(),
+            "prompt_version": PROMPT_VERSION,
+            "example_ids": [d.id for d in self.examples],
+            "structured_output_used": self.transport.mode,
+        }
 
     # -- prompt ---------------------------------------------------------------------------------------------
     def _prompt_prefix(self, instructions: str | None, examples: Sequence[Document]) -> list[dict[str, str]]:
@@ -208,7 +207,7 @@ class LLMTeacher(TeacherBase):
         system = _SYSTEM_TEMPLATE.format(
             types=types,
             instructions=f"\n{instructions.strip()}\n" if instructions else "",
-            label_names="|".join(self.descriptions),
+            label_names=", ".join(self.descriptions),
         )
         messages = [{"role": "system", "content": system}]
         for doc in examples:
@@ -233,10 +232,19 @@ class LLMTeacher(TeacherBase):
     def fingerprint(self) -> str:
         return self._fingerprint
 
+    def check(self) -> None:
+        """The pre-flight request (and structured-output detection): raises LLMRequestError naming the URL and
+        the cause. ``label`` runs it before its first request; call it to fail before anything else starts."""
+        self.transport.ready()
+
     def label(self, texts: Sequence[str]) -> list[TeacherOutput]:
-        jobs = [(i, window) for i, text in enumerate(texts) for window in char_windows(text, *self._window_args())]
+        cfg = self.config
+        jobs = [(i, w) for i, text in enumerate(texts) for w in char_windows(text, cfg.max_chars, cfg.overlap_chars)]
         outputs = [TeacherOutput() for _ in texts]
-        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="llm-teacher")
+        if not jobs:
+            return outputs
+        self.check()
+        pool = ThreadPoolExecutor(max_workers=cfg.max_concurrency, thread_name_prefix="llm-teacher")
         try:
             futures: list[Future[TeacherOutput]] = [
                 pool.submit(self._label_window, texts[i], window) for i, window in jobs
@@ -255,111 +263,54 @@ class LLMTeacher(TeacherBase):
                 out.rejected["overlap"] += dropped
         return outputs
 
-    def _window_args(self) -> tuple[int, int]:
-        return self.max_chars, self.overlap_chars
-
     def _label_window(self, text: str, window: tuple[int, int, int, int]) -> TeacherOutput:
         start, end, own_start, own_end = window
         chunk = text[start:end]
         out = TeacherOutput()
-        content, usage = self.complete(self.messages(chunk))
-        out.usage = usage
-        data = parse_json_answer(content)
+        content, finish_reason, out.usage = self.transport.complete(self.messages(chunk))
+        if finish_reason == "length":
+            # Cut at max_tokens: keep the complete items, and count the cut so a run shows how often it happens.
+            out.rejected["truncated_answer"] += 1
+            data = parse_cut_answer(content)
+        else:
+            data = parse_json_answer(content)
         if data is None:
-            logger.warning("%s: answer is not JSON (first 200 chars): %r", self.name, content[:200])
+            logger.debug("%s: answer is not JSON (first 200 chars): %r", self.name, content[:200])
             out.rejected["invalid_json"] += 1
             return out
         mentions, malformed = mentions_from_answer(data, self.labels)
         if malformed:
             out.rejected["malformed"] += malformed
-        grounded = ground(chunk, mentions, labels=self.labels, policy=self.policy)
+        grounded = ground(chunk, mentions, labels=self.labels, policy=self.config.policy)  # type: ignore[arg-type]
         out.rejected.update(grounded.rejected)
         for span in grounded.spans:
             if own_start <= span.start + start < own_end:
                 out.spans.append(Span(span.start + start, span.end + start, span.label))
         return out
 
-    # -- transport ------------------------------------------------------------------------------------------
-    def client(self) -> Any:
-        with self._client_lock:
-            if self._client is None:
-                openai = require("openai", "llm")
-                # Retries are ours (backoff, Retry-After, accounting); the client's own are switched off.
-                self._client = openai.OpenAI(
-                    base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=0
-                )
-            return self._client
 
-    def complete(self, messages: list[dict[str, str]]) -> tuple[str, dict[str, float]]:
-        """One chat completion with retries; returns the answer text and its usage (tokens, cost)."""
-        openai = require("openai", "llm")
-        client = self.client()
-        usage: dict[str, float] = {"requests": 0, "retries": 0, "prompt_tokens": 0, "completion_tokens": 0}
-        attempt = 0
-        while True:
-            kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature}
-            if self.max_tokens is not None:
-                kwargs["max_tokens"] = self.max_tokens
-            json_mode = self.json_mode
-            if json_mode:
-                kwargs["response_format"] = {"type": "json_object"}
-            usage["requests"] += 1
-            try:
-                response = client.chat.completions.create(**kwargs)
-            except openai.BadRequestError as exc:
-                if json_mode:
-                    # Many local servers reject response_format; the prompt alone asks for JSON and the parser
-                    # digs the object out of free text.
-                    logger.warning("%s: server refused JSON mode (%s); retrying without it", self.name, exc)
-                    self.json_mode = False
-                    continue
-                raise LLMRequestError(f"{self.name}: request rejected (400): {exc}") from exc
-            except (openai.APIConnectionError, openai.APIStatusError) as exc:
-                status = getattr(exc, "status_code", None)
-                retryable = status is None or status in (408, 409, 429) or status >= 500
-                if not retryable:
-                    raise LLMRequestError(f"{self.name}: HTTP {status}: {exc}. {_fix_for(status)}") from exc
-                if attempt >= self.max_retries:
-                    raise LLMRequestError(
-                        f"{self.name}: giving up after {attempt} retries ({type(exc).__name__}: {exc}); "
-                        "lower max_concurrency, raise timeout/max_retries, or check the server"
-                    ) from exc
-                delay = self._delay(attempt, exc)
-                logger.info("%s: %s, retry %d in %.1fs", self.name, type(exc).__name__, attempt + 1, delay)
-                time.sleep(delay)
-                attempt += 1
-                usage["retries"] += 1
-                continue
-            break
-        if response.usage is not None:
-            usage["prompt_tokens"] += response.usage.prompt_tokens or 0
-            usage["completion_tokens"] += response.usage.completion_tokens or 0
-        usage["cost"] = (
-            usage["prompt_tokens"] * self.prices[0] + usage["completion_tokens"] * self.prices[1]
-        ) / 1_000_000
-        choice = response.choices[0] if response.choices else None
-        if choice is not None and choice.finish_reason == "length":
-            logger.warning(
-                "%s: answer cut at max_tokens=%s; raise max_tokens or lower max_chars", self.name, self.max_tokens
-            )
-        content = choice.message.content if choice is not None else None
-        return content or "", usage
+def load_llm_teacher(
+    model: str | None, labels: Sequence[str] | Mapping[str, str] | None, options: Mapping[str, Any]
+) -> LLMTeacher:
+    """The teacher of an ``llm:MODEL`` spec. ``options`` are :class:`LLMConfig` keys (the CLI's LLM options,
+    ``-O key=value``) over ``config`` (an LLMConfig, or a TOML file with an ``[llm]`` table; default
+    ``$SPECIALIZE_LLM_CONFIG``); ``examples`` may also be documents, ``client`` an OpenAI client (tests)."""
+    from specialize.teachers.llm_config import load_llm_config
 
-    def _delay(self, attempt: int, exc: Exception) -> float:
-        response = getattr(exc, "response", None)
-        header = response.headers.get("retry-after") if response is not None else None
-        if header is not None:
-            try:
-                return min(self.max_backoff, max(0.0, float(header)))
-            except ValueError:
-                pass  # an HTTP date; fall back to our own backoff
-        # Full jitter: concurrent workers that hit the same 429 do not come back in lockstep.
-        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
-
-
-def _fix_for(status: int | None) -> str:
-    if status in (401, 403):
-        return "Check the API key (OPENAI_API_KEY or option api_key)."
-    if status == 404:
-        return "Check the model name and base_url (it usually ends in /v1)."
-    return "Check the request options (model, max_tokens, temperature)."
+    options = dict(options)
+    base = options.pop("config", None)
+    client = options.pop("client", None)
+    examples = options.get("examples")
+    documents = None
+    if examples is not None and not isinstance(examples, str):
+        documents = list(examples)
+        del options["examples"]
+    if model:
+        options["model"] = model
+    if labels is not None:
+        options["labels"] = labels
+    if isinstance(base, LLMConfig):
+        config = load_llm_config(options=options, base=base)
+    else:
+        config = load_llm_config(base, options)
+    return LLMTeacher(config, examples=documents, client=client)

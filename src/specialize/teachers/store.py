@@ -9,19 +9,18 @@ and lets a second process read the store (``stats``) while a labeling run writes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from specialize.data.document import Span
+from specialize.data.document import Span, text_key  # identical texts share labels, whatever their ids
 from specialize.teachers.base import TeacherOutput
 
 logger = logging.getLogger(__name__)
@@ -47,17 +46,13 @@ CREATE TABLE IF NOT EXISTS teachers (
     fingerprint TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     labels TEXT NOT NULL,
-    first_seen REAL NOT NULL
+    first_seen REAL NOT NULL,
+    settings TEXT                 -- JSON: what made the labels (an LLM teacher's config, examples...) or NULL
 );
 """
 
 # SQLite limits the number of bound parameters per statement (999 in old builds).
 _CHUNK = 500
-
-
-def text_key(text: str) -> str:
-    """sha256 of the UTF-8 text: identical texts share labels, whatever their ids."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -102,6 +97,9 @@ class LabelStore:
                 )
             with self._db:
                 self._db.executescript(_SCHEMA)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(teachers)")}
+                if "settings" not in columns:  # a store written before teachers had settings
+                    self._db.execute("ALTER TABLE teachers ADD COLUMN settings TEXT")
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"{self.path} is not a usable label store ({exc}); pass another --store file") from exc
@@ -117,13 +115,23 @@ class LabelStore:
     ) -> None:
         self.close()
 
-    def register(self, fingerprint: str, name: str, labels: Sequence[str]) -> None:
-        """Remember a readable name for a fingerprint (shown by ``stats``)."""
+    def register(
+        self, fingerprint: str, name: str, labels: Sequence[str], settings: Mapping[str, Any] | None = None
+    ) -> None:
+        """Remember a readable name for a fingerprint (shown by ``stats``) and, when given, the teacher's
+        settings (its provenance; the latest registration's are kept)."""
+        blob = json.dumps(dict(settings), sort_keys=True, ensure_ascii=False, default=str) if settings else None
         with self._db:
             self._db.execute(
-                "INSERT OR IGNORE INTO teachers VALUES (?, ?, ?, ?)",
-                (fingerprint, name, json.dumps(list(labels)), time.time()),
+                "INSERT INTO teachers (fingerprint, name, labels, first_seen, settings) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(fingerprint) DO UPDATE SET settings = COALESCE(excluded.settings, teachers.settings)",
+                (fingerprint, name, json.dumps(list(labels)), time.time(), blob),
             )
+
+    def settings(self, fingerprint: str) -> dict[str, Any] | None:
+        """The settings registered with a teacher's labels, or None."""
+        row = self._db.execute("SELECT settings FROM teachers WHERE fingerprint = ?", (fingerprint,)).fetchone()
+        return json.loads(row[0]) if row is not None and row[0] is not None else None
 
     def get_many(self, fingerprint: str, texts: Sequence[str]) -> list[TeacherOutput | None]:
         """Stored outputs aligned with ``texts``; None where a text has not been labeled by this teacher."""

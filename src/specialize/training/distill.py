@@ -32,7 +32,7 @@ from specialize.tasks.registry import task_of
 from specialize.training.args import DistillationArgs
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
 from specialize.training.outputs import claim_run_output
-from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run
+from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run, with_corrections
 from specialize.training.run_data import selected
 from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, TrainingHistory
@@ -219,6 +219,8 @@ def distill(
     data = load_run_data(task, config, train=gold, dev=dev, test=test, require_train=False)
     data.train = selected(data.train, config) if data.train is not None else None  # data.limit / data.sample
     data.unlabeled = load_unlabeled(task, unlabeled, text_field)
+    if config.data.corrections:  # what a person corrected is gold now: no teacher labels it
+        _, data.unlabeled = with_corrections(task, None, config, data.unlabeled)
     if data.train is None and data.unlabeled is None:
         raise DataError("nothing to distil on: pass unlabeled texts (--unlabeled) and/or gold data (--train)")
     hard = None

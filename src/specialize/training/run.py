@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,28 @@ def load_role(task: Task, role: str, source: Any, config: TrainConfig) -> Loaded
     return data
 
 
+def with_corrections(
+    task: Task, data: LoadedData[Any] | None, config: TrainConfig, unlabeled: LoadedData[Any] | None = None
+) -> tuple[LoadedData[Any] | None, LoadedData[Any] | None]:
+    """``data`` with the corrected documents of ``config.data.corrections`` in place of their silver versions (added
+    where they have none), and ``unlabeled`` without them (a teacher need not label what a person corrected)."""
+    if not config.data.corrections:
+        return data, unlabeled
+    from specialize.data.corrections import merge_corrections, without_corrected
+
+    fixes = task.load("corrections", config.data.corrections, config.data)
+    task.validate(fixes)
+    current = data.items if data is not None else []
+    items, _ = merge_corrections(current, fixes.items)
+    if unlabeled is not None:
+        left = without_corrected(unlabeled.items, fixes.items)
+        unlabeled = replace(unlabeled, items=left) if left else None
+    parts = [*(data.files() if data is not None and data.items else []), *fixes.files()]
+    source = f"{data.source} corrected by {fixes.source}" if data is not None and data.items else fixes.source
+    merged = LoadedData("train", source, list(items), parts=parts, count_name=task.count_name, count=task.count)
+    return merged, unlabeled
+
+
 def load_run_data(
     task: Task,
     config: TrainConfig,
@@ -64,8 +86,9 @@ def load_run_data(
     train_source = train if train is not None else config.data.train
     if train_source is None and require_train:
         raise DataError("no training data: pass --train PATH (or set [data] train in the config file)")
+    train_data, _ = with_corrections(task, load_role(task, "train", train_source, config), config)
     return RunData(
-        load_role(task, "train", train_source, config),
+        train_data,
         load_role(task, "dev", dev if dev is not None else config.data.dev, config),
         load_role(task, "test", test if test is not None else config.data.test, config),
     )

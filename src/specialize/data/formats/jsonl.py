@@ -124,7 +124,7 @@ def _record_to_document(record: Any, path: Path, line: int | None, location: str
         )
     if not isinstance(raw_spans, list):
         raise error(f"'{spans_field}' is not a list", fix="make it a list of spans", field=spans_field)
-    spans = [_parse_span(item, text, error, f"{spans_field}[{i}]") for i, item in enumerate(raw_spans)]
+    spans = [parse_span(item, text, error, f"{spans_field}[{i}]") for i, item in enumerate(raw_spans)]
     doc_id: Any = record.get("id") if isinstance(record, dict) else None
     if isinstance(record, dict) and isinstance(record.get("meta"), dict):
         meta.update(record["meta"])
@@ -156,7 +156,9 @@ def _label_studio_spans(record: dict[str, Any], report: ReadReport) -> list[Any]
     return spans
 
 
-def _parse_span(item: Any, text: str, error: Callable[..., DataFormatError], field: str) -> Span:
+def parse_span(item: Any, text: str, error: Callable[..., DataFormatError], field: str) -> Span:
+    """One span record (``{"start", "end", "label"[, "text", "score", "kb_id"]}`` or ``[start, end, label]``),
+    checked against ``text``; ``error(reason, fix, field)`` builds the error naming where it is."""
     kb_id: Any = None
     if isinstance(item, list | tuple) and len(item) == 3:
         start, end, label, expected, score = item[0], item[1], item[2], None, None
