@@ -6,8 +6,9 @@ against the command line, with what it showed and the test that keeps it fixed.
 The folder, data and card probes use a tiny random-weight specialist built in code (seconds, nothing
 downloaded); item 10 trains all-MiniLM-L6-v2 for one epoch on 300 CoNLL-2003 sentences and item 8 runs spaCy
 en_core_web_md with the conll label map, as the issue did. Items 3, 4, 5, 12 and 13 (request deadlines, auth,
-apply workers after kill -9, /docs offline, install extras) and --threads (item 14) are fixed on another branch:
-their entries name the test to cite once it lands. Every probe runs in a fresh temporary folder.
+apply workers after kill -9, /docs offline, install extras) and --threads (item 14) were fixed on the serve
+helper's branch: their entries name its tests (and, for item 3, its load record) instead of a probe here. Every
+probe runs in a fresh temporary folder.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from specialize.evaluation.evaluate import command_line, machine_info  # noqa: E
 
 OUT = ROOT / "benchmarks" / "results" / "faults.json"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-OTHER_BRANCH = "TODO(lead): fixed on the serve helper's branch; cite its test here once merged"
+# Items the serve helper fixed (merged into main): not probed here; these tests and records cover them.
+SERVE_BRANCH = "fixed on the serve helper's branch; not probed by faults.py: see covered_by"
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -372,9 +374,14 @@ ITEMS: list[tuple[int, str, Callable[[Path], tuple[list[str], dict[str, Any], bo
      ["tests/cli/test_output_guard.py", "tests/utils/test_output_folder.py"]),
     (2, "train overwrote an existing folder; export without --overwrite ended in a traceback", probe_existing_outputs,
      ["tests/cli/test_output_guard.py"]),
-    (3, "no request deadline or cancellation; small requests queued behind huge ones", None, [OTHER_BRANCH]),
-    (4, "no API key", None, [OTHER_BRANCH]),
-    (5, "apply workers outlive a killed parent", None, [OTHER_BRANCH]),
+    (3, "no request deadline or cancellation; small requests queued behind huge ones", None,
+     ["tests/serve/test_server_limits.py", "tests/serve/test_batcher.py",
+      "benchmarks/results/serve.json kind load-mixed: small-request p99 427.65 -> 2220.49 ms next to the huge "
+      "requests, 5.2x, not within the issue's 2x (measured while other jobs loaded the machine)"]),
+    (4, "no API key", None, ["tests/serve/test_auth.py",
+     "tests/serve/test_page_browser.py::test_with_an_api_key_the_page_asks_for_it_once_and_then_works"]),
+    (5, "apply workers outlive a killed parent", None,
+     ["tests/scale/test_apply_parent_death.py::test_workers_end_with_a_killed_apply_and_write_nothing_more"]),
     (6, "evaluate scored gold with duplicate/overlapping/empty spans silently", probe_gold,
      ["tests/evaluation/test_gold_validation.py"]),
     (7, "predict and label dropped input fields", probe_fields,
@@ -389,12 +396,14 @@ ITEMS: list[tuple[int, str, Callable[[Path], tuple[list[str], dict[str, Any], bo
      ["tests/training/test_run_health.py"]),
     (11, "the export card kept library_name: transformers and a pipeline() snippet", probe_export_card,
      ["tests/export/test_export.py::test_the_export_card_describes_the_onnx_folder_not_a_transformers_one"]),
-    (12, "/docs blank offline", None, [OTHER_BRANCH]),
-    (13, "torch pinned in the library; no runtime-only install", None, [OTHER_BRANCH]),
+    (12, "/docs blank offline", None,
+     ["tests/serve/test_page_browser.py::test_api_docs_render_from_the_packaged_swagger_ui_without_network"]),
+    (13, "torch pinned in the library; no runtime-only install", None, ["tests/runtime/test_runtime_install.py"]),
     (14, "no --limit / --sample (and --threads: other branch)", probe_limit,
      ["tests/data/test_sampling.py",
       "tests/cli/test_cli.py::test_evaluate_limit_and_sample_score_part_of_the_data_and_say_so",
-      "tests/cli/test_cli.py::test_train_limit_is_a_config_key_noted_in_the_model_card", f"--threads: {OTHER_BRANCH}"]),
+      "tests/cli/test_cli.py::test_train_limit_is_a_config_key_noted_in_the_model_card",
+      "--threads (serve branch): tests/runtime/test_threads.py"]),
     (15, "weights written 0600", probe_modes,
      ["tests/cli/test_output_guard.py::test_train_writes_readable_weights_and_replaces_its_own_folder_only_with_overwrite",
       "tests/utils/test_output_folder.py::test_files_and_folders_get_the_modes_the_umask_allows"]),
@@ -421,7 +430,7 @@ def main() -> None:
                 continue
             record: dict[str, Any] = {"item": item, "issue": 15, "probe": title, "covered_by": tests}
             if probe is None:
-                record.update(outcome="TODO", note=OTHER_BRANCH)
+                record.update(outcome="covered by tests (serve branch)", note=SERVE_BRANCH)
             else:
                 commands, observed, fixed = probe(shared)
                 record.update(commands=commands, observed=observed, outcome="fixed" if fixed else "NOT FIXED")

@@ -57,14 +57,14 @@ class DataConfig:
     # Learn only these entity types (after the label map); spans of other types are dropped and counted, e.g.
     # ["Disease"] to add a corpus that also annotates chemicals.
     labels: list[str] | None = None
-    # Human-corrected documents (`specialize corrections import` output, or any gold file): each replaces its
-    # silver version in the training data (same id, else same text); see specialize.data.corrections.
-    corrections: str | list[str] | None = None
     # Train on part of the training data (dev and test stay whole): its first `limit` documents, or `sample` of
     # them drawn with `sample_seed` (None: training.seed), kept in file order. Noted in the log and model card.
     limit: int | None = None
     sample: int | None = None
     sample_seed: int | None = None
+    # Human-corrected documents (`specialize corrections import` output, or any gold file): each replaces its
+    # silver version in the training data (same id, else same text); see specialize.data.corrections.
+    corrections: str | list[str] | None = None
     # "sentence": each record as read; "document": the sentences of one document (CoNLL -DOCSTART-) joined, so
     # every word is read with its document around it (see specialize.data.grouping). Evaluate the same way.
     context: str = "sentence"

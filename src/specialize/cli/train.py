@@ -94,9 +94,9 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "training.device": args.device,
         "training.seed": args.seed,
         "training.patience": args.patience,
-        "data.corrections": args.corrections,
         "data.limit": args.limit,
         "data.sample": args.sample,
+        "data.corrections": args.corrections,
     }
     if args.no_progress:
         overrides["training.progress"] = False

@@ -13,6 +13,7 @@ from pathlib import Path
 from specialize.evaluation.report_data import (
     DEFAULT_PRICE_PER_CPU_HOUR,
     KINDS,
+    LLM_EXPERIMENT,
     ReportData,
     Throughput,
     cost_per_million,
@@ -25,6 +26,7 @@ from specialize.evaluation.report_sections import render_report
 __all__ = [
     "DEFAULT_PRICE_PER_CPU_HOUR",
     "KINDS",
+    "LLM_EXPERIMENT",
     "ReportData",
     "Throughput",
     "cost_per_million",

@@ -6,8 +6,13 @@
 * distillation records (evaluation records with ``role``/``teacher``/``throughput``: ``distill.json``),
 * speed records (``specialize benchmark --json``: ``tokens_per_s`` keyed by thread count),
 * cascade curves (``specialize evaluate --cascade ... --json``),
+* LLM side-by-side records (``benchmarks/llm_vs_specialist.py``: ``llm.json``; evaluation records with
+  ``"experiment": "llm-vs-specialist"``) and published figures of hosted LLMs (``"measured": false`` with a
+  ``citation``: shown apart, never mixed with what was measured here),
 * text classification records (``specialize evaluate CLASSIFIER --json``; ``domains.json``, ``distill.json``:
   micro/macro F1 and ``per_label`` scores),
+* correction-loop records (``benchmarks/results/correction.json``: F1 after each round of corrected documents,
+  per selection strategy),
 
 as single records, lists of records, or ``{"records": [...]}``; each record's kind is told by its keys, so files
 can be named anything. The page has inline CSS and inline SVG only (no script, no font, nothing fetched), so it
@@ -36,16 +41,14 @@ LLM_EXPERIMENT = "llm-vs-specialist"
 
 
 def record_kind(record: Mapping[str, Any]) -> str | None:
-    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``llm`` (the LLM side by side:
-    ``benchmarks/llm_vs_specialist.py``), ``published`` (figures of hosted LLMs copied from papers, ``"measured":
-    false`` with a ``citation``: shown apart, never mixed with what was measured here), ``correction`` (a point of
-    a correction-loop curve), or None for a record of no known shape."""
+    """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``llm``, ``published``,
+    ``correction``, or None for a record of no known shape."""
     if "points" in record and "primary" in record and "fallback" in record:
         return "cascade"
     if record.get("measured") is False and "citation" in record and "model" in record and "f1" in record:
         return "published"
     if "strategy" in record and "corrected_documents" in record and "f1" in record:
-        return "correction"
+        return "correction"  # a point of a correction-loop curve (benchmarks/correction_loop.py)
     if "model" in record and isinstance(record.get("tokens_per_s"), Mapping):
         return "speed"
     per_label = record.get("per_label")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from specialize.config import DataConfig
+from specialize.data.loading import LoadedData
 from specialize.errors import ConfigError, DataError
 from specialize.tasks.base import Task
 from specialize.tasks.registry import task_of
@@ -229,8 +230,11 @@ def cascade_curve(
     primary_model = load_model(primary, label_map=label_map) if isinstance(primary, str | Path) else primary
     task = task_of(primary_model)
     fallback_model = load_fallback(fallback, primary_model, label_map=label_map)
-    gold = task.load("test", data, data_config or DataConfig())
-    task.validate(gold)  # the one gold validation (spans: duplicates, overlaps and empty spans are refused)
+    if isinstance(data, str | Path):
+        gold = task.load("test", data, data_config or DataConfig())
+    else:
+        gold = LoadedData("test", "(in memory)", list(data))
+    task.validate(gold)  # the one gold validation (issue #15): no scores against duplicated or overlapping spans
     items = gold.items
     if not items:
         raise DataError("no documents to compute the cascade curve on")

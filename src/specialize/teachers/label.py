@@ -48,8 +48,8 @@ class LabelStats:
     usage: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     store: StoreStats | None = None  # the store's totals for this teacher after the run
-    settings: dict[str, Any] | None = None  # what made the labels (an LLM teacher's config...), when it says
     selection: str | None = None  # the part of the input labelled (--limit/--sample), None for all of it
+    settings: dict[str, Any] | None = None  # what made the labels (an LLM teacher's config...), when it says
 
     @property
     def spans_per_doc(self) -> float:
@@ -78,8 +78,8 @@ class LabelStats:
             "usage": {k: round(v, 6) for k, v in sorted(self.usage.items())},
             "seconds": round(self.seconds, 3),
             "store": self.store.to_dict() if self.store is not None else None,
-            "settings": self.settings,
             "selection": self.selection,
+            "settings": self.settings,
         }
 
     def summary(self) -> str:

@@ -16,5 +16,5 @@ def claim_run_output(
     data paths of ``config`` and the other ``sources`` the run reads (folders, files, documents) are protected."""
     read: list[Any] = list(sources)
     if config is not None:
-        read += [config.model.base, config.data.train, config.data.dev, config.data.test]
+        read += [config.model.base, config.data.train, config.data.dev, config.data.test, config.data.corrections]
     return claim_output(output, kind, overwrite=overwrite, sources=read)
