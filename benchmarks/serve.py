@@ -50,7 +50,7 @@ def _free_port() -> int:
 def _texts_file(folder: Path, dataset: str = "conll2003:test", labelled: bool = False) -> Path:
     """The texts of ``dataset`` as JSONL: documents with spans, or (``labelled``) classification texts."""
     if labelled:
-        from specialize.data.classification import read_labelled
+        from specialize.data.io import read_labelled
 
         texts = [t.text for t in read_labelled(dataset)]
     else:

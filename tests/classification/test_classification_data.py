@@ -10,10 +10,10 @@ from specialize.data.classification import (
     LabelledText,
     is_multi_label,
     label_set,
-    read_labelled,
     split_of,
 )
 from specialize.data.errors import DataFormatError
+from specialize.data.io import read_labelled
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 

@@ -198,20 +198,8 @@ def read_labelled_csv(path: str | Path, *, text_field: str = "text") -> list[Lab
     return out
 
 
-def read_labelled(source: str | Path) -> list[LabelledText]:
-    """Labelled texts from a ``.jsonl``/``.json``/``.csv`` file, or a dataset name (``mtsamples-specialty:test``,
-    see :mod:`specialize.data.classification_datasets`)."""
-    path = Path(source)
-    if not path.exists():
-        from specialize.data.classification_datasets import CLASSIFICATION_DATASETS, load_labelled_dataset
-
-        name = str(source).partition(":")[0].lower().replace("_", "-")
-        if name in CLASSIFICATION_DATASETS:
-            return load_labelled_dataset(str(source))
-        raise FileNotFoundError(
-            f"{source} is neither a file nor a classification dataset name; use a .jsonl/.csv file or one of: "
-            + ", ".join(f"{n}:train|dev|test" for n in CLASSIFICATION_DATASETS)
-        )
+def read_labelled_file(path: Path) -> list[LabelledText]:
+    """Labelled texts from a ``.jsonl``/``.json``/``.csv`` file (dataset names: ``data.io.read_labelled``)."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json", ".ndjson"):
         texts = read_labelled_jsonl(path)

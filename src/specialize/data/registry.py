@@ -27,7 +27,7 @@ from typing import Any
 
 from specialize.data.document import Document
 from specialize.data.errors import DatasetError
-from specialize.data.io import Format, read_documents
+from specialize.data.files import Format, read_files
 
 logger = logging.getLogger(__name__)
 
@@ -326,7 +326,7 @@ def load(name: str, *, format: Format | str | None = None, **options: Any) -> li
     dataset, split_name = parse_name(name)
     split = dataset.splits[split_name]
     path = resolve(name)
-    docs = read_documents(path, format or split.format, **{**split.options, **options})
+    docs = read_files(path, format or split.format, **{**split.options, **options})
     if split.group_split is not None:
         from specialize.data.splits import split_by_group
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from specialize.data.classification import LabelledText, read_labelled
+from specialize.data.classification import LabelledText
 from specialize.data.document import Document
 from specialize.data.features import WindowFeatures
-from specialize.data.io import read_documents
+from specialize.data.io import read_documents, read_labelled
 from specialize.data.validation import check_gold
 from specialize.export.check import CheckReport, compare_label_predictions, compare_predictions
 

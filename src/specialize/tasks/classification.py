@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 
 from specialize.config import DataConfig, HeadInit, ModelConfig, TrainConfig
-from specialize.data.classification import LabelledText, is_multi_label, label_counts, label_set, read_labelled
+from specialize.data.classification import LabelledText, is_multi_label, label_counts, label_set
 from specialize.data.document import Document
 from specialize.data.features import IGNORE_INDEX, WindowFeatures, pad_batch
+from specialize.data.io import read_labelled
 from specialize.data.loading import LoadedData
 from specialize.data.model_folder import CLASSIFICATION_TASK
 from specialize.data.window_classifier import ClassifierSettings, WindowClassifier, activate

@@ -26,6 +26,8 @@ from specialize.utils.device import autocast, grad_scaler, move_batch, move_mode
 
 logger = logging.getLogger(__name__)
 
+PROGRESS_LOG_SECONDS = 300.0  # without a progress bar, a log line this often
+
 # Called with the model in eval mode; returns the dev metrics, "f1" among them.
 DevEvaluator = Callable[[Any], dict[str, float]]
 
@@ -137,6 +139,7 @@ class Trainer:
         evaluations_without_gain = 0
         start = time.perf_counter()
         windows_seen = 0
+        last_report = 0.0
         logger.info(
             "training on %d windows: %d epochs x %d steps (batch %d) on %s, %d threads, autocast %s",
             len(features),
@@ -174,6 +177,20 @@ class Trainer:
                 losses.append(float(loss.detach()))
                 elapsed = time.perf_counter() - start
                 bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", sent_s=f"{windows_seen / elapsed:.1f}")
+                if not args.progress and elapsed - last_report >= PROGRESS_LOG_SECONDS:
+                    # Without a progress bar (logs, CI, nohup) a long run still says where it is.
+                    last_report = elapsed
+                    eta = elapsed / history.steps * (total_steps - history.steps)
+                    logger.info(
+                        "step %d/%d (epoch %d): train loss %.4f, %.1f windows/s, %.0f s elapsed, about %.0f s to go",
+                        history.steps,
+                        total_steps,
+                        epoch,
+                        float(np.mean(losses[-50:])),
+                        windows_seen / elapsed,
+                        elapsed,
+                        eta,
+                    )
                 if self.evaluate_dev is not None and step_in_epoch in eval_points:
                     metrics = self.evaluate_dev(self.model)
                     network.train()
