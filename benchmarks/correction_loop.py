@@ -100,6 +100,18 @@ def score(model: Any, test: list[Any], args: argparse.Namespace) -> tuple[dict[s
     return record, result.models[0].scores
 
 
+def _previous_records(output: Path, settings: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    """The records of an interrupted run at ``output`` by (strategy, round), when its settings match these."""
+    if not output.exists():
+        return {}
+    earlier = json.loads(output.read_text(encoding="utf-8"))
+    compared = [k for k in settings if k not in ("total_seconds",)]
+    same = [r for r in earlier if all(r["settings"].get(k) == settings[k] for k in compared)]
+    if len(same) != len(earlier):
+        raise SystemExit(f"--resume: {output} was written with other settings; pass another --output or drop --resume")
+    return {(r["strategy"], r["round"]): r for r in earlier}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pool", type=int, default=800, help="NCBI-disease train sentences in the pool")
@@ -122,6 +134,12 @@ def main() -> int:
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "correction.json")
     parser.add_argument("--runs", type=Path, default=RUNS, help="where the students are saved")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the students and records of an interrupted run with the same settings (--output, --runs): "
+        "a round whose record and student folder exist is loaded and scored again, not trained",
+    )
     args = parser.parse_args()
     args.command = shlex.join(["python", *sys.argv])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -168,6 +186,7 @@ def main() -> int:
     }
     common = {"benchmark": "correction-loop", "command": args.command, "machine": machine_info(), "settings": settings}
     records: list[dict[str, Any]] = []
+    previous_run = _previous_records(args.output, settings) if args.resume else {}
 
     def save(record: dict[str, Any]) -> None:
         records.append({**record, **common})
@@ -182,7 +201,17 @@ def main() -> int:
                 "corrected_share": round(corrected / len(gold), 4), "model": f"{strategy} round {round_}",
                 **{k: record[k] for k in keep if k in record}, **extra}  # fmt: skip
 
-    student0, seconds = train_student(silver, args.runs / "silver", args)
+    def trained(strategy: str, round_: int, documents: list[Any], folder: Path, **kwargs: Any) -> tuple[Any, float]:
+        """The student of this round: the interrupted run's (``--resume``), else trained now."""
+        earlier = previous_run.get((strategy, round_))
+        if earlier is not None and (folder / "config.json").exists():
+            from specialize.models.resolve import load_folder
+
+            logging.getLogger(__name__).info("resuming: %s round %d from %s", strategy, round_, folder)
+            return load_folder(folder, threads=args.threads), float(earlier["train_seconds"])
+        return train_student(documents, folder, args, **kwargs)
+
+    student0, seconds = trained("silver", 0, silver, args.runs / "silver")
     record0, scores0 = score(student0, test, args)
     save(point("silver", 0, 0, record0, train_seconds=round(seconds, 1)))
     by_strategy: dict[str, dict[int, Any]] = {s: {0: scores0} for s in args.strategies}
@@ -205,7 +234,7 @@ def main() -> int:
             merged, merge = merge_corrections(silver, corrected)
             folder = args.runs / f"{strategy}-r{round_}"
             start = previous if args.retrain == "finetune" else None
-            model, seconds = train_student(merged, folder, args, start=start)
+            model, seconds = trained(strategy, round_, merged, folder, start=start)
             previous = folder
             record, scores = score(model, test, args)
             by_strategy[strategy][round_] = scores
