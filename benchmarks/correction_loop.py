@@ -18,7 +18,8 @@ correcting random ones? Writes benchmarks/results/correction.json.
   merged pool for ``--finetune-epochs`` (``--retrain scratch``: a new student from the base encoder for
   ``--epochs``); same seed, epochs and budget for both strategies. F1 on NCBI-disease test after each round,
   with 95% bootstrap intervals, plus the paired difference uncertainty - random.
-- Ceiling: a student trained from the base encoder for ``--epochs`` on the gold annotations of the whole pool.
+- Ceiling: a student trained from the base encoder on the gold annotations of the whole pool, for as many epochs
+  as the last fine-tuned round has seen in all (``--ceiling-epochs``).
 Each record has the command, the machine and the settings.
 """
 
@@ -105,7 +106,7 @@ def _previous_records(output: Path, settings: dict[str, Any]) -> dict[tuple[str,
     if not output.exists():
         return {}
     earlier = json.loads(output.read_text(encoding="utf-8"))
-    compared = [k for k in settings if k not in ("total_seconds",)]
+    compared = [k for k in settings if k not in ("total_seconds", "ceiling_epochs")]
     same = [r for r in earlier if all(r["settings"].get(k) == settings[k] for k in compared)]
     if len(same) != len(earlier):
         raise SystemExit(f"--resume: {output} was written with other settings; pass another --output or drop --resume")
@@ -125,6 +126,13 @@ def main() -> int:
         help="each round: fine-tune the previous round's student, or train from the base encoder again",
     )
     parser.add_argument("--finetune-epochs", type=int, default=1, help="epochs of each round's fine-tuning")
+    parser.add_argument(
+        "--ceiling-epochs",
+        type=int,
+        help="epochs of the all-gold student (default: the epochs the last fine-tuned round has seen in all, "
+        "--epochs + --rounds x --finetune-epochs; --epochs with --retrain scratch), so the ceiling gets the same "
+        "training budget as the students it is compared with",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--test-docs", type=int, help="only the first N test sentences (smoke runs)")
@@ -158,6 +166,12 @@ def main() -> int:
     from specialize.evaluation.evaluate import machine_info
     from specialize.evaluation.span_metrics import paired_micro_f1_difference
 
+    if args.ceiling_epochs is not None:
+        ceiling_epochs = args.ceiling_epochs
+    elif args.retrain == "finetune":
+        ceiling_epochs = args.epochs + args.rounds * args.finetune_epochs
+    else:
+        ceiling_epochs = args.epochs
     started = time.perf_counter()
     gold, silver, teacher = silver_pool(args.pool, args.seed)
     gold_by_id = {d.id: d for d in gold}
@@ -177,6 +191,7 @@ def main() -> int:
             else f"each round, a student trained from the base encoder for {args.epochs} epochs on the merged pool"
         ),
         "finetune_epochs": args.finetune_epochs if args.retrain == "finetune" else None,
+        "ceiling_epochs": ceiling_epochs,
         "confidence": "min_word_prob (uncertainty)",
         "seed": args.seed,
         "threads": args.threads,
@@ -197,7 +212,7 @@ def main() -> int:
 
     def point(strategy: str, round_: int, corrected: int, record: dict[str, Any], **extra: Any) -> dict[str, Any]:
         keep = ("f1", "f1_ci", "precision", "recall", "dataset", "split", "n_docs", "n_bootstrap", "errors")
-        return {"strategy": strategy, "round": round_, "corrected_documents": corrected,
+        return {"kind": "correction", "strategy": strategy, "round": round_, "corrected_documents": corrected,
                 "corrected_share": round(corrected / len(gold), 4), "model": f"{strategy} round {round_}",
                 **{k: record[k] for k in keep if k in record}, **extra}  # fmt: skip
 
@@ -256,9 +271,10 @@ def main() -> int:
             for r in records:
                 if r["strategy"] == "uncertainty" and r["round"] == round_:
                     r["f1_minus_random"] = {"difference": round(diff, 6), "ci": [round(ci[0], 6), round(ci[1], 6)]}
-    ceiling, seconds = train_student(gold, args.runs / "all-gold", args)
+    ceiling_args = argparse.Namespace(**{**vars(args), "epochs": ceiling_epochs})
+    ceiling, seconds = train_student(gold, args.runs / f"all-gold-{ceiling_epochs}ep", ceiling_args)
     record, _ = score(ceiling, test, args)
-    save(point("all gold", 0, len(gold), record, train_seconds=round(seconds, 1)))
+    save(point("all gold", 0, len(gold), record, train_seconds=round(seconds, 1), epochs=ceiling_epochs))
     for r in records:
         r["settings"]["total_seconds"] = round(time.perf_counter() - started, 1)
     args.output.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")

@@ -341,7 +341,9 @@ def main() -> int:
     RUNS.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     records: list[dict[str, Any]] = []
-    published = [{**row, "measured": False, "source": "published, not measured here"} for row in PUBLISHED]
+    published = [
+        {**row, "kind": "published", "measured": False, "source": "published, not measured here"} for row in PUBLISHED
+    ]
     server = LlamaServer(threads=args.threads, n_ctx=2048, port=args.port, log=RUNS / "llama-server.log")
     with server, LabelStore(RUNS / "labels.sqlite") as store:
         for dataset in args.datasets:

@@ -72,7 +72,7 @@ class DataConfig:
     def validate(self) -> None:
         contexts = [c.value for c in Context]
         if self.context not in contexts:
-            raise ValueError(f"data.context must be one of {', '.join(contexts)}, got {self.context!r}")
+            raise ConfigError(f"data.context must be one of {', '.join(contexts)}, got {self.context!r}")
 
 
 @dataclass
@@ -100,15 +100,15 @@ class ModelConfig:
             ("head_init", self.head_init, HeadInit),
         ):
             if value not in {e.value for e in enum}:
-                raise ValueError(f"model.{key} must be one of {', '.join(e.value for e in enum)}, got {value!r}")
+                raise ConfigError(f"model.{key} must be one of {', '.join(e.value for e in enum)}, got {value!r}")
         if self.threshold is not None and not 0 < self.threshold < 1:
-            raise ValueError(f"model.threshold must be in (0, 1), got {self.threshold}")
+            raise ConfigError(f"model.threshold must be in (0, 1), got {self.threshold}")
         if self.max_length < 8:
-            raise ValueError(f"model.max_length must be at least 8, got {self.max_length}")
+            raise ConfigError(f"model.max_length must be at least 8, got {self.max_length}")
         if self.intermediate_size is not None and self.intermediate_size < 1:
-            raise ValueError(f"model.intermediate_size must be a positive neuron count, got {self.intermediate_size}")
+            raise ConfigError(f"model.intermediate_size must be a positive neuron count, got {self.intermediate_size}")
         if not 0 <= self.stride < self.max_length - 2:
-            raise ValueError(f"model.stride must be in [0, max_length - 2), got {self.stride}")
+            raise ConfigError(f"model.stride must be in [0, max_length - 2), got {self.stride}")
 
 
 @dataclass

@@ -23,6 +23,10 @@ class DataError(SpecializeError, ValueError):
     """Input data cannot be used: malformed records, invalid spans, labels a model does not know."""
 
 
+class InputNotFoundError(DataError, FileNotFoundError):
+    """An input file or folder (data, gazetteer, report, annotation export) does not exist."""
+
+
 class DatasetError(SpecializeError, RuntimeError):
     """A registered dataset cannot be found, fetched or verified."""
 

@@ -115,7 +115,7 @@ def test_cli_end_to_end(tiny_specialist: Path, sentences: list[Document], tmp_pa
     assert record["largest_gap"]["metric"] == "per_f1" and record["command"] and record["machine"]["cores"]
     assert record["groups"][0]["replaced"] == 5  # every PER span of tiny_sentences()
     assert "## Bias audit" in (model / "README.md").read_text(encoding="utf-8")
-    assert main(["audit", "spacy:whatever", "--data", str(data), "--update-card"]) == 1
+    assert main(["audit", "spacy:whatever", "--data", str(data), "--update-card"]) == 2
     assert "--update-card needs a model folder" in capsys.readouterr().err
 
 

@@ -74,12 +74,12 @@ def test_bad_config_key_is_a_clear_error(trained, capsys):
     bad = trained / "bad.toml"
     bad.write_text("[training]\nepoch = 3\n")
     code = main(["train", "--train", str(trained / "train.conll"), "--config", str(bad), "--output", "x"])
-    assert code == 1
+    assert code == 2
     assert "unknown key 'training.epoch'; did you mean 'training.epochs'?" in capsys.readouterr().err
 
 
 def test_missing_model_folder_is_a_clear_error(tmp_path, capsys):
-    assert main(["predict", str(tmp_path / "nope"), "--input", str(tmp_path)]) == 1
+    assert main(["predict", str(tmp_path / "nope"), "--input", str(tmp_path)]) == 2
     assert "neither an existing folder nor a known spec" in capsys.readouterr().err
 
 

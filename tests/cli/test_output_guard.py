@@ -38,14 +38,14 @@ def _one_error_line(capsys) -> str:
 
 def test_export_refuses_an_output_that_holds_the_source(model, capsys):
     before = _files(model)
-    assert main(["export", str(model), "--output", str(model.parent), "--overwrite"]) == 1
+    assert main(["export", str(model), "--output", str(model.parent), "--overwrite"]) == 2
     assert "holds" in _one_error_line(capsys)
     assert _files(model) == before
 
 
 def test_export_refuses_the_source_folder_itself(model, capsys):
     before = _files(model)
-    assert main(["export", str(model), "--output", str(model), "--overwrite"]) == 1
+    assert main(["export", str(model), "--output", str(model), "--overwrite"]) == 2
     assert "which this command reads" in _one_error_line(capsys)
     assert _files(model) == before and (model / "model.safetensors").is_file()
 
@@ -55,13 +55,13 @@ def test_export_refuses_the_current_folder(model, tmp_path, monkeypatch, capsys)
     work.mkdir()
     (work / "precious.txt").write_text("the user's")
     monkeypatch.chdir(work)
-    assert main(["export", str(model), "--output", ".", "--overwrite"]) == 1
+    assert main(["export", str(model), "--output", ".", "--overwrite"]) == 2
     assert "current folder" in _one_error_line(capsys)
     assert (work / "precious.txt").read_text() == "the user's"
 
 
 def test_export_inside_the_source_is_refused(model, capsys):
-    assert main(["export", str(model), "--output", str(model / "onnx")]) == 1
+    assert main(["export", str(model), "--output", str(model / "onnx")]) == 2
     assert "is inside" in _one_error_line(capsys)
     assert not (model / "onnx").exists()
 
@@ -70,7 +70,7 @@ def test_export_to_an_existing_folder_is_one_error_line_and_overwrite_replaces_o
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "notes.txt").write_text("x")
-    assert main(["export", str(model), "--output", str(theirs), "--overwrite"]) == 1
+    assert main(["export", str(model), "--output", str(theirs), "--overwrite"]) == 2
     assert "did not write" in _one_error_line(capsys) and (theirs / "notes.txt").read_text() == "x"
 
     out = tmp_path / "onnx"
@@ -80,7 +80,7 @@ def test_export_to_an_existing_folder_is_one_error_line_and_overwrite_replaces_o
     assert marker is not None and marker["kind"] == "export" and "model.onnx" in marker["files"]
     mask = current_umask()
     assert all(p.stat().st_mode & 0o777 == 0o666 & ~mask for p in out.iterdir()), "files readable like any other"
-    assert main(["export", str(model), "--output", str(out)]) == 1  # was: a FileExistsError traceback
+    assert main(["export", str(model), "--output", str(out)]) == 2  # was: a FileExistsError traceback
     assert "--overwrite" in _one_error_line(capsys)
     assert main(["export", str(model), "--output", str(out), "--overwrite"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["onnx", "s", "theirs"]  # no staging folder left
@@ -102,10 +102,10 @@ def test_train_refuses_an_existing_folder_it_did_not_write(train_argv, tmp_path,
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "config.json").write_text('{"mine": true}')
-    assert main([*train_argv, "--output", str(theirs)]) == 1
+    assert main([*train_argv, "--output", str(theirs)]) == 2
     assert "did not write" in _one_error_line(capsys)
     assert json.loads((theirs / "config.json").read_text()) == {"mine": True}
-    assert main([*train_argv, "--output", str(tmp_path), "--overwrite"]) == 1  # holds the training data
+    assert main([*train_argv, "--output", str(tmp_path), "--overwrite"]) == 2  # holds the training data
     assert "holds" in _one_error_line(capsys)
 
 
@@ -116,14 +116,14 @@ def test_train_writes_readable_weights_and_replaces_its_own_folder_only_with_ove
     assert marker is not None and marker["kind"] == "train" and "model.safetensors" in marker["files"]
     assert (out / "model.safetensors").stat().st_mode & 0o777 == 0o666 & ~current_umask()  # transformers: 0600
     capsys.readouterr()
-    assert main([*train_argv, "--output", str(out)]) == 1
+    assert main([*train_argv, "--output", str(out)]) == 2
     assert "pass --overwrite" in _one_error_line(capsys)
     (out / "scores.json").write_text("{}")  # the user's file in the model folder
-    assert main([*train_argv, "--output", str(out), "--overwrite"]) == 1
+    assert main([*train_argv, "--output", str(out), "--overwrite"]) == 2
     assert "scores.json" in _one_error_line(capsys)
     (out / "scores.json").unlink()
     assert main([*train_argv, "--output", str(out), "--overwrite"]) == 0
-    assert main(["distill", "--teacher", str(out), "--train", train_argv[2], "--output", str(out), "--overwrite"]) == 1
+    assert main(["distill", "--teacher", str(out), "--train", train_argv[2], "--output", str(out), "--overwrite"]) == 2
     assert "which this command reads" in capsys.readouterr().err
 
 
@@ -135,5 +135,5 @@ def test_every_folder_writing_command_has_overwrite_and_refuses_foreign_folders(
     data = tmp_path / "d.jsonl"
     data.write_text('{"text": "a", "spans": []}\n')
     teacher = {"distill": ["--teacher", "gazetteer:none.tsv"], "train-static": ["--teacher", "x"]}.get(command, [])
-    assert main([command, *teacher, "--train", str(data), "--output", str(theirs), "--overwrite"]) == 1
+    assert main([command, *teacher, "--train", str(data), "--output", str(theirs), "--overwrite"]) == 2
     assert "did not write" in _one_error_line(capsys) and (theirs / "keep.txt").read_text() == "x"

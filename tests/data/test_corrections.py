@@ -21,6 +21,7 @@ from specialize.data.errors import DataFormatError
 from specialize.data.formats.jsonl import read_jsonl
 from specialize.data.formats.label_studio import label_studio_task, labeling_config
 from specialize.data.formats.prodigy import prodigy_task
+from specialize.errors import OutputExistsError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "data"
 
@@ -197,7 +198,7 @@ def test_write_corrections_updates_its_own_file_and_refuses_others(tmp_path: Pat
     assert [d.id for d in back] == ["s0", "s2", "label-studio:105"] and back[0].spans == []
     foreign = tmp_path / "silver.jsonl"
     foreign.write_text(json.dumps({"id": "x", "text": "a", "spans": []}) + "\n")
-    with pytest.raises(ValueError, match="not written by `specialize corrections import`"):
+    with pytest.raises(OutputExistsError, match="not written by `specialize corrections import`"):
         write_corrections(docs, foreign)
 
 
@@ -213,5 +214,5 @@ def test_cli_merge_writes_a_new_training_file(tmp_path: Path, capsys) -> None:
     assert main([*args, str(tmp_path / "corrected.jsonl"), "--output", str(out)]) == 0
     assert "1 replaced their silver version (1 by id)" in capsys.readouterr().out
     assert [[s.label for s in d.spans] for d in read_jsonl(out)] == [["PER"], []]
-    assert main([*args, str(tmp_path / "corrected.jsonl"), "--output", str(out)]) == 1  # never overwritten
+    assert main([*args, str(tmp_path / "corrected.jsonl"), "--output", str(out)]) == 2  # never overwritten
     assert "already exists" in capsys.readouterr().err

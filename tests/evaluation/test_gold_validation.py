@@ -56,7 +56,7 @@ def test_evaluate_refuses_gold_with_span_problems_naming_the_file_and_counts(doc
 
 def test_evaluate_cli_says_which_file_and_what_to_do(tiny_specialist, tmp_path, capsys):
     path = _write(tmp_path / "gold.jsonl", DUPLICATED)
-    assert main(["evaluate", str(tiny_specialist), "--data", str(path)]) == 1
+    assert main(["evaluate", str(tiny_specialist), "--data", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: test data has span problems") and "1 duplicate" in err
 

@@ -288,7 +288,7 @@ def test_committed_benchmark_results_render(path, tmp_path):
 
 def test_cli_reports_an_unreadable_file_clearly(tmp_path, capsys):
     (tmp_path / "broken.json").write_text("{not json")
-    assert main(["report", str(tmp_path / "broken.json"), "-o", str(tmp_path / "r.html")]) == 1
+    assert main(["report", str(tmp_path / "broken.json"), "-o", str(tmp_path / "r.html")]) == 2
     assert "is not valid JSON" in capsys.readouterr().err
 
 

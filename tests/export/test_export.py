@@ -130,7 +130,7 @@ def test_cli_export_prints_the_check_and_fails_cleanly(tiny_specialist, sentence
     write_documents(sentences, gold)
     args = ["export", str(tiny_specialist), "--output", str(tmp_path / "bad"), "--check", str(gold)]
     code = main([*args, "--max-f1-drop", "-1"])
-    assert code == 1 and not (tmp_path / "bad").exists()
+    assert code == 2 and not (tmp_path / "bad").exists()
     assert "FAIL" in capsys.readouterr().out
     assert main(["export", str(tiny_specialist), "-o", str(tmp_path / "ok"), "--int8", "--check", str(gold)]) == 0
     assert (tmp_path / "ok" / "model.onnx").is_file()

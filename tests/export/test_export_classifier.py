@@ -217,7 +217,7 @@ def test_cli_exports_a_classifier_and_fails_cleanly(models, tmp_path, capsys):
     gold = tmp_path / "gold.csv"
     gold.write_text("text,label\n" + "".join(f"{t.text},{t.labels[0]}\n" for t in SINGLE))
     args = ["export", str(source), "--check", str(gold)]
-    assert main([*args, "--output", str(tmp_path / "bad"), "--max-f1-drop", "-1"]) == 1
+    assert main([*args, "--output", str(tmp_path / "bad"), "--max-f1-drop", "-1"]) == 2
     assert not (tmp_path / "bad").exists() and "FAIL" in capsys.readouterr().out
     assert main([*args, "--output", str(tmp_path / "ok")]) == 0
     printed = capsys.readouterr().out

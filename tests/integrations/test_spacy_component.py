@@ -77,7 +77,7 @@ def test_predict_writes_a_docbin_spacy_reloads_and_a_displacy_page(tiny_speciali
     html = page.read_text()
     assert "<!DOCTYPE html>" in html or "<html" in html
     assert "Obama" in html and "PER" in html
-    assert main([*args]) == 1  # a binary DocBin needs --output
+    assert main([*args]) == 2  # a binary DocBin needs --output
 
 
 def _load(folder: Path):

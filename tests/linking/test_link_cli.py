@@ -62,7 +62,7 @@ def test_link_without_spans_is_a_clear_error(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "linker"
     assert main(["train-linker", "--train", str(TRAIN), "--no-encoder", "-o", str(folder)]) == 0
     write_documents([Document("No spans here.", id="a")], tmp_path / "in.jsonl")
-    assert main(["link", str(folder), "--input", str(tmp_path / "in.jsonl")]) == 1
+    assert main(["link", str(folder), "--input", str(tmp_path / "in.jsonl")]) == 2
     assert "no document has spans to link" in capsys.readouterr().err
-    assert main(["link", str(tmp_path), "--input", str(tmp_path / "in.jsonl")]) == 1
+    assert main(["link", str(tmp_path), "--input", str(tmp_path / "in.jsonl")]) == 2
     assert "not a linker folder" in capsys.readouterr().err

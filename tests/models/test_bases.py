@@ -123,7 +123,7 @@ def test_bases_command_lists_the_known_bases(capsys):
     assert main(["bases"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("minilm   ready") and "\nmpnet " in out
-    assert main(["bases", "prepare"]) == 1
+    assert main(["bases", "prepare"]) == 2
     assert "specialize bases prepare NAME" in capsys.readouterr().err
 
 

@@ -69,7 +69,7 @@ def test_redact_with_patterns_only_from_stdin_and_label_errors(tmp_path, capsys,
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["text"] == "SSN <US_SSN> and IP <IP_ADDRESS>"
     (tmp_path / "t.txt").write_text("x\n")
-    assert main(["redact", "patterns", "--input", str(tmp_path / "t.txt"), "--labels", "DISEASE"]) == 1
+    assert main(["redact", "patterns", "--input", str(tmp_path / "t.txt"), "--labels", "DISEASE"]) == 2
     assert "never finds ['DISEASE']" in capsys.readouterr().err
 
 

@@ -177,7 +177,7 @@ def test_evaluate_cascade_command_prints_and_writes_the_curve(tiny_base, tmp_pat
     # Every word scores ~0.55 as PER: nothing deferred at 0.5, everything from 0.6 on.
     assert curve["points"][0]["deferred"] == 0.0 and curve["points"][1]["deferred"] == 1.0
     assert curve["points"][1]["f1"] == curve["fallback_f1"]
-    assert main(["evaluate", str(model), str(model), "--data", str(tmp_path / "gold.conll"), "--cascade", "x"]) == 1
+    assert main(["evaluate", str(model), str(model), "--data", str(tmp_path / "gold.conll"), "--cascade", "x"]) == 2
 
 
 def _every_word_a_person(base, folder):

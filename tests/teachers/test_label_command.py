@@ -95,7 +95,7 @@ def test_bad_teacher_specs_are_clear_errors(tmp_path, capsys, extra, message):
     inputs.write_text("flu\n", encoding="utf-8")
     extra = [e.replace("TERMS", str(terms)) for e in extra]
     argv = ["label", *extra, "-i", str(inputs), "-o", str(tmp_path / "o.jsonl"), "--no-progress"]
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert message in capsys.readouterr().err
 
 
@@ -114,7 +114,7 @@ def test_a_failing_llm_server_is_a_clear_error_with_a_resume_hint(tmp_path, caps
         server.fail_next = [401]
         argv = ["label", "-t", "llm:m", "--labels", "Disease", "-i", str(inputs), "-o", str(tmp_path / "o.jsonl")]
         argv += ["--store", str(tmp_path / "s.sqlite"), "-O", f"base_url={server.base_url}", "--no-progress"]
-        assert main(argv) == 1
+        assert main(argv) == 2
     err = capsys.readouterr().err
     assert "HTTP 401" in err and "rerun the same command to resume" in err
     assert not (tmp_path / "o.jsonl").exists()

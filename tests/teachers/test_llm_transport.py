@@ -45,7 +45,7 @@ def test_the_label_command_reports_a_dead_endpoint_in_one_line_within_seconds(tm
     url = f"http://127.0.0.1:{closed_port()}/v1"
     argv = ["label", "-t", "llm:m", "--labels", "Disease", "-i", str(inputs), "-o", str(tmp_path / "o.jsonl")]
     started = time.perf_counter()
-    assert main([*argv, "--base-url", url, "--no-progress"]) == 1
+    assert main([*argv, "--base-url", url, "--no-progress"]) == 2
     assert time.perf_counter() - started < 10
     err = capsys.readouterr().err.strip()
     assert err == f"error: llm:m: connection refused at {url}: is the server running?"

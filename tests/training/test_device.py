@@ -63,11 +63,11 @@ def test_train_and_predict_with_cuda_but_no_gpu_fail_with_one_line(tiny_speciali
     from specialize.cli.main import main
 
     (tmp_path / "in.txt").write_text("Obama visited Paris\n")
-    assert main(["predict", str(tiny_specialist), "--input", str(tmp_path / "in.txt"), "--device", "cuda"]) == 1
+    assert main(["predict", str(tiny_specialist), "--input", str(tmp_path / "in.txt"), "--device", "cuda"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: device 'cuda' asked for, but torch sees no CUDA GPU") and err.count("\n") == 1
     code = main(["train", "--train", "x.conll", "--device", "gpu", "--output", str(tmp_path / "out")])
-    assert code == 1 and "device must be auto, cpu, cuda or cuda:N" in capsys.readouterr().err
+    assert code == 2 and "device must be auto, cpu, cuda or cuda:N" in capsys.readouterr().err
 
 
 def test_placing_predictors(tiny_specialist):

@@ -232,7 +232,7 @@ def test_cli_distills_a_classifier_folder(teacher, tmp_path, capsys):
 def test_cli_refuses_span_only_options_for_a_classifier_teacher(teacher, tmp_path, capsys, flags, message):
     (tmp_path / "texts.txt").write_text("\n".join(TEXTS) + "\n")
     args = ["distill", "--teacher", str(teacher.output), "--unlabeled", str(tmp_path / "texts.txt")]
-    assert main([*args, *flags, "--output", str(tmp_path / "x")]) == 1
+    assert main([*args, *flags, "--output", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from specialize.audit.names import NameGroup, name_groups
 from specialize.audit.substitute import PERSON_LABELS, substitute_names
 from specialize.data.document import Document, Span
+from specialize.errors import DataError
 from specialize.evaluation.span_metrics import FN, FP, TP, SpanScores, bootstrap_ci, score_spans
 from specialize.models.base import SpanPredictor
 
@@ -266,7 +267,7 @@ def audit(
     n_person = sum(1 for d in docs for s in d.spans if s.label in labels)
     if not n_person:
         found = sorted({s.label for d in docs for s in d.spans})
-        raise ValueError(
+        raise DataError(
             f"no person spans (labels {sorted(labels)}) in the audit data; its labels are {found}. "
             "Pass the person label (CLI: --person-labels) or use data with annotated people"
         )

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from specialize.errors import ConfigError
+
 
 class Origin(StrEnum):
     ANGLO = "anglo"
@@ -59,10 +61,10 @@ class NameGroup:
     def __post_init__(self) -> None:
         for kind, names in (("first_names", self.first_names), ("surnames", self.surnames)):
             if not names:
-                raise ValueError(f"name group {self.name}: {kind} is empty; give at least one name")
+                raise ConfigError(f"name group {self.name}: {kind} is empty; give at least one name")
             bad = [n for n in names if not n or n.split() != [n]]
             if bad:
-                raise ValueError(f"name group {self.name}: {kind} must be single words without spaces, got {bad}")
+                raise ConfigError(f"name group {self.name}: {kind} must be single words without spaces, got {bad}")
 
 
 _FIRST: dict[tuple[Origin, Gender], str] = {
@@ -121,5 +123,5 @@ def name_groups(names: list[str] | None = None) -> list[NameGroup]:
     known = {g.name: g for g in NAME_GROUPS}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown name group(s) {unknown}; choose from: {', '.join(known)}")
+        raise ConfigError(f"unknown name group(s) {unknown}; choose from: {', '.join(known)}")
     return [known[n] for n in names]

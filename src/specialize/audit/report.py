@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from specialize.audit.audit import AuditResult, Gap, GroupScores
+from specialize.errors import InputNotFoundError
 
 SECTION_TITLE = "## Bias audit"
 _COLUMNS = (("per_recall", "PER recall"), ("per_f1", "PER F1"), ("recall", "recall (all)"), ("f1", "F1 (all)"))
@@ -93,7 +94,7 @@ def update_model_card(folder: str | Path, result: AuditResult, command: str | No
     """Write the audit into ``folder/README.md``: replace an earlier "## Bias audit" section, else append one."""
     card = Path(folder) / "README.md"
     if not card.is_file():
-        raise FileNotFoundError(
+        raise InputNotFoundError(
             f"{card} does not exist: --update-card needs a model folder with a model card "
             "(written by specialize train, distill or export)"
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.cli.common import HelpFormatter
+from specialize.errors import ConfigError
 
 HELP = "bias audit: swap the person names of a test set for names of other origins and genders, compare scores"
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from specialize.evaluation.evaluate import command_line
 
     if args.update_card and not Path(args.model).is_dir():
-        raise ValueError(f"--update-card needs a model folder; {args.model!r} is not one")
+        raise ConfigError(f"--update-card needs a model folder; {args.model!r} is not one")
     result = audit(
         args.model,
         args.data,

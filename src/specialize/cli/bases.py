@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from specialize.errors import ConfigError
+
 HELP = "list the known encoder bases (--base NAME) with their state, or prepare one: specialize bases prepare mpnet"
 
 
@@ -25,11 +27,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action == "prepare":
         if not args.name:
-            raise ValueError(f"name the base to prepare: specialize bases prepare NAME ({', '.join(BASES)})")
+            raise ConfigError(f"name the base to prepare: specialize bases prepare NAME ({', '.join(BASES)})")
         print(f"{args.name}: ready at {prepare_base(args.name)}")
         return 0
     if args.name:
-        raise ValueError(f"'specialize bases list' takes no name; to prepare one: specialize bases prepare {args.name}")
+        raise ConfigError(
+            f"'specialize bases list' takes no name; to prepare one: specialize bases prepare {args.name}"
+        )
     for name in BASES:
         state = base_state(name)
         where = str(state.path) if state.path is not None else ""

@@ -17,6 +17,10 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+# The exit code of an error the user can fix (a SpecializeError, raised on purpose); argparse uses 2 for bad options.
+USAGE_ERROR = 2
+
+
 def score_with_ci(value: float, ci: Sequence[float] | None, places: int = 4) -> str:
     """``0.8925 [0.8831, 0.9012]``: the interval with as many places as the score."""
     text = f"{value:.{places}f}"

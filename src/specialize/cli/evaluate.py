@@ -105,7 +105,7 @@ def _run_cascade(args: argparse.Namespace) -> int:
     if args.limit is not None or args.sample is not None:
         raise ConfigError("--cascade scores the whole --data; drop --limit/--sample")
     if len(args.models) > 1:
-        raise ValueError("--cascade takes one MODEL (the primary); evaluate the others separately")
+        raise ConfigError("--cascade takes one MODEL (the primary); evaluate the others separately")
     label_map = None
     if args.label_map:
         from specialize.data.labels import parse_label_map

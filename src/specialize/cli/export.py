@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from specialize.cli.common import HelpFormatter, add_overwrite_option
+from specialize.cli.common import USAGE_ERROR, HelpFormatter, add_overwrite_option
 
 HELP = "export a specialist or text classifier to ONNX (optionally int8) for fast, torch-free CPU inference"
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if exc.report is not None:
             print(format_check_report(exc.report))
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return USAGE_ERROR
     if result.check is not None:
         print(format_check_report(result.check))
     n = result.numerics

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from specialize.cli.common import HelpFormatter, add_selection_options
+from specialize.cli.common import USAGE_ERROR, HelpFormatter, add_selection_options
 
 HELP = "label raw text with a teacher (LLM, spaCy, specialist, gazetteer, regex, or a vote of several)"
 
@@ -140,6 +140,6 @@ def run(args: argparse.Namespace) -> int:
     except LLMRequestError as exc:  # the server kept failing, or refused the request
         hint = "; the labeled batches are in the store: rerun the same command to resume" if args.store else ""
         print(f"error: {exc}{hint}", file=sys.stderr)
-        return 1
+        return USAGE_ERROR
     print(json.dumps(stats.to_dict(), indent=2) if args.json else stats.summary())
     return 0

@@ -30,6 +30,7 @@ from specialize.cli import (
     train_linker,
     train_static,
 )
+from specialize.cli.common import USAGE_ERROR
 from specialize.errors import SpecializeError
 
 # In the order of the workflow: bases -> label -> train/distill -> evaluate -> export -> serve/apply.
@@ -103,6 +104,11 @@ def _install_hint(exc: Exception) -> str:
     return ""
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message on one line: multi-line messages (a file's context) are joined, so logs keep one record."""
+    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -118,10 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_transformers(level)
     try:
         return int(COMMANDS[args.command].run(args) or 0)
-    except (SpecializeError, ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
+    except SpecializeError as exc:
+        # Raised on purpose, with the fix in the message: one line, no traceback (-v shows it).
         if args.verbose:
             raise
-        print(f"error: {exc}{_install_hint(exc)}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return USAGE_ERROR
+    except (OSError, ImportError) as exc:
+        # The environment, not specialize: a path the OS refused, a package that is not installed.
+        if args.verbose:
+            raise
+        print(f"error: {_one_line(exc)}{_install_hint(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from specialize.cli.common import add_overwrite_option, add_selection_options, score_with_ci
+from specialize.errors import ConfigError
 
 HELP = "train a small named-entity specialist on annotated text"
 
@@ -103,7 +104,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. training.epochs=5")
+            raise ConfigError(f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. training.epochs=5")
         overrides[key.strip()] = value.strip()
     return overrides
 

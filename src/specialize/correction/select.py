@@ -26,6 +26,7 @@ import numpy as np
 from specialize.correction.diversity import document_vectors, k_center_greedy
 from specialize.data.corrections import CorrectedIndex, write_correction_tasks
 from specialize.data.document import Document, text_key
+from specialize.errors import ConfigError, DataError
 from specialize.evaluation.confidence import CONFIDENCES, WordScorer, primary_confidences
 from specialize.models.base import SpanPredictor
 
@@ -128,19 +129,19 @@ def select_documents(
     confidence and rank in ``meta["selection"]``; confidences are the model's in every strategy.
     """
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+        raise ConfigError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if pre_annotations not in PRE_ANNOTATIONS:
-        raise ValueError(f"pre_annotations must be one of {', '.join(PRE_ANNOTATIONS)}, got {pre_annotations!r}")
+        raise ConfigError(f"pre_annotations must be one of {', '.join(PRE_ANNOTATIONS)}, got {pre_annotations!r}")
     if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+        raise ConfigError(f"n must be at least 1, got {n}")
     if candidates < 1:
-        raise ValueError(f"candidates must be at least 1, got {candidates}")
+        raise ConfigError(f"candidates must be at least 1, got {candidates}")
     confidence = confidence or default_confidence(model)
     if confidence not in CONFIDENCES:
-        raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
+        raise ConfigError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
     pool, excluded, duplicates = candidate_pool(documents, exclude)
     if not pool:
-        raise ValueError(f"nothing to select: all {len(documents)} documents are already corrected")
+        raise DataError(f"nothing to select: all {len(documents)} documents are already corrected")
     if n > len(pool):
         logger.warning("asked for %d documents but only %d are left to correct: taking them all", n, len(pool))
         n = len(pool)
@@ -221,7 +222,7 @@ def select_tasks(
     model = loaded
     documents = read_documents_or_texts(inputs, text_field=text_field) if isinstance(inputs, str | Path) else inputs
     if pre_annotations == "input" and not any(d.spans for d in documents):
-        raise ValueError(f"--pre-annotations input, but {inputs} has no spans: pass silver documents or use model")
+        raise DataError(f"--pre-annotations input, but {inputs} has no spans: pass silver documents or use model")
     corrected = read_corrected(exclude) if exclude else []
     selection = select_documents(
         model,

@@ -32,6 +32,7 @@ from typing import Any
 from specialize.data.errors import DataFormatError
 from specialize.data.formats._base import read_text
 from specialize.data.formats.jsonl import iter_records
+from specialize.errors import ConfigError
 
 LABEL_SEPARATOR = "|"
 
@@ -84,7 +85,7 @@ def split_of(key: str, dev: float = 0.1, test: float = 0.1) -> str:
     """``"train"``, ``"dev"`` or ``"test"`` for ``key``, from its sha256: stable across runs and machines,
     and the same key (a text, a contract) always lands in the same split, so duplicates cannot leak."""
     if not (dev >= 0 and test >= 0 and dev + test < 1):
-        raise ValueError(f"dev and test fractions must be >= 0 and sum to < 1, got dev={dev}, test={test}")
+        raise ConfigError(f"dev and test fractions must be >= 0 and sum to < 1, got dev={dev}, test={test}")
     position = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") / 2**64
     if position < test:
         return "test"

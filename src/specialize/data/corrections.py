@@ -34,6 +34,7 @@ from specialize.data.formats.label_studio import (
 )
 from specialize.data.formats.prodigy import is_prodigy_answer, prodigy_tasks, read_prodigy_export, write_prodigy_tasks
 from specialize.data.io import read_documents, write_documents
+from specialize.errors import ConfigError, InputNotFoundError, OutputExistsError
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +119,12 @@ def import_corrections(
     (or tasks) correct the same document, the later one wins and the earlier is counted as ``superseded``.
     """
     if tool is not None and tool not in TOOLS:
-        raise ValueError(f"unknown annotation tool {tool!r}; use one of {', '.join(TOOLS)}")
+        raise ConfigError(f"unknown annotation tool {tool!r}; use one of {', '.join(TOOLS)}")
     report = ImportReport()
     docs: list[Document] = []
     for path in [paths] if isinstance(paths, str | Path) else paths:
         if not Path(path).is_file():
-            raise FileNotFoundError(f"export {path} does not exist; pass the file the annotation tool wrote")
+            raise InputNotFoundError(f"export {path} does not exist; pass the file the annotation tool wrote")
         kind = tool or detect_tool(path)
         reader = read_label_studio_export if kind == "label-studio" else read_prodigy_export
         docs += reader(path, report)
@@ -168,7 +169,7 @@ def write_corrections(docs: Sequence[Document], output: str | Path) -> tuple[int
         existing = read_jsonl(output)
         foreign = [d.id for d in existing if not has_provenance(d)]
         if foreign:
-            raise ValueError(
+            raise OutputExistsError(
                 f"{output} exists and holds documents without correction provenance (e.g. {foreign[0]!r}): it was "
                 "not written by `specialize corrections import`; pass another --output"
             )
@@ -261,7 +262,7 @@ def merge_files(silver: str | Path, corrected: Sequence[str | Path], output: str
     """Write ``silver`` with its corrected documents in place (``specialize corrections merge``); an existing
     ``output`` is refused, never overwritten."""
     if Path(output).exists():
-        raise FileExistsError(f"{output} already exists; pass a new --output file")
+        raise OutputExistsError(f"{output} already exists; pass a new --output file")
     merged, report = merge_corrections(read_documents(silver), read_corrected(corrected))
     write_documents(merged, output)
     return report
@@ -286,7 +287,7 @@ def write_correction_tasks(
     paths = {key: folder / name for key, name in TASK_FILES.items()}
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing:
-        raise FileExistsError(f"{', '.join(existing)} already exist; pass a new --output folder for this round")
+        raise OutputExistsError(f"{', '.join(existing)} already exist; pass a new --output folder for this round")
     folder.mkdir(parents=True, exist_ok=True)
     write_label_studio_tasks(label_studio_tasks(docs, confidences, model_version=model_version), paths["label_studio"])
     atomic_write_text(paths["label_studio_config"], labeling_config(labels))

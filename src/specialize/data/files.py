@@ -16,6 +16,7 @@ from specialize.data.formats.brat import read_brat, write_brat
 from specialize.data.formats.conll import read_conll, write_conll
 from specialize.data.formats.jsonl import read_jsonl, write_jsonl
 from specialize.data.formats.pubtator import read_pubtator, write_pubtator
+from specialize.errors import ConfigError, InputNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class Format(StrEnum):
         try:
             return cls(aliases.get(key, key))
         except ValueError:
-            raise ValueError(f"unknown format {value!r}; use one of: {', '.join(f.value for f in cls)}") from None
+            raise ConfigError(f"unknown format {value!r}; use one of: {', '.join(f.value for f in cls)}") from None
 
 
 _FORMAT_FIX = "pass format= (CLI: --format) one of conll, jsonl, brat, pubtator"
@@ -153,7 +154,7 @@ def read_files(path: str | Path, format: Format | str | None = None, **options: 
     those). A folder holds brat pairs or files of one format, read in name order (README/LICENSE skipped)."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(
+        raise InputNotFoundError(
             f"{path} does not exist; check the path, or use a dataset name like 'conll2003:test' "
             "(see specialize.data.registry.list_datasets())"
         )

@@ -26,6 +26,7 @@ from specialize.data.errors import DataFormatError
 from specialize.data.files import JSON_SUFFIXES, Format, detect_format, read_files, write_documents
 from specialize.data.formats._base import read_text
 from specialize.data.formats.jsonl import iter_records
+from specialize.errors import InputNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def read_texts(path: str | Path, *, text_field: str = "text") -> list[Document]:
         return [replace(doc, spans=[]) for doc in read_documents(path)]
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; check the path")
+        raise InputNotFoundError(f"{path} does not exist; check the path")
     if path.is_dir():
         return [Document(read_text(p, exact=True), id=p.stem) for p in sorted(path.glob("*.txt"))]
     suffix = path.suffix.lower()
@@ -191,7 +192,7 @@ def read_labelled(source: str | Path) -> list[LabelledText]:
     name = str(source).partition(":")[0].lower().replace("_", "-")
     if name in CLASSIFICATION_DATASETS:
         return load_labelled_dataset(str(source))
-    raise FileNotFoundError(
+    raise InputNotFoundError(
         f"{source} is neither a file nor a classification dataset name; use a .jsonl/.csv file or one of: "
         + ", ".join(f"{n}:train|dev|test" for n in CLASSIFICATION_DATASETS)
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from specialize.data.document import Document, Span
+from specialize.errors import ConfigError
 
 # OntoNotes (spaCy en_core_web_*) -> CoNLL-2003, chosen on strict micro F1 over CoNLL-2003 dev (3,250
 # sentences, tokens joined by single spaces; spaCy 3.8.18, ner component only): coordinate ascent from the
@@ -58,18 +59,18 @@ def parse_label_map(spec: str) -> dict[str, str]:
             continue
         parts = item.split("=")
         if len(parts) != 2:
-            raise ValueError(
+            raise ConfigError(
                 f"Malformed label map item {item!r}: expected SOURCE=TARGET, e.g. 'PERSON=PER,GPE=LOC' "
                 f"(or a preset: {', '.join(LABEL_MAP_PRESETS)})"
             )
         source, target = parts[0].strip(), parts[1].strip()
         if not source or not target:
-            raise ValueError(f"Malformed label map item {item!r}: empty label on one side of '='")
+            raise ConfigError(f"Malformed label map item {item!r}: empty label on one side of '='")
         if source in out and out[source] != target:
-            raise ValueError(f"Label {source!r} mapped twice: to {out[source]!r} and to {target!r}")
+            raise ConfigError(f"Label {source!r} mapped twice: to {out[source]!r} and to {target!r}")
         out[source] = target
     if not out:
-        raise ValueError(f"Empty label map: {spec!r}")
+        raise ConfigError(f"Empty label map: {spec!r}")
     return out
 
 

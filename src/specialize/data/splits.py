@@ -16,6 +16,7 @@ from typing import Any
 
 from specialize.data.document import Document
 from specialize.data.errors import DatasetError
+from specialize.errors import ConfigError
 
 SPLITS = ("train", "dev", "test")
 DEFAULT_PERCENTS = (70, 10)  # train, dev; the remaining 20 are test
@@ -26,7 +27,7 @@ def split_of(key: Any, *, salt: str = "group", percents: tuple[int, int] = DEFAU
     """``"train"``, ``"dev"`` or ``"test"`` for a group key (e.g. a template id)."""
     train, dev = percents
     if not (train >= 0 and dev >= 0 and train + dev <= 100):
-        raise ValueError(f"split percents {percents} must be >= 0 with train + dev <= 100")
+        raise ConfigError(f"split percents {percents} must be >= 0 with train + dev <= 100")
     bucket = int(hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()[:8], 16) % 100
     return "train" if bucket < train else "dev" if bucket < train + dev else "test"
 
@@ -42,7 +43,7 @@ def split_by_group(
     """The documents of ``split`` (train/dev/test), grouped by ``doc.meta[field]``; ``field="id"`` (:data:`BY_ID`)
     groups by the document id instead, one document per group."""
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+        raise ConfigError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if field == BY_ID:
         missing = [str(i) for i, d in enumerate(docs) if d.id is None]
         if missing:

@@ -25,6 +25,7 @@ from specialize.data.alignment import tokenize_texts
 from specialize.data.classification import Pooling
 from specialize.data.features import WindowFeatures, build_features, pad_batch
 from specialize.data.steps import window_batches
+from specialize.errors import ConfigError
 
 
 @dataclass
@@ -45,7 +46,7 @@ class ClassifierSettings:
     def validate(self) -> None:
         Pooling(self.pooling)
         if not 0 < self.threshold < 1:
-            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+            raise ConfigError(f"threshold must be in (0, 1), got {self.threshold}")
 
 
 def pool_logits(window_logits: Sequence[np.ndarray], doc_index: Sequence[int], n_docs: int, pooling: str) -> np.ndarray:

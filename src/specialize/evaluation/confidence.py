@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.models.base import SpanPredictor
 
 CONFIDENCES = ("min_span_score", "min_word_prob", "min_token_margin")
@@ -49,7 +50,7 @@ def span_confidence(spans: Sequence[Span]) -> float:
 def word_confidences(model: SpanPredictor, texts: Sequence[str], measure: str) -> tuple[list[list[Span]], list[float]]:
     """Spans and ``min_word_prob`` or ``min_token_margin`` confidences from one pass of word probabilities."""
     if not isinstance(model, WordScorer):
-        raise ValueError(
+        raise ConfigError(
             f"confidence {measure!r} needs a model with word probabilities (a specialist folder or an "
             f"exported one); {model.name!r} has none. Use confidence='min_span_score'"
         )
@@ -82,7 +83,7 @@ def primary_confidences(
         return spans, [span_confidence(s) for s in spans]
     if confidence in ("min_word_prob", "min_token_margin"):
         return word_confidences(model, texts, confidence)
-    raise ValueError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
+    raise ConfigError(f"unknown confidence {confidence!r}; use one of {', '.join(CONFIDENCES)}")
 
 
 # -- text classifiers ---------------------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ def decision_threshold(model: Any) -> float | None:
     # Both TextClassifier and OnnxClassifier keep it in their settings (saved with the model, chosen on dev).
     threshold = getattr(getattr(model, "settings", None), "threshold", getattr(model, "threshold", None))
     if threshold is None:
-        raise ValueError(
+        raise ConfigError(
             f"multi-label classifier {model.name!r} has no settings.threshold, so its confidence cannot be measured"
         )
     return float(threshold)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from specialize.errors import ConfigError
 from specialize.evaluation.report_data import (
     DEFAULT_PRICE_PER_CPU_HOUR,
     KINDS,
@@ -48,9 +49,9 @@ def report(
     """Write the HTML report of ``results`` (JSON files) to ``output``; returns its path. ``aliases`` renames
     models (old name -> name) where the files' names and scores do not show they are one model."""
     if not results:
-        raise ValueError("no result files given")
+        raise ConfigError("no result files given")
     if price_per_cpu_hour < 0:
-        raise ValueError(f"price per CPU-hour must be >= 0, got {price_per_cpu_hour}")
+        raise ConfigError(f"price per CPU-hour must be >= 0, got {price_per_cpu_hour}")
     data = load_results(results, aliases)
     page = render_report(data, title=title, price_per_cpu_hour=price_per_cpu_hour)
     output = Path(output)

@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from specialize.errors import DataError
+from specialize.evaluation.records import CLASSIFICATION_TASK, EvaluationRecord
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_PRICE_PER_CPU_HOUR = 0.05
@@ -40,9 +43,25 @@ KINDS = ("evaluation", "distillation", "speed", "cascade", "classification", "ll
 LLM_EXPERIMENT = "llm-vs-specialist"
 
 
+# Record kinds that a record names itself in its "kind" field (an evaluation record is told apart by its task).
+DECLARED_KINDS = frozenset({"cascade", "correction", "llm", "published", "speed", "distillation", "classification"})
+
+
 def record_kind(record: Mapping[str, Any]) -> str | None:
     """``evaluation``, ``distillation``, ``speed``, ``cascade``, ``classification``, ``llm``, ``published``,
-    ``correction``, or None for a record of no known shape."""
+    ``correction``, or None for a record of no known shape.
+
+    A record's own ``kind`` (and ``task``) decide (:mod:`specialize.evaluation.records`); the shape of its keys only
+    for files written before records said what they are (and for speed records, whose ``kind`` names the model's)."""
+    declared = record.get("kind")
+    if declared == EvaluationRecord.kind:
+        if record.get("task") == CLASSIFICATION_TASK:
+            return "classification"
+        if record.get("experiment") == LLM_EXPERIMENT:
+            return "llm"
+        return "distillation" if "role" in record or "teacher" in record else "evaluation"
+    if declared in DECLARED_KINDS:
+        return str(declared)
     if "points" in record and "primary" in record and "fallback" in record:
         return "cascade"
     if record.get("measured") is False and "citation" in record and "model" in record and "f1" in record:
@@ -179,7 +198,7 @@ def load_results(paths: Iterable[str | Path], aliases: Mapping[str, str] | None 
         try:
             blob = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path} is not valid JSON: {exc}") from None
+            raise DataError(f"{path} is not valid JSON: {exc}") from None
         before = sum(len(v) for v in data.records.values())
         n_skipped = len(data.skipped)
         records = _records_in(blob)
@@ -198,7 +217,7 @@ def load_results(paths: Iterable[str | Path], aliases: Mapping[str, str] | None 
         data.sources.append(str(path))
         logger.info("%s: %d records", path, sum(len(v) for v in data.records.values()) - before)
     if not data.sources:
-        raise ValueError(
+        raise DataError(
             "no evaluation, speed, distillation, cascade, classification, LLM or correction record in any of the "
             "files (expected the JSON written by specialize evaluate --json, specialize benchmark --json, specialize "
             "evaluate --cascade --json or a benchmark script)"

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from specialize.data.document import Document, Span
+from specialize.errors import ConfigError, DataError
 from specialize.evaluation.evaluate import command_line, machine_info, render_table
 from specialize.evaluation.span_metrics import score_spans
 
@@ -283,12 +284,12 @@ def benchmark(
     ``latency_batches`` batches of ``batch_size`` documents. ``label_map`` applies to ``spacy:`` models.
     """
     if not models:
-        raise ValueError("no models to benchmark")
+        raise ConfigError("no models to benchmark")
     if not threads or any(t < 1 for t in threads):
-        raise ValueError(f"thread counts must be positive integers, got {list(threads)}")
+        raise ConfigError(f"thread counts must be positive integers, got {list(threads)}")
     docs = _read_documents(data)
     if not docs:
-        raise ValueError("no documents to benchmark on")
+        raise DataError("no documents to benchmark on")
     texts = [d.text for d in docs]
     n_tokens = sum(len(t.split()) for t in texts)
     base_job = {

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from specialize.data.document import Document, Span
-from specialize.errors import ExportCheckError
+from specialize.errors import ConfigError, DataError, ExportCheckError
 from specialize.evaluation.classification_metrics import score_labels
 from specialize.evaluation.evaluate import render_table
 from specialize.evaluation.span_metrics import SpanScores, score_spans
@@ -81,7 +81,7 @@ def recall_thresholds(types: Sequence[str], max_recall_drop: float | Mapping[str
         return dict.fromkeys(types, float(max_recall_drop))
     unknown = sorted(set(max_recall_drop) - set(types))
     if unknown:
-        raise ValueError(f"max_recall_drop names types not in the check data: {unknown}; gold types: {list(types)}")
+        raise ConfigError(f"max_recall_drop names types not in the check data: {unknown}; gold types: {list(types)}")
     return {t: float(max_recall_drop.get(t, DEFAULT_MAX_RECALL_DROP)) for t in types}
 
 
@@ -148,7 +148,7 @@ def compare_predictions(
     gold = [d.spans for d in docs]
     types = sorted({s.label for spans in gold for s in spans})
     if not types:
-        raise ValueError("the check documents have no gold spans: nothing to compare the exported model on")
+        raise DataError("the check documents have no gold spans: nothing to compare the exported model on")
     return _report(
         len(docs),
         types,
@@ -172,7 +172,7 @@ def compare_label_predictions(
     """The same check for text classifiers: label lists per text, gold vs source vs export, per gold label."""
     types = sorted({label for labels in gold for label in labels})
     if not types:
-        raise ValueError("the check texts have no gold labels: nothing to compare the exported model on")
+        raise DataError("the check texts have no gold labels: nothing to compare the exported model on")
     return _report(
         len(gold),
         types,

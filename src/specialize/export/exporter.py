@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from specialize.errors import DataError, ModelNotFoundError
 from specialize.export.card import render_export_card
 from specialize.export.check import CheckReport, ExportCheckFailed, format_check_report
 from specialize.export.quantize import DEFAULT_KEEP_FP32, quantize_int8
@@ -80,7 +81,7 @@ def _check_data(source: ExportSource, check: CheckData | None) -> list[Any] | No
         return None
     gold = source.read_check(check)
     if not gold:
-        raise ValueError(f"no documents in the check data {check!r}")
+        raise DataError(f"no documents in the check data {check!r}")
     return gold
 
 
@@ -90,7 +91,7 @@ def _copy_inference_files(tmp: Path, source: Path, export_meta: dict[str, Any]) 
         if (source / name).is_file():
             shutil.copy2(source / name, tmp / name)
     if not (tmp / "tokenizer.json").is_file():
-        raise FileNotFoundError(f"{source} has no tokenizer.json: the torch-free runtime needs the fast tokenizer")
+        raise ModelNotFoundError(f"{source} has no tokenizer.json: the torch-free runtime needs the fast tokenizer")
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     config.setdefault("specialize", {})["export"] = export_meta
     (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

@@ -25,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from specialize.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 
 KEEP_FP32_CHOICES = ("classifier", "embeddings")
@@ -97,7 +99,7 @@ def quantize_int8(
 
     unknown = sorted(set(keep_fp32) - set(KEEP_FP32_CHOICES))
     if unknown:
-        raise ValueError(f"keep_fp32 accepts {KEEP_FP32_CHOICES}, got {unknown}")
+        raise ConfigError(f"keep_fp32 accepts {KEEP_FP32_CHOICES}, got {unknown}")
     with tempfile.TemporaryDirectory() as tmp:
         prepared = _preprocess(source, Path(tmp) / "prepared.onnx")
         graph = onnx.load(str(prepared), load_external_data=False)

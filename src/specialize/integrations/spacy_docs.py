@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.document import Document, Span
+from specialize.errors import ConfigError
 from specialize.utils.optional import require
 
 ALIGNMENT_MODES = ("expand", "contract", "strict")
@@ -58,7 +59,7 @@ class AlignmentCounts:
 
 def check_alignment_mode(mode: str) -> str:
     if mode not in ALIGNMENT_MODES:
-        raise ValueError(f"alignment_mode must be one of {', '.join(ALIGNMENT_MODES)}, got {mode!r}")
+        raise ConfigError(f"alignment_mode must be one of {', '.join(ALIGNMENT_MODES)}, got {mode!r}")
     return mode
 
 

@@ -31,6 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from specialize.errors import ConfigError
 from specialize.integrations.spacy_docs import DEFAULT_SPANS_KEY, AlignmentCounts, check_alignment_mode, set_spans
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class SpecializeNER:
         batch_size: int = 64,
     ) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
         self.predictor = predictor
         self.name = name
         self.alignment_mode = check_alignment_mode(alignment_mode)

@@ -20,6 +20,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel
 
 from specialize.data.word_shape import word_shape_ids
+from specialize.errors import DataError, ModelFolderError, ModelNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,13 @@ class MentionEncoder:
         directory = Path(directory)
         config_path = directory / "config.json"
         if not config_path.is_file():
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"{directory} is not a model folder (no config.json); pass a Hugging Face encoder folder such as "
                 "all-MiniLM-L6-v2 or a folder written by `specialize train`"
             )
         raw = json.loads(config_path.read_text())
         if raw.get("model_type") == "specialize-static":
-            raise ValueError(
+            raise ModelFolderError(
                 f"{directory} is a static-embedding student, which has no transformer encoder to embed mentions "
                 "with; pass a transformer specialist or an encoder folder"
             )
@@ -88,7 +89,7 @@ class MentionEncoder:
         encodings = self._tokenizer.encode_batch(list(texts))
         for text, enc in zip(texts, encodings, strict=True):
             if len(enc.ids) > self.max_length:
-                raise ValueError(
+                raise DataError(
                     f"mention {text[:80]!r} has {len(enc.ids)} tokens, more than the encoder's {self.max_length}; "
                     "mentions are short names: check the span offsets of the input"
                 )

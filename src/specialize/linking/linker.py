@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from specialize.data.document import Document
+from specialize.errors import ConfigError, DataError, ModelFolderError, ModelNotFoundError
 from specialize.linking.ids import parse_ids
 from specialize.linking.text import find_abbreviations, normalise
 
@@ -79,7 +80,7 @@ class LinkerConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown linker settings {unknown}; known: {sorted(known)}")
+            raise ModelFolderError(f"unknown linker settings {unknown}; known: {sorted(known)}")
         return cls(**data)
 
 
@@ -125,7 +126,7 @@ class Linker:
 
     def __post_init__(self) -> None:
         if not self.entries:
-            raise ValueError("a linker needs training mentions with concept ids; none were given")
+            raise DataError("a linker needs training mentions with concept ids; none were given")
         if (self.encoder is None) != (self.embeddings is None):
             raise ValueError("a linker has both an encoder and entry embeddings, or neither")
         if self.embeddings is not None and self.embeddings.shape[0] != len(self.entries):
@@ -149,7 +150,7 @@ class Linker:
         config = replace(config) if config is not None else LinkerConfig()
         if encoder is None and config.method is not LinkMethod.DICTIONARY:
             if config.method is LinkMethod.SIMILARITY:
-                raise ValueError("method 'similarity' needs an encoder; pass one, or use method 'dictionary'")
+                raise ConfigError("method 'similarity' needs an encoder; pass one, or use method 'dictionary'")
             config.method = LinkMethod.DICTIONARY  # combined without an encoder is the dictionary alone
         ids: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         surfaces: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -171,7 +172,7 @@ class Linker:
             surface, _ = min(surfaces[key].items(), key=lambda item: (-item[1], item[0]))
             entries.append(Entry(key[0], key[1], surface, kb_id, sum(ids[key].values())))
         if not entries:
-            raise ValueError(
+            raise DataError(
                 f"no training mention has a concept id ({skipped} spans without one); give spans a kb_id "
                 "(PubTator files carry it in the 6th column, JSONL spans in a 'kb_id' field)"
             )
@@ -215,7 +216,7 @@ class Linker:
     def link_mentions(self, mentions: Sequence[Mention], *, method: LinkMethod | str | None = None) -> list[Link]:
         method = LinkMethod(method or self.config.method)
         if method is not LinkMethod.DICTIONARY and self.encoder is None:
-            raise ValueError(f"method {method.value!r} needs an encoder; this linker was built without one")
+            raise ConfigError(f"method {method.value!r} needs an encoder; this linker was built without one")
         links: list[Link | None] = [None] * len(mentions)
         pending: list[int] = []
         for i, mention in enumerate(mentions):
@@ -325,12 +326,12 @@ class Linker:
         config_path = directory / "config.json"
         raw = json.loads(config_path.read_text()) if config_path.is_file() else {}
         if raw.get("kind") != KIND:
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"{directory} is not a linker folder ({config_path} missing or not a linker's); "
                 "build one with `specialize train-linker`"
             )
         if raw.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{config_path}: linker format {raw.get('format_version')}, this version reads 1")
+            raise ModelFolderError(f"{config_path}: linker format {raw.get('format_version')}, this version reads 1")
         entries = [Entry(*row) for row in json.loads((directory / "entries.json").read_text(encoding="utf-8"))]
         encoder = embeddings = None
         if raw.get("encoder"):

@@ -22,6 +22,7 @@ import torch
 from transformers import AutoConfig, AutoModelForTokenClassification, PreTrainedModel
 
 from specialize.data.word_shape import NUM_SHAPES
+from specialize.errors import ModelFolderError
 from specialize.models.remote_code.modeling_specialize import WORD_SHAPE_CLASSES
 
 REMOTE_CODE_DIR = Path(__file__).parent / "remote_code"
@@ -47,7 +48,7 @@ def shape_model_class(config: Any) -> type[PreTrainedModel] | None:
         return None
     cls = WORD_SHAPE_CLASSES.get(getattr(config, "model_type", ""))
     if cls is None:
-        raise ValueError(
+        raise ModelFolderError(
             f"{config.model_type} encoders have no token-type embeddings and no word-shape class yet (supported: "
             f"encoders with token types, {', '.join(WORD_SHAPE_CLASSES)}); use word_shapes = false for this base"
         )

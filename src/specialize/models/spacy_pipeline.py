@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from specialize.data.document import Span
+from specialize.errors import ModelFolderError
 from specialize.utils.optional import require
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class SpacyPipeline:
     ) -> None:
         missing = [c for c in components if c not in nlp.pipe_names]
         if missing:
-            raise ValueError(f"Pipeline has no component(s) {missing}; it has {nlp.pipe_names}")
+            raise ModelFolderError(f"Pipeline has no component(s) {missing}; it has {nlp.pipe_names}")
         self.nlp = nlp
         self.name = name or f"spacy:{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}"
         self.label_map = dict(label_map) if label_map is not None else None

@@ -261,7 +261,7 @@ class StaticStudent(Specialist):
         vocab_size = int(tokenizer.get_vocab_size())
         rows = encoder.get_input_embeddings().num_embeddings  # type: ignore[operator]
         if vocab_size > rows:
-            raise ValueError(
+            raise ModelFolderError(
                 f"the tokenizer has {vocab_size} tokens but the encoder only {rows} embedding rows: they do not match"
             )
         enc_config = getattr(encoder, "config", None)

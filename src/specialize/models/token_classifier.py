@@ -20,6 +20,7 @@ import torch
 from transformers import AutoConfig, AutoModelForTokenClassification, PreTrainedModel
 
 from specialize.data.word_shape import NUM_SHAPES
+from specialize.errors import ConfigError, ModelFolderError
 from specialize.models.bases import resolve_base
 from specialize.models.shapes import configure_word_shapes, saved_shape_class
 
@@ -41,7 +42,7 @@ def _encoder_layers(model: PreTrainedModel) -> torch.nn.ModuleList:
                 break
         if isinstance(module, torch.nn.ModuleList):
             return module
-    raise ValueError(
+    raise ModelFolderError(
         f"cannot find the encoder layers of {type(model).__name__}; layer selection supports BERT-, RoBERTa- "
         "and DistilBERT-style encoders"
     )
@@ -53,9 +54,9 @@ def keep_layers(model: PreTrainedModel, layers: Sequence[int]) -> PreTrainedMode
     n = len(module_list)
     bad = [i for i in layers if not 0 <= i < n]
     if bad or not layers:
-        raise ValueError(f"layers {list(layers)} are not a non-empty subset of 0..{n - 1} for this {n}-layer model")
+        raise ConfigError(f"layers {list(layers)} are not a non-empty subset of 0..{n - 1} for this {n}-layer model")
     if list(layers) != sorted(set(layers)):
-        raise ValueError(f"layers must be distinct and increasing, got {list(layers)}")
+        raise ConfigError(f"layers must be distinct and increasing, got {list(layers)}")
     kept = torch.nn.ModuleList([module_list[i] for i in layers])
     for new_index, layer in enumerate(kept):
         attention = getattr(layer, "attention", None)
@@ -81,7 +82,7 @@ def _feed_forward_paths(layer: torch.nn.Module) -> tuple[str, str]:
     for up, down in _FEED_FORWARD_PATHS:
         if isinstance(names.get(up), torch.nn.Linear) and isinstance(names.get(down), torch.nn.Linear):
             return up, down
-    raise ValueError(f"cannot find the feed-forward block of {type(layer).__name__} to prune")
+    raise ModelFolderError(f"cannot find the feed-forward block of {type(layer).__name__} to prune")
 
 
 def _replace_submodule(layer: torch.nn.Module, path: str, new: torch.nn.Module) -> None:
@@ -111,7 +112,7 @@ def prune_feed_forward(model: PreTrainedModel, size: int) -> PreTrainedModel:
     layers = _encoder_layers(model)
     current = int(getattr(model.config, "intermediate_size", 0) or getattr(model.config, "hidden_dim", 0))
     if not 0 < size <= current:
-        raise ValueError(f"intermediate_size must be in 1..{current} (the model's feed-forward size), got {size}")
+        raise ConfigError(f"intermediate_size must be in 1..{current} (the model's feed-forward size), got {size}")
     if size == current:
         return model
     for layer in layers:
@@ -140,7 +141,7 @@ def enable_word_shapes(model: PreTrainedModel) -> PreTrainedModel:
     embeddings = model.base_model.embeddings
     old = getattr(embeddings, "token_type_embeddings", None)
     if old is None:
-        raise ValueError(
+        raise ModelFolderError(
             f"{type(model).__name__} has no token-type embeddings, so word shapes cannot be added; "
             "use word_shapes = false for this base model"
         )

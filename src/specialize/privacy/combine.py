@@ -21,6 +21,7 @@ import logging
 from collections.abc import Sequence
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.models.base import SpanPredictor
 from specialize.teachers.rules import RegexTeacher
 
@@ -76,7 +77,7 @@ class PiiPredictor:
 
     def __init__(self, model: SpanPredictor | None, patterns: RegexTeacher | None, name: str | None = None) -> None:
         if model is None and patterns is None:
-            raise ValueError("a PII predictor needs a model, patterns or both")
+            raise ConfigError("a PII predictor needs a model, patterns or both")
         self.model = model
         self.patterns = patterns
         parts = [p.name for p in (model, patterns) if p is not None]

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.privacy.surrogates import fake_value, keyed_seed
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class Redactor:
         self.operator = Operator(operator)
         self.scope = Scope(scope)
         if len(mask_char) != 1:
-            raise ValueError(f"mask_char must be one character, got {mask_char!r}")
+            raise ConfigError(f"mask_char must be one character, got {mask_char!r}")
         self.mask_char = mask_char
         if salt is None:
             if self.operator in (Operator.HASH, Operator.SURROGATE):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from specialize.errors import ConfigError
 from specialize.teachers.rules import RegexTeacher
 
 # Common top-level domains for bare domain names ("example.com" with no scheme); URLs with a scheme or
@@ -169,7 +170,7 @@ def pii_patterns(labels: list[str] | None = None) -> RegexTeacher:
     """The pattern recognizer for structured identifiers (optionally only ``labels``), as a teacher/predictor."""
     patterns = PII_PATTERNS if labels is None else {k: v for k, v in PII_PATTERNS.items() if k in labels}
     if not patterns:
-        raise ValueError(f"no pattern for any of {labels}; patterns exist for {sorted(PII_PATTERNS)}")
+        raise ConfigError(f"no pattern for any of {labels}; patterns exist for {sorted(PII_PATTERNS)}")
     return RegexTeacher(
         patterns,
         validators={k: v for k, v in PII_VALIDATORS.items() if k in patterns},

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from specialize.data.document import Document
 from specialize.data.io import input_documents, jsonl_output
+from specialize.errors import ConfigError
 from specialize.models.base import SpanPredictor
 from specialize.privacy.operators import Operator, Redaction, Redactor, Scope
 
@@ -85,7 +86,7 @@ def redact(
     if labels is not None:
         unknown = sorted(set(labels) - set(model.labels))
         if unknown:
-            raise ValueError(f"model {model.name!r} never finds {unknown}; it finds {model.labels}")
+            raise ConfigError(f"model {model.name!r} never finds {unknown}; it finds {model.labels}")
     redactor = Redactor(operator, salt=salt, scope=scope)
     results: list[RedactedDocument] = []
     with jsonl_output(output) as write:

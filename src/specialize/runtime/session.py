@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from specialize.errors import ModelNotFoundError
 from specialize.utils.optional import require
 from specialize.utils.threads import configured_threads
 
@@ -29,7 +30,7 @@ def model_path(folder: str | Path) -> Path:
     """``folder/model.onnx``, or an error that names the command writing such folders."""
     path = Path(folder) / MODEL_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{folder} has no {MODEL_FILE}; pass a folder written by `specialize export`")
+        raise ModelNotFoundError(f"{folder} has no {MODEL_FILE}; pass a folder written by `specialize export`")
     return path
 
 
@@ -58,7 +59,7 @@ def load_tokenizer(folder: str | Path) -> Any:
     tokenizers = require("tokenizers", "onnx")
     path = Path(folder) / "tokenizer.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{folder} has no tokenizer.json; pass a folder written by `specialize export`")
+        raise ModelNotFoundError(f"{folder} has no tokenizer.json; pass a folder written by `specialize export`")
     return tokenizers.Tokenizer.from_file(str(path))
 
 

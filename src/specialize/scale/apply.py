@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specialize.errors import ConfigError, DataError, OutputExistsError
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
 from specialize.scale.parent_watch import check_parent, die_with_parent
@@ -153,12 +154,12 @@ def _prepare_output(output: Path, manifest: dict[str, Any]) -> None:
         old = json.loads(path.read_text(encoding="utf-8"))
         if old.get("fingerprint") != manifest["fingerprint"]:
             changed = [k for k in ("inputs", "model", "settings") if old.get(k) != manifest.get(k)]
-            raise ValueError(
+            raise OutputExistsError(
                 f"{output} holds the output of another run (different {', '.join(changed) or 'fingerprint'}); "
                 "use a new output folder, or delete this one to start over"
             )
     elif output.exists() and any(output.iterdir()):
-        raise ValueError(f"{output} exists and is not an apply output folder (no {MANIFEST}); use a new folder")
+        raise OutputExistsError(f"{output} exists and is not an apply output folder (no {MANIFEST}); use a new folder")
     output.mkdir(parents=True, exist_ok=True)
     for stale in output.glob("*.tmp"):
         stale.unlink()
@@ -215,11 +216,11 @@ def apply(
     cores shared among the workers; with ``workers=0``, the process default).
     """
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if shard_size < 1:
-        raise ValueError(f"shard_size must be at least 1, got {shard_size}")
+        raise ConfigError(f"shard_size must be at least 1, got {shard_size}")
     if engine == "ray" and not isinstance(model, str):
-        raise ValueError("the ray engine loads the model on each actor: pass a model spec (folder), not an object")
+        raise ConfigError("the ray engine loads the model on each actor: pass a model spec (folder), not an object")
     start = time.perf_counter()
     output = Path(output)
     files, in_kind = input_files(input)
@@ -251,13 +252,13 @@ def apply(
         for index, records in _shards(iter_records(files, in_kind, text_field), shard_size):
             seen += len(records)
             if index >= n_shards or len(records) != expected(index):
-                raise RuntimeError(f"the input changed while being read ({n_docs} records counted); rerun")
+                raise DataError(f"the input changed while being read ({n_docs} records counted); rerun")
             if index == 0:
                 _warn_replaced(records[0], output_fields(task))
             if index not in finished:
                 yield ShardJob(index, records, output / shard_name(index, kind), kind, text_field, schema)
         if seen != n_docs:
-            raise RuntimeError(f"read {seen} records but counted {n_docs}: the input changed while being read")
+            raise DataError(f"read {seen} records but counted {n_docs}: the input changed while being read")
 
     from tqdm.auto import tqdm
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.teachers.base import TeacherOutput
 from specialize.utils.optional import require
 
@@ -53,7 +54,7 @@ class RayTeacher:
         **options: Any,
     ) -> None:
         if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+            raise ConfigError(f"workers must be at least 1, got {workers}")
         from specialize.teachers.spec import load_teacher
 
         ray = require("ray", "ray", "ray[data]")

@@ -19,6 +19,7 @@ from typing import Any
 
 from specialize.data.document import Span
 from specialize.data.errors import DataFormatError
+from specialize.errors import InputNotFoundError
 
 KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 SPANS_FIELD = "spans"
@@ -37,7 +38,7 @@ def input_files(path: str | Path) -> tuple[list[Path], str]:
     """The files to read (a file, or a folder's data files in name order) and their kind: jsonl, csv, parquet."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; pass a .jsonl, .csv or .parquet file or a folder of them")
+        raise InputNotFoundError(f"{path} does not exist; pass a .jsonl, .csv or .parquet file or a folder of them")
     if path.is_file():
         kind = KINDS.get(path.suffix.lower())
         if kind is None:

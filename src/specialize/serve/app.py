@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from specialize import __version__
 from specialize.config import TaskName as Task
+from specialize.errors import ConfigError, InputNotFoundError
 from specialize.evaluation.confidence import ConfidenceFn
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
@@ -370,11 +371,11 @@ def create_app(
     if api_key is not None:
         check_key(api_key)  # here, not when the middleware is first built at startup
     if piece_chars <= 2 * PIECE_CONTEXT:
-        raise ValueError(f"piece_chars must be over {2 * PIECE_CONTEXT} (a piece reads {PIECE_CONTEXT} on each side)")
+        raise ConfigError(f"piece_chars must be over {2 * PIECE_CONTEXT} (a piece reads {PIECE_CONTEXT} on each side)")
     card_path = Path(model_card) if model_card is not None else None
     report_path = Path(report) if report is not None else None
     if report_path is not None and not report_path.is_file():
-        raise FileNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
+        raise InputNotFoundError(f"report {report_path} does not exist; make one with `specialize report RESULTS...`")
     if isinstance(model, str) and card_path is None and Path(model).is_dir():
         card_path = Path(model) / "README.md"
     loaded: SpanPredictor | Classifier = place_predictor(load_model(model, label_map=label_map), device)

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from specialize.errors import ConfigError
 from specialize.serve.middleware import ASGIApp, Receive, Scope, Send, no_receive
 
 KEY_ENV = "SPECIALIZE_API_KEY"
@@ -68,9 +69,9 @@ def _local_path(target: str) -> str:
 
 def check_key(key: str) -> None:
     if not key or not key.strip():
-        raise ValueError(f"the API key is empty; give a non-empty --api-key (or ${KEY_ENV}), or none at all")
+        raise ConfigError(f"the API key is empty; give a non-empty --api-key (or ${KEY_ENV}), or none at all")
     if key != key.strip():
-        raise ValueError("the API key starts or ends with whitespace; HTTP headers cannot carry that reliably")
+        raise ConfigError("the API key starts or ends with whitespace; HTTP headers cannot carry that reliably")
 
 
 class ApiKey:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from specialize.data.steps import between_steps
+from specialize.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -136,13 +137,13 @@ class MicroBatcher(Generic[T, R]):
         name: str = "micro-batcher",
     ) -> None:
         if max_batch_size < 1:
-            raise ValueError(f"max_batch_size must be at least 1, got {max_batch_size}")
+            raise ConfigError(f"max_batch_size must be at least 1, got {max_batch_size}")
         if max_wait_ms < 0:
-            raise ValueError(f"max_wait_ms must be >= 0, got {max_wait_ms}")
+            raise ConfigError(f"max_wait_ms must be >= 0, got {max_wait_ms}")
         if max_batch_cost is not None and max_batch_cost < 1:
-            raise ValueError(f"max_batch_cost must be at least 1, got {max_batch_cost}")
+            raise ConfigError(f"max_batch_cost must be at least 1, got {max_batch_cost}")
         if step_tokens is not None and step_tokens < 1:
-            raise ValueError(f"step_tokens must be at least 1, got {step_tokens}")
+            raise ConfigError(f"step_tokens must be at least 1, got {step_tokens}")
         self.fn = fn
         self.max_batch_size = max_batch_size
         self.max_wait = max_wait_ms / 1000.0

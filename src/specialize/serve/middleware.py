@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from specialize.errors import ConfigError
 from specialize.serve.metrics import ServerMetrics
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class Deadline:
 
     def __init__(self, app: ASGIApp, seconds: float | None, metrics: ServerMetrics) -> None:
         if seconds is not None and seconds <= 0:
-            raise ValueError(f"the request timeout must be positive, got {seconds}")
+            raise ConfigError(f"the request timeout must be positive, got {seconds}")
         self.app = app
         self.seconds = seconds
         self.metrics = metrics

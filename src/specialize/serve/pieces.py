@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.evaluation.confidence import span_confidence
 from specialize.serve.cascade import Routed
 
@@ -52,7 +53,7 @@ def _after_space_from(text: str, position: int, highest: int) -> int:
 def cut(texts: Sequence[str], size: int, context: int) -> list[Piece]:
     """Pieces of every text, in order: one per text of at most ``size`` characters, several for longer ones."""
     if context < 0 or size <= 2 * context:
-        raise ValueError(f"a piece of {size} characters cannot hold its own text and {context} on each side")
+        raise ConfigError(f"a piece of {size} characters cannot hold its own text and {context} on each side")
     own = size - 2 * context
     pieces = []
     for doc, text in enumerate(texts):

@@ -14,6 +14,7 @@ import os
 from collections.abc import Collection, Sequence
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.privacy.combine import merge_spans
 from specialize.privacy.operators import Operator, Redaction, Redactor, Scope
 from specialize.privacy.patterns import pii_patterns
@@ -45,7 +46,7 @@ class SpanRedactor:
         unknown = sorted(set(labels) - set(known))
         if unknown:
             hint = " (pattern types need patterns: true)" if not patterns and set(unknown) & self.structured else ""
-            raise ValueError(f"no span of type {unknown} is ever found{hint}; known types: {known}")
+            raise ConfigError(f"no span of type {unknown} is ever found{hint}; known types: {known}")
 
     def redact(
         self,

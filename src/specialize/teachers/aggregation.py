@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.teachers.base import Teacher, TeacherBase, TeacherOutput, add_usage, make_fingerprint
 from specialize.teachers.grounding import resolve_overlaps
 
@@ -31,8 +32,8 @@ def _resolve_reference(reference: str, names: Sequence[str]) -> int:
     if len(by_kind) == 1:
         return by_kind[0]
     if by_kind:
-        raise ValueError(f"{reference!r} matches several teachers {[names[i] for i in by_kind]}; use a full name")
-    raise ValueError(f"no teacher named {reference!r}; teachers are {list(names)}")
+        raise ConfigError(f"{reference!r} matches several teachers {[names[i] for i in by_kind]}; use a full name")
+    raise ConfigError(f"no teacher named {reference!r}; teachers are {list(names)}")
 
 
 def count_conflicts(proposals: Sequence[Sequence[Span]]) -> Counter[str]:
@@ -114,14 +115,14 @@ class VotingTeacher(TeacherBase):
         name: str | None = None,
     ) -> None:
         if len(teachers) < 2:
-            raise ValueError("aggregation needs at least two teachers, e.g. vote:gazetteer:terms.tsv+llm:MODEL")
+            raise ConfigError("aggregation needs at least two teachers, e.g. vote:gazetteer:terms.tsv+llm:MODEL")
         self.teachers = list(teachers)
         names = [t.name for t in self.teachers]
         self.weights = [1.0] * len(teachers)
         for reference, weight in (weights or {}).items():
             self.weights[_resolve_reference(reference, names)] = float(weight)
         if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-            raise ValueError(f"teacher weights must be >= 0 with a positive sum, got {self.weights}")
+            raise ConfigError(f"teacher weights must be >= 0 with a positive sum, got {self.weights}")
         self.min_votes = min_votes
         self.precedence = {
             label: [_resolve_reference(r, names) for r in order] for label, order in (precedence or {}).items()

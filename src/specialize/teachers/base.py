@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 from specialize.models.base import SpanPredictor
 
 # ``rejected`` reason for a span whose label the label map does not cover, as ``unmapped_label:DATE``.
@@ -143,7 +144,7 @@ class MappedTeacher(TeacherBase):
         if keep is not None:
             unknown = sorted(set(keep) - set(mapped))
             if unknown and mapped:
-                raise ValueError(
+                raise ConfigError(
                     f"teacher {teacher.name!r} never produces {unknown}; it produces {mapped}. "
                     "Fix --labels, or map the teacher's labels with --label-map"
                 )

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from specialize.data.document import Span
+from specialize.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ def ground(
     leftmost, so "breast cancer" wins over the "cancer" inside it.
     """
     if policy not in ("all", "unique"):
-        raise ValueError(f"grounding policy must be 'all' or 'unique', got {policy!r}")
+        raise ConfigError(f"grounding policy must be 'all' or 'unique', got {policy!r}")
     canonical = _canonical_labels(labels)
     grounder = Grounder(text, case_insensitive=case_insensitive, normalize=normalize)
     result = GroundingResult()

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from specialize.data.document import Document
 from specialize.data.formats.jsonl import document_to_json
 from specialize.data.sampling import select
+from specialize.errors import ConfigError, TeacherError
 from specialize.teachers.base import Teacher, TeacherOutput, add_usage
 from specialize.teachers.store import LabelStore, StoreStats
 
@@ -112,11 +113,11 @@ class LabelStats:
 def _check_outputs(teacher: Teacher, batch: Sequence[Document], outputs: Sequence[TeacherOutput]) -> None:
     """A buggy teacher must not poison the store: wrong counts or offsets stop the run before the commit."""
     if len(outputs) != len(batch):
-        raise ValueError(f"teacher {teacher.name!r} returned {len(outputs)} outputs for {len(batch)} texts")
+        raise TeacherError(f"teacher {teacher.name!r} returned {len(outputs)} outputs for {len(batch)} texts")
     for doc, out in zip(batch, outputs, strict=True):
         for span in out.spans:
             if not 0 <= span.start < span.end <= len(doc.text):
-                raise ValueError(
+                raise TeacherError(
                     f"teacher {teacher.name!r} returned span {span} outside document {doc.id!r} "
                     f"(length {len(doc.text)}); offsets must be str indices into the text"
                 )
@@ -134,7 +135,7 @@ def label_documents(
     """Yield ``docs`` in order with the teacher's spans (``meta["teacher"]`` set), reading and filling
     ``store`` batch by batch. Pass ``stats`` to have it updated as documents go by."""
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     fingerprint = teacher.fingerprint
     stats = stats if stats is not None else LabelStats(teacher.name, fingerprint)
     stats.settings = _settings(teacher)
@@ -202,10 +203,10 @@ def label(
     that many drawn with ``sample_seed`` (:func:`specialize.data.sampling.select`; the summary says so).
     """
     if engine not in ("local", "ray"):
-        raise ValueError(f"unknown engine {engine!r}; use local or ray")
+        raise ConfigError(f"unknown engine {engine!r}; use local or ray")
     if engine == "ray":
         if not isinstance(teacher, str):
-            raise ValueError("the ray engine loads the teacher on each actor: pass a teacher spec, not an object")
+            raise ConfigError("the ray engine loads the teacher on each actor: pass a teacher spec, not an object")
         from specialize.scale.ray_teacher import RayTeacher
 
         ray_teacher = RayTeacher(teacher, workers=workers, address=address, label_map=label_map, **teacher_options)
@@ -220,7 +221,7 @@ def label(
 
         teacher = load_teacher(teacher, label_map=label_map, **teacher_options)
     elif label_map is not None or teacher_options:
-        raise ValueError("label_map and teacher options only apply when teacher is a spec string")
+        raise ConfigError("label_map and teacher options only apply when teacher is a spec string")
     docs, selection = select(_read_input(input, text_field), limit=limit, sample=sample, seed=sample_seed)
     own_store = isinstance(store, str | Path)
     db = LabelStore(store) if isinstance(store, str | Path) else store

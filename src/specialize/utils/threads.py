@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
+from specialize.errors import ConfigError
+
 ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS")
 
 _threads: int | None = None
@@ -23,7 +25,7 @@ def set_threads(threads: int | None) -> None:
     if threads is None:
         return
     if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
+        raise ConfigError(f"threads must be at least 1, got {threads}")
     _threads = int(threads)
     for var in ENV_VARS:
         os.environ[var] = str(threads)

@@ -24,6 +24,7 @@ from pathlib import Path
 from specialize.data.document import Document, Span
 from specialize.data.errors import DataFormatError
 from specialize.data.formats._base import ReadReport, atomic_write_text, log_repairs, read_text
+from specialize.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class TagScheme(StrEnum):
             return cls(aliases.get(key, key))
         except ValueError:
             choices = ", ".join([*(s.value for s in cls), *aliases])
-            raise ValueError(f"unknown tag scheme {value!r}; use one of: {choices}") from None
+            raise ConfigError(f"unknown tag scheme {value!r}; use one of: {choices}") from None
 
 
 @dataclass

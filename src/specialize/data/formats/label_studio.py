@@ -28,6 +28,7 @@ from specialize.data.errors import DataFormatError
 from specialize.data.formats._annotations import ImportReport, provenance
 from specialize.data.formats._base import atomic_write_text
 from specialize.data.formats.jsonl import iter_records, parse_span
+from specialize.errors import ConfigError
 
 FROM_NAME = "label"  # the <Labels> control's name in the labeling config
 TO_NAME = "text"  # the <Text> object's name, reading data.text
@@ -40,7 +41,7 @@ _COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f
 def labeling_config(labels: Sequence[str], *, title: str = "Correct the entities") -> str:
     """A Label Studio labeling config (XML) for span labelling of ``data.text`` with ``labels``."""
     if not labels:
-        raise ValueError("a labeling config needs at least one label")
+        raise ConfigError("a labeling config needs at least one label")
     items = "\n".join(
         f"    <Label value={quoteattr(label)} background={quoteattr(_COLORS[i % len(_COLORS)])}/>"
         for i, label in enumerate(labels)
