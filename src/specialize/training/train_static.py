@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,41 +27,13 @@ from specialize.data.tagging import entity_types, iob2_labels
 from specialize.errors import ConfigError, DataError, ModelFolderError
 from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
 from specialize.tasks.spans import SpanTask
-from specialize.training.args import DistillationArgs, TrainingArgs
+from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import evaluate_splits, load_role
 from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class StaticArgs:
-    """The student's architecture and how its embedding table is made."""
-
-    dim: int = 128
-    kernel_size: int = 3
-    dilations: list[int] = field(default_factory=lambda: [1, 2, 4])
-    dropout: float = 0.1
-    shape_ids: list[int] | None = None  # token types to encode the vocabulary with; None: see default_shape_ids
-    include_input: bool = False  # also PCA the encoder's input embedding rows
-    frequency_weighting: bool = False  # SIF-weight token vectors by their frequency in the training texts
-    freeze_embeddings: bool = False  # keep the distilled table fixed (tokens unseen in training stay in sync)
-
-
-def static_training_args(**overrides: Any) -> TrainingArgs:
-    """Training defaults for a static student: a small network trained from scratch wants larger steps and
-    more epochs than a pretrained transformer (measured on CoNLL-2003: see benchmarks/static_student.py)."""
-    defaults: dict[str, Any] = {
-        "epochs": 5,
-        "batch_size": 32,
-        "learning_rate": 2e-3,
-        "head_learning_rate": 2e-3,
-        "weight_decay": 0.0,
-        "warmup_ratio": 0.05,
-    }
-    return TrainingArgs(**{**defaults, **overrides})
 
 
 @dataclass
@@ -189,6 +161,7 @@ def train_static(
     specialist teacher. Without it the student learns from gold labels alone.
     """
     static = static or StaticArgs()
+    static.validate()
     args = training or static_training_args()
     distillation = distillation or DistillationArgs()
     distillation.validate()
