@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from specialize.config import DataConfig, TrainConfig
+from specialize.config import CommandConfig, DataConfig, TrainConfig, write_run_config
 from specialize.data.document import Document
 from specialize.data.features import InferenceSettings
 from specialize.data.loading import LoadedData
@@ -152,13 +152,15 @@ def train_static(
     data_format: str | None = None,
     n_bootstrap: int = 1000,
     overwrite: bool = False,
+    saved_config: CommandConfig | None = None,
 ) -> StaticTrainResult:
     """Distil ``teacher``'s token vectors into a static student, train it on ``train``, score it on ``dev`` and
     ``test`` and save it (with its model card and evaluation.json) in ``output``.
 
     ``soft``: learn the teacher's per-word distributions on the training texts (KL at
     ``distillation.temperature``, weight ``distillation.alpha``) next to gold cross-entropy; needs a
-    specialist teacher. Without it the student learns from gold labels alone.
+    specialist teacher. Without it the student learns from gold labels alone. ``saved_config``: the command's
+    resolved config (a TrainStaticConfig), saved in ``output`` as ``specialize_config.toml``.
     """
     static = static or StaticArgs()
     static.validate()
@@ -243,5 +245,6 @@ def train_static(
     with claim.writing() as folder:
         student.save(folder, extra_config={"training": info}, card=_card(student, records, data_used, info))
         (folder / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        write_run_config(folder, saved_config, output)
     logger.info("saved the static student to %s", output)
     return StaticTrainResult(output, student, history, records)
