@@ -1,6 +1,9 @@
-"""Typed configuration for ``specialize train``: TOML files plus command-line overrides, validated at load.
+"""Typed command configs: TOML files plus command-line overrides, validated at load, saved with every output.
 
-A config file has three tables, each mapping onto a dataclass::
+A command's config is a dataclass of sections (:class:`CommandConfig`), each section a dataclass and a table of
+the file; :func:`load_command_config` fills one from its defaults, a file and ``--set``-style overrides, and
+:func:`config_toml` writes it back, so the ``specialize_config.toml`` in an output folder reruns the command.
+``specialize train``'s config (the other commands' are in :mod:`specialize.command_configs`) has three tables::
 
     [data]                      # DataConfig
     train = "ncbi-disease:train"
@@ -18,18 +21,21 @@ Unknown keys and wrong types are errors that name the file, the key and what is 
 from __future__ import annotations
 
 import difflib
+import shlex
 import tomllib
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from specialize.data.classification import Pooling
 from specialize.data.grouping import Context
 from specialize.errors import ConfigError
 from specialize.training.args import TrainingArgs
+from specialize.utils.toml_writer import dump_toml
 
 
 class TaskName(StrEnum):
@@ -111,17 +117,39 @@ class ModelConfig:
             raise ConfigError(f"model.stride must be in [0, max_length - 2), got {self.stride}")
 
 
+class CommandConfig:
+    """Base of every command's config: a dataclass whose fields are its sections, each a dataclass (a TOML table).
+
+    Subclasses name their command (``COMMAND``, for the header of the saved file and its errors) and what
+    ``--output`` takes (``OUTPUT``; None for a command without one). A section may define ``validate()``
+    (raising ValueError that names the key), ``REFUSED`` (keys that must never come from a file, such as
+    secrets, with the reason) and per-field parsers as ``field(metadata={"parse": fn})``; the config's own
+    :meth:`validate` checks what spans sections.
+    """
+
+    COMMAND: ClassVar[str]
+    OUTPUT: ClassVar[str | None] = "NEW_FOLDER"
+
+    def validate(self) -> None:
+        """Checks across sections; each section's own ``validate()`` has run already."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+
+
 @dataclass
-class TrainConfig:
+class TrainConfig(CommandConfig):
+    """``specialize train`` (and the student's training in distill, see command_configs.DistillConfig)."""
+
+    COMMAND: ClassVar[str] = "train"
+
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainingArgs = field(default_factory=TrainingArgs)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-
-_SECTIONS = {"data": DataConfig, "model": ModelConfig, "training": TrainingArgs}
+C = TypeVar("C", bound=CommandConfig)
+CONFIG_FILE = "specialize_config.toml"  # the resolved config in every output folder
 
 
 def _type_name(tp: Any) -> str:
@@ -130,6 +158,8 @@ def _type_name(tp: Any) -> str:
 
 def _coerce(value: Any, tp: Any, where: str) -> Any:
     """Check ``value`` against the annotation ``tp``; strings from the command line are parsed."""
+    if tp is Any:  # free-form values (teacher options): as TOML or JSON gave them
+        return value
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
@@ -152,6 +182,16 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         return [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        key_type, value_type = typing.get_args(tp)
+        if isinstance(value, str):  # from the command line: KEY=VALUE,KEY=VALUE
+            pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+            if any(not sep for _, sep, _ in pairs):
+                raise ConfigError(f"{where}: expected a table or KEY=VALUE,KEY=VALUE, got {value!r}")
+            value = {k.strip(): v.strip() for k, _, v in pairs}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table like {{key = value}}, got {value!r}")
+        return {_coerce(k, key_type, where): _coerce(v, value_type, f"{where}.{k}") for k, v in value.items()}
     if tp is bool:
         if isinstance(value, bool):
             return value
@@ -176,23 +216,36 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     raise ConfigError(f"{where}: unsupported type {_type_name(tp)}")
 
 
-def _apply(config: TrainConfig, section: str, key: str, value: Any, source: str) -> None:
-    if section not in _SECTIONS:
-        hint = difflib.get_close_matches(section, list(_SECTIONS), n=1)
-        raise ConfigError(
-            f"{source}: unknown section [{section}]"
-            + (f"; did you mean [{hint[0]}]?" if hint else f"; known sections: {', '.join(_SECTIONS)}")
-        )
+def sections(config_class: type[CommandConfig]) -> dict[str, type]:
+    """Section name -> its dataclass, in the order a config file lists them."""
+    hints = typing.get_type_hints(config_class)
+    return {f.name: hints[f.name] for f in fields(config_class)}  # type: ignore[arg-type]
+
+
+def _unknown(source: str, what: str, name: str, known: list[str], shown: Callable[[str], str]) -> ConfigError:
+    hint = difflib.get_close_matches(name, known, n=1)
+    return ConfigError(
+        f"{source}: unknown {what} {shown(name)}"
+        + (f"; did you mean {shown(hint[0])}?" if hint else f"; known: {', '.join(shown(k) for k in known)}")
+    )
+
+
+def _apply(config: CommandConfig, section: str, key: str, value: Any, source: str) -> None:
+    """Set ``section.key`` from ``source`` (a file name, "command line"); unknown names get a did-you-mean."""
+    known = sections(type(config))
+    if section not in known:
+        raise _unknown(source, "section", section, list(known), lambda s: f"[{s}]")
     target = getattr(config, section)
-    hints = typing.get_type_hints(type(target))
-    names = [f.name for f in fields(target)]
-    if key not in names:
-        hint = difflib.get_close_matches(key, names, n=1)
-        raise ConfigError(
-            f"{source}: unknown key '{section}.{key}'"
-            + (f"; did you mean '{section}.{hint[0]}'?" if hint else f"; known keys: {', '.join(names)}")
-        )
-    setattr(target, key, _coerce(value, hints[key], f"{source}: {section}.{key}"))
+    refused = getattr(target, "REFUSED", {})
+    if key in refused:
+        raise ConfigError(f"{source}: {section}.{key}: {refused[key]}")
+    by_name = {f.name: f for f in fields(target)}
+    if key not in by_name:
+        raise _unknown(source, "key", key, list(by_name), lambda k: f"'{section}.{k}'")
+    where = f"{source}: {section}.{key}"
+    parse = by_name[key].metadata.get("parse")
+    tp = typing.get_type_hints(type(target))[key]
+    setattr(target, key, parse(value, where) if parse is not None else _coerce(value, tp, where))
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -206,17 +259,24 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at the position given") from None
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """Defaults, then the TOML file at ``path``, then ``overrides`` (``{"training.epochs": 5, ...}``)."""
-    config = TrainConfig()
+def load_command_config(
+    config_class: type[C], path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> C:
+    """A command's config: defaults, then the TOML file at ``path``, then ``overrides``
+    (``{"training.epochs": 5, ...}``; None values are skipped, so unset CLI flags change nothing); validated.
+
+    Every error is a :class:`ConfigError` naming the file (or the command line) and the key: an unknown section
+    or key with the nearest known one, a value of the wrong type, a value out of range.
+    """
+    config = config_class()
     if path is not None:
         path = Path(path)
-        raw = read_toml(path)
-        for section, table in raw.items():
+        for section, table in read_toml(path).items():
             if not isinstance(table, dict):
                 raise ConfigError(f"{path}: '{section}' must be a table like [{section}], not a plain value")
             for key, value in table.items():
                 _apply(config, section, key, value, str(path))
+    sources = [str(path)] if path is not None else []  # where the values came from, for the errors of validate()
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue
@@ -224,10 +284,63 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         if not key:
             raise ConfigError(f"override '{dotted}' must look like section.key, e.g. training.epochs")
         _apply(config, section, key, value, "command line")
+        if "command line" not in sources:
+            sources.append("command line")
     try:
-        config.data.validate()
-        config.model.validate()
-        config.training.validate()
-    except ValueError as exc:
-        raise ConfigError(f"{path or 'config'}: {exc}") from None
+        for name in sections(config_class):
+            check = getattr(getattr(config, name), "validate", None)
+            if check is not None:
+                check()
+        config.validate()
+    except ValueError as exc:  # ConfigError included: the sections name their keys, this adds where they came from
+        raise ConfigError(f"{' + '.join(sources) or 'config'}: {exc}") from None
     return config
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """``specialize train``'s config: defaults, then the TOML file at ``path``, then ``overrides``."""
+    return load_command_config(TrainConfig, path, overrides)
+
+
+def config_tables(config: CommandConfig) -> dict[str, dict[str, Any]]:
+    """The config as TOML tables. None is left out where it is the default; elsewhere it is written "none",
+    which reads back as None (TOML has no null), so the file loads into an equal config."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name in sections(type(config)):
+        section = getattr(config, name)
+        defaults = type(section)()
+        table: dict[str, Any] = {}
+        for f in fields(section):
+            value = getattr(section, f.name)
+            if value is None and getattr(defaults, f.name) is not None:
+                value = "none"
+            table[f.name] = value
+        tables[name] = table
+    return tables
+
+
+def config_toml(
+    config: CommandConfig, *, config_path: str | Path = "THIS_FILE", output: str | Path | None = None
+) -> str:
+    """The resolved ``config`` as a TOML document headed by the command that runs it again; ``config_path`` is
+    where the file is saved, ``output`` what the run wrote."""
+    from specialize import __version__
+
+    command = f"specialize {config.COMMAND} --config {shlex.quote(str(config_path))}"
+    if config.OUTPUT is not None:
+        command += f" --output {config.OUTPUT}"
+    run = f"specialize {config.COMMAND}" + (f" --output {shlex.quote(str(output))}" if output is not None else "")
+    header = (
+        f"{command}\n"
+        f"The resolved configuration of `{run}` (specialize {__version__}), run in {Path.cwd()}:\n"
+        "relative paths below are relative to that folder. A key left out has no value (none)."
+    )
+    return dump_toml(config_tables(config), header)
+
+
+def write_run_config(folder: Path, config: CommandConfig | None, output: str | Path) -> None:
+    """``specialize_config.toml`` into ``folder``, the staging folder of the output folder ``output``: written
+    inside the output claim (see utils/output_folder.py), it is one of the files the command wrote."""
+    if config is not None:
+        text = config_toml(config, config_path=Path(output) / CONFIG_FILE, output=output)
+        (folder / CONFIG_FILE).write_text(text, encoding="utf-8")

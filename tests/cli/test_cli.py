@@ -117,12 +117,11 @@ def test_several_training_sources_and_kept_labels(tmp_path, caplog):
     assert data.dropped == {"LOC": 2} and [p.dropped for p in data.files()] == [{"LOC": 1}, {"LOC": 1}]
     # On the command line, --train repeats.
     from specialize.cli.main import build_parser
-    from specialize.cli.train import overrides_from_args
 
     args = build_parser().parse_args(["train", "--train", "a", "--train", "b", "--output", "x"])
-    assert overrides_from_args(args)["data.train"] == ["a", "b"]
+    assert args.config_flags.overrides(args)["data.train"] == ["a", "b"]
     args = build_parser().parse_args(["train", "--train", "a", "--output", "x"])
-    assert overrides_from_args(args)["data.train"] == "a"
+    assert args.config_flags.overrides(args)["data.train"] == "a"
 
 
 def test_predict_keeps_every_input_field_of_jsonl_and_csv(trained):

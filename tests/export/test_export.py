@@ -134,6 +134,11 @@ def test_cli_export_prints_the_check_and_fails_cleanly(tiny_specialist, sentence
     assert "FAIL" in capsys.readouterr().out
     assert main(["export", str(tiny_specialist), "-o", str(tmp_path / "ok"), "--int8", "--check", str(gold)]) == 0
     assert (tmp_path / "ok" / "model.onnx").is_file()
+    from specialize.command_configs import ExportConfig
+    from specialize.config import CONFIG_FILE, load_command_config
+
+    saved = load_command_config(ExportConfig, tmp_path / "ok" / CONFIG_FILE)  # the resolved config, to rerun it
+    assert (saved.export.model, saved.export.int8, saved.export.check) == (str(tiny_specialist), True, str(gold))
 
 
 def test_the_export_card_describes_the_onnx_folder_not_a_transformers_one(exports):

@@ -118,6 +118,11 @@ def test_soft_label_training_through_the_cli(vocab_base, tmp_path, sentences):
     assert [config["id2label"][str(i)] for i in range(len(labels))] == labels  # the teacher's label list
     assert "KL to the teacher" in (out / "README.md").read_text()
     assert StaticStudent.load(out).predict(["Obama visited Paris ."]) is not None
+    from specialize.command_configs import TrainStaticConfig
+    from specialize.config import CONFIG_FILE, load_command_config
+
+    saved = load_command_config(TrainStaticConfig, out / CONFIG_FILE)  # the resolved config, to rerun it
+    assert (saved.distillation.soft, saved.static.dim, saved.training.epochs) == (True, 16, 2)
 
 
 def test_soft_labels_need_a_specialist_teacher(vocab_base, tmp_path, sentences):

@@ -82,7 +82,7 @@ def test_label_with_a_gazetteer_jsonl_input_options_and_labels(tmp_path, capsys)
         (["-t", "llm:gpt-x", "--labels", "D", "--label-map", "A=B"], "--label-map does not apply"),
         (["-t", "llm:gpt-x", "--labels", "D"], "no LLM endpoint: pass --base-url"),
         (["-t", "llm:m", "--labels", "D", "-O", "api_key=sk-1"], "API keys are not taken from options"),
-        (["-t", "llm:m", "--labels", "D", "--max-tokens", "lots"], "options: llm.max_tokens: expected int"),
+        (["-t", "llm:m", "--labels", "D", "--max-tokens", "lots"], "command line: llm.max_tokens: expected int"),
         (["-t", "llm:m", "--labels", "D", "--structured-output", "xml"], "llm.structured_output must be one of"),
         (["-t", "llm:m", "--labels", "D", "-O", "temprature=1"], "did you mean 'temperature'"),
         (["-t", "llm:m", "--labels", "D", "--config", "missing.toml"], "config file missing.toml does not exist"),

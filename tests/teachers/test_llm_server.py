@@ -80,4 +80,4 @@ def test_the_label_and_cascade_commands_talk_to_the_server(server, tiny_base, tm
     primary = _specialist(tiny_base, tmp_path / "tiny")
     assert main(["evaluate", str(primary), "--data", str(gold), "--cascade", "llm:smollm2"]) == 0
     printed = capsys.readouterr().out
-    assert "Cascade tiny -> llm:smollm2 on 1 documents" in printed
+    assert "Cascade tiny -> llm:smollm2 on 1 texts" in printed

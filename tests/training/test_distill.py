@@ -245,6 +245,12 @@ def test_cli_distill_end_to_end(teacher, tmp_path, capsys):
     assert distillation["teacher"] == "teacher" and math.isclose(distillation["temperature"], 1.5)
     assert config["specialize"]["training"]["model"]["layers"] == [0, 2]
     assert (tmp_path / "student" / "distillation.md").read_text().startswith("# Teacher vs student")
+    from specialize.command_configs import DistillConfig
+    from specialize.config import CONFIG_FILE, load_command_config
+
+    saved = load_command_config(DistillConfig, tmp_path / "student" / CONFIG_FILE)  # the resolved config
+    assert (saved.distillation.teacher, saved.distillation.temperature) == (str(teacher.output), 1.5)
+    assert (saved.model.layers, saved.training.learning_rate, saved.evaluation.speed_repeats) == ([0, 2], 3e-3, 1)
 
 
 def test_cli_distill_hard_labels_from_a_gazetteer_spec(tiny_base, tmp_path, capsys):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specialize.cli.common import add_overwrite_option, score_with_ci
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
+from specialize.config import CONFIG_FILE, TaskName
 from specialize.errors import ConfigError
+
+if TYPE_CHECKING:
+    from specialize.command_configs import DistillConfig
 
 HELP = (
     "distil a teacher (a specialist or text classifier folder, spacy:NAME, a gazetteer...) into a smaller, "
@@ -17,6 +22,7 @@ HELP = (
 
 def add_parser(subparsers: Any) -> None:
     from specialize.cli.train import add_training_options
+    from specialize.command_configs import DistillConfig
 
     p = subparsers.add_parser(
         "distill",
@@ -26,84 +32,104 @@ def add_parser(subparsers: Any) -> None:
         "--base the student is the teacher with layers dropped. A text classifier teacher (a folder written by "
         "'specialize train --task classification') trains a student classifier on its label probabilities; "
         "--train, --dev and --test are then labelled texts. Writes the student folder with its model card, "
-        "evaluation.json and a teacher-vs-student report (distillation.json / distillation.md).",
+        "evaluation.json, a teacher-vs-student report (distillation.json / distillation.md) and the resolved "
+        f"config ({CONFIG_FILE}). Options override the --config file.",
     )
-    p.add_argument(
+    flags = ConfigFlags(p, DistillConfig, example="training.warmup_ratio=0")
+    flags.add(
+        p,
+        "distillation.teacher",
         "--teacher",
-        required=True,
         help="a folder written by 'specialize train' (or hf:PATH; a span specialist or a text classifier), "
-        "spacy:NAME, gazetteer:FILE, regex:FILE, vote:SPEC+SPEC",
+        "spacy:NAME, gazetteer:FILE, regex:FILE, vote:SPEC+SPEC (required, here or in the config)",
     )
     p.add_argument(
         "--task",
-        choices=["ner", "classification"],
+        choices=[t.value for t in TaskName],
         help="what the teacher does (default: detected from the teacher; classification for a classifier folder)",
     )
-    p.add_argument(
+    flags.add(
+        p,
+        "distillation.label_map",
         "--label-map",
         help="rename a span teacher's labels, e.g. PERSON=PER,GPE=LOC or a preset: conll (not for classifiers)",
     )
-    p.add_argument(
+    flags.add(
+        p,
+        "distillation.unlabeled",
         "--unlabeled",
         help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv or a folder (classification: also a "
         "dataset name such as mtsamples-specialty:train, its labels ignored)",
     )
-    p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
-    p.add_argument(
+    flags.add(p, "distillation.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
+    flags.add(
+        p,
+        "data.train",
         "--train",
         action="append",
         help="gold training data (path or dataset name), learned next to the teacher; repeatable",
     )
-    p.add_argument("--dev", help="dev data: picks the best checkpoint; both models are scored on it")
-    p.add_argument("--test", help="test data: both models are scored on it and timed on its texts")
-    p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
-    p.add_argument(
+    flags.add(p, "data.dev", "--dev", help="dev data: picks the best checkpoint; both models are scored on it")
+    flags.add(p, "data.test", "--test", help="test data: both models are scored on it and timed on its texts")
+    flags.add(p, "data.format", "--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
+    flags.add(
+        p,
+        "model.base",
         "--base",
         help="start the student from this encoder (a folder, or a known base: minilm, mpnet) instead of the teacher",
     )
-    p.add_argument("--layers", help="student layers, e.g. 0,2,4 (default: every other layer of the teacher)")
-    p.add_argument("--temperature", type=float, help="softmax temperature of the soft labels (default 2)")
-    p.add_argument("--alpha", type=float, help="weight of the teacher term against gold cross-entropy (default 0.5)")
-    p.add_argument("--hard", action="store_true", help="train on the teacher's spans instead of its distributions")
-    add_training_options(p, threads_help="CPU threads for torch, also for the speed comparison")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
-    p.add_argument("--repeats", type=int, default=3, help="timed passes per model for the speed comparison")
+    flags.add(
+        p, "model.layers", "--layers", help="student layers, e.g. 0,2,4 (default: every other layer of the teacher)"
+    )
+    flags.add(p, "distillation.temperature", "--temperature", help="softmax temperature of the soft labels")
+    flags.add(p, "distillation.alpha", "--alpha", help="weight of the teacher term against gold cross-entropy")
+    flags.add(
+        p, "distillation.soft", "--hard", const=False, help="train on the teacher's spans instead of its distributions"
+    )
+    add_training_options(flags, p, threads_help="CPU threads for torch, also for the speed comparison")
+    flags.add(p, "evaluation.bootstrap", "--bootstrap", help="bootstrap samples for the intervals (0 = none)")
+    flags.add(p, "evaluation.speed_repeats", "--repeats", help="timed passes per model for the speed comparison")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
     add_overwrite_option(p, "distill")
 
 
-def run(args: argparse.Namespace) -> int:
-    from specialize.cli.train import overrides_from_args
-    from specialize.config import load_config
-    from specialize.tasks.registry import task_of
-    from specialize.training.distill import DistillationArgs, distill
+def _with_teacher_task(config: DistillConfig, asked: str | None) -> DistillConfig:
+    """``model.task`` set to the teacher's task; an explicit other task (``--task``, ``model.task``) is an error."""
+    from dataclasses import replace
 
-    detected = task_of(args.teacher)
-    if args.task is not None and args.task != detected.name:
-        raise ConfigError(
-            f"--task {args.task} but teacher {args.teacher} is a {detected.what} (its task: {detected.name}); drop "
-            "--task: it is detected from the teacher"
-        )
-    overrides = overrides_from_args(args)
-    overrides["model.task"] = detected.name
-    config = load_config(args.config, overrides)
-    defaults = DistillationArgs()
-    distillation = DistillationArgs(
-        temperature=defaults.temperature if args.temperature is None else args.temperature,
-        alpha=defaults.alpha if args.alpha is None else args.alpha,
-        soft=not args.hard,
-    )
+    from specialize.config import ModelConfig
+    from specialize.tasks.registry import task_of
+
+    teacher = config.distillation.teacher
+    detected = task_of(teacher)
+    for source, task in (("--task", asked), ("model.task", config.model.task)):
+        if task is not None and task != detected.name and (source == "--task" or task != ModelConfig().task):
+            raise ConfigError(
+                f"{source} {task} but teacher {teacher} is a {detected.what} (its task: {detected.name}); drop "
+                f"{source}: it is detected from the teacher"
+            )
+    return replace(config, model=replace(config.model, task=detected.name))
+
+
+def run(args: argparse.Namespace) -> int:
+    from specialize.training.distill import distill
+
+    config = _with_teacher_task(resolve_config(args), args.task)
+    if print_config(args, config):
+        return 0
+    d = config.distillation
     result = distill(
-        args.teacher,
-        config,
+        d.teacher,
+        config.train_config(),
         args.output,
-        unlabeled=args.unlabeled,
-        text_field=args.text_field,
-        args=distillation,
-        label_map=args.label_map,
-        n_bootstrap=args.bootstrap,
-        throughput_repeats=args.repeats,
+        unlabeled=d.unlabeled,
+        text_field=d.text_field,
+        args=d.args(),
+        label_map=d.label_map,
+        n_bootstrap=config.evaluation.bootstrap,
+        throughput_repeats=config.evaluation.speed_repeats,
         overwrite=args.overwrite,
+        saved_config=config,
     )
     print(f"saved {result.output}")
     for warning in result.history.warnings:

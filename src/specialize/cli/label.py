@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
-from specialize.cli.common import USAGE_ERROR, HelpFormatter, add_selection_options
+from specialize.cli.common import USAGE_ERROR, HelpFormatter
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "label raw text with a teacher (LLM, spaCy, specialist, gazetteer, regex, or a vote of several)"
 
@@ -24,49 +26,74 @@ def _option(value: str) -> tuple[str, Any]:
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.command_configs import ENGINES, LabelConfig
+
     p = subparsers.add_parser(
         "label",
         help=HELP,
         description=HELP + ". Input: .txt (one document per line), .jsonl/.json (a text field), .csv (a text "
         "column) or a folder of .txt files. Output: JSONL like 'specialize predict', with meta.teacher. With "
-        "--store, labels are committed per batch and reused: rerun the same command after a crash to resume.",
+        "--store, labels are committed per batch and reused: rerun the same command after a crash to resume. "
+        "Options override the --config file ([label] and [llm] tables); the resolved config is saved next to the "
+        "output as OUTPUT.config.toml unless that file exists.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument(
+    flags = ConfigFlags(p, LabelConfig, example="llm.n_examples=5", saved="the OUTPUT.config.toml of an earlier run")
+    flags.add(
+        p,
+        "label.teacher",
         "--teacher",
         "-t",
-        required=True,
         help="spacy:NAME, a specialist folder (or hf:PATH), gazetteer:FILE, regex:FILE, llm:MODEL, or vote:SPEC+SPEC",
     )
-    p.add_argument("--input", "-i", required=True, help="input file or folder")
+    flags.add(p, "label.input", "--input", "-i", help="input file or folder")
     p.add_argument("--output", "-o", required=True, help="output JSONL file")
-    p.add_argument("--store", help="SQLite label store (created if missing) to resume from and fill")
-    p.add_argument("--label-map", help="rename teacher labels, e.g. PERSON=PER,GPE=LOC (or a preset: conll)")
-    p.add_argument(
-        "--labels", help="labels to keep; for llm: the label set, as A,B or a JSON file {label: description}"
+    flags.add(p, "label.store", "--store", help="SQLite label store (created if missing) to resume from and fill")
+    flags.add(
+        p, "label.label_map", "--label-map", help="rename teacher labels, e.g. PERSON=PER,GPE=LOC (or a preset: conll)"
     )
-    add_selection_options(p, "--input")
-    p.add_argument("--batch-size", type=int, default=32, help="documents per batch (one store commit each)")
-    p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
-    p.add_argument(
+    flags.add(
+        p,
+        "label.labels",
+        "--labels",
+        help="labels to keep; for llm: the label set, as A,B or a JSON file {label: description}",
+    )
+    flags.add(p, "label.limit", "--limit", metavar="N", help="use only the first N documents of --input")
+    flags.add(
+        p,
+        "label.sample",
+        "--sample",
+        metavar="N",
+        help="use N documents of --input drawn at random (--seed), kept in their order",
+    )
+    flags.add(p, "label.seed", "--seed", help="random seed of --sample")
+    flags.add(p, "label.batch_size", "--batch-size", help="documents per batch (one store commit each)")
+    flags.add(p, "label.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
+    flags.add(
+        p,
+        "label.options",
         "--option",
         "-O",
         type=_option,
         action="append",
-        default=[],
+        convert=dict,
         metavar="KEY=VALUE",
         help="teacher option, repeatable; VALUE is parsed as JSON when it is valid JSON "
-        "(e.g. base_url=http://localhost:8000/v1, max_concurrency=8, case_sensitive=true)",
+        "(e.g. base_url=http://localhost:8000/v1, max_concurrency=8, case_sensitive=true); replaces the options "
+        "of --config",
     )
-    p.add_argument(
-        "--engine", choices=["local", "ray"], default="local",
+    flags.add(
+        p,
+        "label.engine",
+        "--engine",
+        choices=list(ENGINES),
         help="ray: run the teacher on Ray actors (pip install 'specialize[ray]'); the store stays local",
-    )  # fmt: skip
-    p.add_argument("--workers", type=int, default=2, help="Ray actors, each loading the teacher once")
-    p.add_argument("--address", help="address of an existing Ray cluster (default: start a local one)")
+    )
+    flags.add(p, "label.workers", "--workers", help="Ray actors, each loading the teacher once")
+    flags.add(p, "label.address", "--address", help="address of an existing Ray cluster (default: start a local one)")
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    _add_llm_options(p)
+    flags.add(p, "label.progress", "--no-progress", const=False, help="no progress bar")
+    _add_llm_options(p, flags)
 
 
 # LLMConfig fields with an option of their own elsewhere: the model is the MODEL of llm:MODEL, labels are --labels.
@@ -74,9 +101,7 @@ _LLM_SKIP = ("model", "labels")
 _LLM_FLAGS = {"name": "--teacher-name"}
 
 
-def _add_llm_options(p: argparse.ArgumentParser) -> None:
-    from dataclasses import MISSING
-
+def _add_llm_options(p: argparse.ArgumentParser, flags: ConfigFlags) -> None:
     from specialize.teachers.llm_config import FIELDS, HELP
 
     group = p.add_argument_group(
@@ -84,61 +109,60 @@ def _add_llm_options(p: argparse.ArgumentParser) -> None:
         "Settings of an llm: teacher, also read from the [llm] table of --config (these win over the file); "
         "the label set is --labels. Start a local server with scripts/llm_server.sh start.",
     )
-    group.add_argument(
-        "--config", dest="llm_config", metavar="TOML", default=argparse.SUPPRESS,
-        help="TOML file with an [llm] table of the settings below (keys as in -O, e.g. base_url = \"...\")",
-    )  # fmt: skip
-    for name, f in FIELDS.items():
+    for name in FIELDS:
         if name in _LLM_SKIP:
             continue
-        default = f.default if f.default is not MISSING else None
-        group.add_argument(
+        flags.add(
+            group,
+            f"llm.{name}",
             _LLM_FLAGS.get(name, "--" + name.replace("_", "-")),
             dest=f"llm_{name}",
             metavar=name.upper(),
-            default=argparse.SUPPRESS,
-            help=(HELP[name] + (f" (default: {default})" if default is not None else "")).replace("%", "%%"),
+            help=HELP[name],
         )
 
 
-def _llm_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The LLM options given on the command line, as teacher options (validated by LLMConfig)."""
-    # dest llm_X -> option X (llm_config -> config: the TOML file under the other options)
-    return {key[4:]: value for key, value in vars(args).items() if key.startswith("llm_")}
+def _config_file(args: argparse.Namespace) -> str | None:
+    """--config; without it, for an llm: teacher, the file $SPECIALIZE_LLM_CONFIG names (its [llm] table), read
+    here rather than by the teacher so that the config saved with the labels holds those settings too."""
+    from specialize.command_configs import llm_option
+    from specialize.teachers.llm_config import ENV_CONFIG
+
+    if args.config is None and args.teacher is not None and llm_option(args.teacher) is not None:
+        return os.environ.get(ENV_CONFIG) or None
+    return args.config
 
 
 def run(args: argparse.Namespace) -> int:
+    from specialize.data.labels import parse_label_map
     from specialize.teachers.label import label
     from specialize.teachers.llm import LLMRequestError
 
-    label_map = None
-    if args.label_map:
-        from specialize.data.labels import parse_label_map
-
-        label_map = parse_label_map(args.label_map)
-    options = {**dict(args.option), **_llm_options(args)}
-    if args.labels:
-        options["labels"] = args.labels
+    config = resolve_config(args, path=_config_file(args))
+    if print_config(args, config):
+        return 0
+    settings = config.label
     try:
         stats = label(
-            args.teacher,
-            args.input,
+            settings.teacher,
+            settings.input,
             args.output,
-            store=args.store,
-            batch_size=args.batch_size,
-            text_field=args.text_field,
-            progress=not args.no_progress,
-            label_map=label_map,
-            engine=args.engine,
-            workers=args.workers,
-            address=args.address,
-            limit=args.limit,
-            sample=args.sample,
-            sample_seed=args.seed,
-            **options,
+            store=settings.store,
+            batch_size=settings.batch_size,
+            text_field=settings.text_field,
+            progress=settings.progress,
+            label_map=parse_label_map(settings.label_map) if settings.label_map else None,
+            engine=settings.engine,
+            workers=settings.workers,
+            address=settings.address,
+            limit=settings.limit,
+            sample=settings.sample,
+            sample_seed=settings.seed,
+            saved_config=config,
+            **config.teacher_options(),
         )
     except LLMRequestError as exc:  # the server kept failing, or refused the request
-        hint = "; the labeled batches are in the store: rerun the same command to resume" if args.store else ""
+        hint = "; the labeled batches are in the store: rerun the same command to resume" if settings.store else ""
         print(f"error: {exc}{hint}", file=sys.stderr)
         return USAGE_ERROR
     print(json.dumps(stats.to_dict(), indent=2) if args.json else stats.summary())

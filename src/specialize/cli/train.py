@@ -6,117 +6,95 @@ import argparse
 import json
 from typing import Any
 
-from specialize.cli.common import add_overwrite_option, add_selection_options, score_with_ci
-from specialize.errors import ConfigError
+from specialize.cli.common import add_overwrite_option, score_with_ci
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
+from specialize.config import CONFIG_FILE, TaskName
 
 HELP = "train a small named-entity specialist on annotated text"
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.config import TrainConfig
+
     p = subparsers.add_parser(
         "train",
         help=HELP,
         description=HELP + ". Data are file paths (CoNLL/IOB, JSONL, brat, PubTator; files or folders) or "
-        "dataset names such as ncbi-disease:train. Options override the --config file.",
+        "dataset names such as ncbi-disease:train. Options override the --config file; the resolved config is "
+        f"saved in the model folder as {CONFIG_FILE}.",
     )
-    p.add_argument(
+    flags = ConfigFlags(p, TrainConfig, example="model.max_length=128")
+    flags.add(
+        p,
+        "data.train",
         "--train",
         action="append",
         help="training data (path or dataset name); repeat to train on several sources together",
     )
-    p.add_argument("--dev", help="dev data: picks the best checkpoint and drives early stopping")
-    p.add_argument("--test", help="test data, scored once after training; the scores go into the model card")
-    p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
-    p.add_argument(
+    flags.add(p, "data.dev", "--dev", help="dev data: picks the best checkpoint and drives early stopping")
+    flags.add(p, "data.test", "--test", help="test data, scored once after training; the scores go into the model card")
+    flags.add(p, "data.format", "--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
+    flags.add(
+        p,
+        "model.base",
         "--base",
         help="encoder to start from: a folder, or a known base by name (minilm, the default; mpnet: see "
         "'specialize bases')",
     )
-    p.add_argument("--layers", help="keep only these encoder layers, e.g. 0,2,4")
-    p.add_argument(
+    flags.add(p, "model.layers", "--layers", help="keep only these encoder layers, e.g. 0,2,4")
+    flags.add(
+        p,
+        "model.task",
         "--task",
-        choices=["ner", "classification"],
-        help="ner (default): spans; classification: labels of whole texts, from JSONL {text, label|labels}, "
-        "CSV (text,label) or a dataset such as mtsamples-specialty:train",
+        choices=[t.value for t in TaskName],
+        help="ner: spans; classification: labels of whole texts, from JSONL {text, label|labels}, CSV (text,label) "
+        "or a dataset such as mtsamples-specialty:train",
     )
-    add_training_options(p, threads_help="CPU threads for torch (default: all cores)")
+    add_training_options(flags, p, threads_help="CPU threads for torch (default: all cores)")
     p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
     add_overwrite_option(p, "train")
 
 
-def add_training_options(p: argparse.ArgumentParser, *, threads_help: str) -> None:
-    """The [training] flags, --intermediate-size, --config, --set and --no-progress that train and distill share."""
-    p.add_argument(
+def add_training_options(flags: ConfigFlags, p: argparse.ArgumentParser, *, threads_help: str) -> None:
+    """The [training] flags, --intermediate-size, --corrections, --limit/--sample and --no-progress that train
+    and distill share."""
+    flags.add(
+        p,
+        "model.intermediate_size",
         "--intermediate-size",
-        type=int,
         help="prune every feed-forward block to this many neurons, the most important kept (e.g. 768 of 1536)",
     )
-    p.add_argument("--epochs", type=int, help="training epochs (default 3)")
-    p.add_argument("--batch-size", type=int, help="windows per training step (default 16)")
-    p.add_argument("--learning-rate", type=float, help="encoder learning rate (default 1e-4)")
-    p.add_argument("--threads", type=int, help=threads_help)
-    p.add_argument(
+    flags.add(p, "training.epochs", "--epochs", help="training epochs")
+    flags.add(p, "training.batch_size", "--batch-size", help="windows per training step")
+    flags.add(p, "training.learning_rate", "--learning-rate", help="encoder learning rate")
+    flags.add(p, "training.threads", "--threads", help=threads_help)
+    flags.add(
+        p,
+        "training.device",
         "--device",
-        help="auto (default: a CUDA GPU when torch sees one, with bf16/fp16 autocast), cpu, cuda or cuda:N",
+        help="auto (a CUDA GPU when torch sees one, with bf16/fp16 autocast), cpu, cuda or cuda:N",
     )
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--patience", type=int, help="stop after this many epochs without dev improvement")
-    p.add_argument(
+    flags.add(p, "training.seed", "--seed", help="random seed, also of --sample")
+    flags.add(p, "training.patience", "--patience", help="stop after this many epochs without dev improvement")
+    flags.add(
+        p,
+        "data.corrections",
         "--corrections",
         action="append",
         help="corrected documents (specialize corrections import): they replace their silver versions; repeatable",
     )
-    p.add_argument("--config", help="TOML file with [data], [model] and [training] tables")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override any config value, e.g. --set model.max_length=128 (repeatable)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_selection_options(p, "the training data (dev and test stay whole; --seed also seeds --sample)", seed=False)
-
-
-def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    overrides: dict[str, Any] = {
-        # One --train is a plain source; several are concatenated (config: train = ["a", "b"]).
-        "data.train": args.train[0] if args.train and len(args.train) == 1 else args.train,
-        "data.dev": args.dev,
-        "data.test": args.test,
-        "data.format": args.format,
-        "model.base": args.base,
-        "model.layers": args.layers,
-        "model.intermediate_size": args.intermediate_size,
-        "training.epochs": args.epochs,
-        "training.batch_size": args.batch_size,
-        "training.learning_rate": args.learning_rate,
-        "training.threads": args.threads,
-        "training.device": args.device,
-        "training.seed": args.seed,
-        "training.patience": args.patience,
-        "data.limit": args.limit,
-        "data.sample": args.sample,
-        "data.corrections": args.corrections,
-    }
-    if args.no_progress:
-        overrides["training.progress"] = False
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. training.epochs=5")
-        overrides[key.strip()] = value.strip()
-    return overrides
+    flags.add(p, "training.progress", "--no-progress", const=False, help="no progress bar")
+    what = "the training data (dev and test stay whole)"
+    flags.add(p, "data.limit", "--limit", metavar="N", help=f"use only the first N documents of {what}")
+    flags.add(p, "data.sample", "--sample", metavar="N", help=f"use N documents of {what} drawn at random (--seed)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from specialize.config import load_config
     from specialize.training.train import train
 
-    overrides = overrides_from_args(args)
-    if args.task:
-        overrides["model.task"] = args.task
-    config = load_config(args.config, overrides)
+    config = resolve_config(args)
+    if print_config(args, config):
+        return 0
     result = train(config, args.output, overwrite=args.overwrite)
     print_result(result)
     return 0

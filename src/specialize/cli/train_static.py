@@ -6,18 +6,15 @@ import argparse
 from typing import Any
 
 from specialize.cli.common import add_overwrite_option
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
+from specialize.config import CONFIG_FILE
 
 HELP = "train a static-embedding student (fastest on CPU) from a teacher specialist or encoder"
 
 
-def _ints(value: str) -> list[int]:
-    try:
-        return [int(x) for x in value.split(",") if x.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {value!r}") from exc
-
-
 def add_parser(subparsers: Any) -> None:
+    from specialize.command_configs import TrainStaticConfig
+
     p = subparsers.add_parser(
         "train-static",
         help=HELP,
@@ -25,64 +22,75 @@ def add_parser(subparsers: Any) -> None:
         "PCA-reduced, become the student's embedding table, under a few dilated conv layers and a tagging head "
         "over the teacher's labels. --soft adds the teacher's per-word label distributions on the training "
         "texts (KL at a temperature) to gold cross-entropy. Export the result with 'specialize export' to run "
-        "it with onnxruntime alone.",
+        f"it with onnxruntime alone. Options override the --config file; the resolved config is saved in the "
+        f"student folder as {CONFIG_FILE}.",
     )
-    p.add_argument("--teacher", required=True, help="a folder written by 'specialize train', or any encoder folder")
-    p.add_argument("--train", required=True, help="gold training data (path or dataset name, e.g. conll2003:train)")
-    p.add_argument("--dev", help="dev data: picks the best epoch")
-    p.add_argument("--test", help="test data, scored once after training; the scores go into the model card")
-    p.add_argument("--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
-    p.add_argument("--soft", action="store_true", help="also learn the teacher's soft labels (needs a specialist)")
-    p.add_argument("--temperature", type=float, default=2.0, help="softmax temperature of the soft labels")
-    p.add_argument("--alpha", type=float, default=0.5, help="weight of the soft-label term against gold CE")
-    p.add_argument("--dim", type=int, default=128, help="embedding size after PCA = conv width (default 128)")
-    p.add_argument("--dilations", type=_ints, default=[1, 2, 4], help="one conv layer per dilation (default 1,2,4)")
-    p.add_argument("--kernel-size", type=int, default=3, help="conv kernel size, odd (default 3)")
-    p.add_argument("--dropout", type=float, default=0.1, help="dropout (default 0.1)")
-    p.add_argument("--freeze-embeddings", action="store_true", help="keep the distilled token table fixed")
-    p.add_argument("--epochs", type=int, default=5, help="training epochs (default 5)")
-    p.add_argument("--batch-size", type=int, default=32, help="windows per step (default 32)")
-    p.add_argument("--learning-rate", type=float, default=2e-3, help="learning rate (default 2e-3)")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (0 = none)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    flags = ConfigFlags(p, TrainStaticConfig, example="static.include_input=true")
+    flags.add(
+        p,
+        "distillation.teacher",
+        "--teacher",
+        help="a folder written by 'specialize train', or any encoder folder (required, here or in the config)",
+    )
+    flags.add(
+        p,
+        "data.train",
+        "--train",
+        help="gold training data (path or dataset name, e.g. conll2003:train; required, here or in the config)",
+    )
+    flags.add(p, "data.dev", "--dev", help="dev data: picks the best epoch")
+    flags.add(p, "data.test", "--test", help="test data, scored once after training; the scores go into the model card")
+    flags.add(p, "data.format", "--format", help="data format when it cannot be detected: conll, jsonl, brat, pubtator")
+    flags.add(
+        p, "distillation.soft", "--soft", const=True, help="also learn the teacher's soft labels (needs a specialist)"
+    )
+    flags.add(p, "distillation.temperature", "--temperature", help="softmax temperature of the soft labels")
+    flags.add(p, "distillation.alpha", "--alpha", help="weight of the soft-label term against gold CE")
+    flags.add(p, "static.dim", "--dim", help="embedding size after PCA = conv width")
+    flags.add(p, "static.dilations", "--dilations", help="one conv layer per dilation, e.g. 1,2,4")
+    flags.add(p, "static.kernel_size", "--kernel-size", help="conv kernel size, odd")
+    flags.add(p, "static.dropout", "--dropout", help="dropout")
+    flags.add(
+        p, "static.freeze_embeddings", "--freeze-embeddings", const=True, help="keep the distilled token table fixed"
+    )
+    flags.add(p, "training.epochs", "--epochs", help="training epochs")
+    flags.add(p, "training.batch_size", "--batch-size", help="windows per step")
+    flags.add(
+        p,
+        "training.learning_rate",
+        "--learning-rate",
+        also=("training.head_learning_rate",),  # a network trained from scratch: one learning rate for all of it
+        help="learning rate, of the head too (config: training.learning_rate and training.head_learning_rate)",
+    )
+    flags.add(p, "training.threads", "--threads", help="CPU threads for torch (default: all cores)")
+    flags.add(p, "training.seed", "--seed", help="random seed")
+    flags.add(p, "evaluation.bootstrap", "--bootstrap", help="bootstrap samples for the intervals (0 = none)")
+    flags.add(p, "training.progress", "--no-progress", const=False, help="no progress bar")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
     add_overwrite_option(p, "train-static")
 
 
 def run(args: argparse.Namespace) -> int:
     from specialize.cli.train import print_result
-    from specialize.training.distill import DistillationArgs
-    from specialize.training.train_static import StaticArgs, static_training_args, train_static
+    from specialize.training.train_static import train_static
 
+    config = resolve_config(args)
+    if print_config(args, config):
+        return 0
     result = train_static(
-        args.teacher,
+        config.distillation.teacher,
         args.output,
-        train=args.train,
-        dev=args.dev,
-        test=args.test,
-        soft=args.soft,
-        static=StaticArgs(
-            dim=args.dim,
-            kernel_size=args.kernel_size,
-            dilations=args.dilations,
-            dropout=args.dropout,
-            freeze_embeddings=args.freeze_embeddings,
-        ),
-        training=static_training_args(
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            head_learning_rate=args.learning_rate,
-            threads=args.threads,
-            seed=args.seed,
-            progress=not args.no_progress,
-        ),
-        distillation=DistillationArgs(temperature=args.temperature, alpha=args.alpha),
-        data_format=args.format,
-        n_bootstrap=args.bootstrap,
+        train=config.data.train,
+        dev=config.data.dev,
+        test=config.data.test,
+        soft=config.distillation.soft,
+        static=config.static,
+        training=config.training,
+        distillation=config.distillation.args(),
+        data_format=config.data.format,
+        n_bootstrap=config.evaluation.bootstrap,
         overwrite=args.overwrite,
+        saved_config=config,
     )
     print_result(result)
     return 0

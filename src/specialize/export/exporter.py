@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from specialize.config import CommandConfig, write_run_config
 from specialize.errors import DataError, ModelNotFoundError
 from specialize.export.card import render_export_card
 from specialize.export.check import CheckReport, ExportCheckFailed, format_check_report
@@ -121,6 +122,7 @@ def export(
     opset: int = 17,
     keep_fp32: Sequence[str] = DEFAULT_KEEP_FP32,
     overwrite: bool = False,
+    saved_config: CommandConfig | None = None,
 ) -> ExportResult:
     """Export the specialist or text classifier in ``model_dir`` to an ONNX folder ``output``; see the module
     docstring.
@@ -131,7 +133,8 @@ def export(
     by more than ``max_f1_drop`` points or a type's (label's) recall by more than ``max_recall_drop`` points
     (one number, or a mapping per type; default 1.0 point per type), :class:`ExportCheckFailed` is raised with
     the report and ``output`` is left untouched. An fp32 export whose logits differ from torch's beyond
-    rounding fails the same way, check or not.
+    rounding fails the same way, check or not. ``saved_config``: the command's resolved config (an ExportConfig),
+    saved in ``output`` as ``specialize_config.toml``.
     """
     require("onnxruntime", "onnx")
     if int8:
@@ -205,6 +208,7 @@ def export(
             "versions": _versions(),
         }
         _write_reports(tmp, folder, info, report, source)
+        write_run_config(tmp, saved_config, output)
         info["seconds"] = time.perf_counter() - started
     size = folder_size(output)
     logger.info("exported %s to %s (%.1f MB, %.1f s)", folder, output, size / 1e6, info["seconds"])

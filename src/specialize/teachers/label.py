@@ -21,6 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from specialize.config import CommandConfig, config_toml
 from specialize.data.document import Document
 from specialize.data.formats.jsonl import document_to_json
 from specialize.data.sampling import select
@@ -191,6 +192,7 @@ def label(
     limit: int | None = None,
     sample: int | None = None,
     sample_seed: int = 0,
+    saved_config: CommandConfig | None = None,
     **teacher_options: Any,
 ) -> LabelStats:
     """Label ``input`` (a file read by ``read_texts``: .txt lines, JSONL, CSV column, folder; or texts or
@@ -201,6 +203,8 @@ def label(
     ``engine="ray"`` runs the teacher on ``workers`` Ray actors (``address``: an existing cluster); the store
     and the output stay with this process. ``limit`` labels the first documents of ``input`` only, ``sample``
     that many drawn with ``sample_seed`` (:func:`specialize.data.sampling.select`; the summary says so).
+    ``saved_config``: the command's resolved config (a LabelConfig), saved as ``OUTPUT.config.toml`` when no
+    such file exists (see :func:`save_config_beside`).
     """
     if engine not in ("local", "ray"):
         raise ConfigError(f"unknown engine {engine!r}; use local or ray")
@@ -213,7 +217,7 @@ def label(
         try:
             return label(ray_teacher, input, output, store=store, batch_size=batch_size * workers,
                          text_field=text_field, progress=progress, limit=limit, sample=sample,
-                         sample_seed=sample_seed)  # fmt: skip
+                         sample_seed=sample_seed, saved_config=saved_config)  # fmt: skip
         finally:
             ray_teacher.close()
     if isinstance(teacher, str):
@@ -234,6 +238,7 @@ def label(
                 pass
         else:
             _write_atomically(labeled, Path(output))
+            save_config_beside(Path(output), saved_config)
         stats.settings = _settings(teacher)  # now with what the first request resolved (structured output)
         if stats.settings is not None and db is not None:
             db.register(teacher.fingerprint, teacher.name, teacher.labels, stats.settings)
@@ -248,6 +253,27 @@ def label(
         stats.from_store, stats.spans,
     )  # fmt: skip
     return stats
+
+
+def save_config_beside(output: Path, config: CommandConfig | None) -> Path | None:
+    """``OUTPUT.config.toml`` next to the file ``output``: the resolved config that labels it again. A file of
+    that name is never replaced, as the command did not write it (or wrote it for an earlier run a user may
+    have edited since); the log says so. Returns the path written, or None."""
+    if config is None:
+        return None
+    path = output.with_name(output.name + ".config.toml")
+    text = config_toml(config, config_path=path, output=output)
+    if path.exists():
+        if path.is_file() and _without_header(path.read_text(encoding="utf-8")) == _without_header(text):
+            return None  # the same config, from an earlier run of the same command
+        logger.warning("%s exists and is not replaced; the config of this run was not saved", path)
+        return None
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _without_header(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
 
 
 def _settings(teacher: Teacher) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from specialize.config import ConfigError, read_toml
 from specialize.config import _coerce as coerce_value
@@ -38,6 +38,10 @@ ENV_BASE_URL = "SPECIALIZE_LLM_BASE_URL"
 ENV_CONFIG = "SPECIALIZE_LLM_CONFIG"
 ENV_SERVER_KEY = "SPECIALIZE_LLM_API_KEY"
 OPENAI_URL = "https://api.openai.com/v1"
+API_KEY_REFUSED = (
+    "API keys are not taken from options or configs (they would be saved and shown); put the key in "
+    "OPENAI_API_KEY or another variable named by api_key_env"
+)
 
 
 class Provider(StrEnum):
@@ -55,15 +59,31 @@ class StructuredOutput(StrEnum):
     NONE = "none"  # the prompt alone; the parser digs the JSON out of free text
 
 
+def _labels(value: Any, where: str) -> dict[str, str]:
+    """A TOML table ``{label = "description"}``, a list, or ``"A,B"``. (The CLI's ``--labels``, which may also
+    name a JSON file, arrives here already parsed by :func:`specialize.teachers.spec.parse_labels`.)"""
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return {label: "" for label in value}
+    raise ConfigError(f'{where}: expected a list of labels or a table {{label = "description"}}, got {value!r}')
+
+
 @dataclass
 class LLMConfig:
-    """Settings of the ``llm:`` teacher; :data:`HELP` says what each one does."""
+    """Settings of the ``llm:`` teacher; :data:`HELP` says what each one does. Also the ``[llm]`` table of a
+    ``specialize label`` config (:class:`specialize.command_configs.LabelConfig`)."""
+
+    # Keys never read from configs or options, with the reason (the config loaders say it).
+    REFUSED: ClassVar[dict[str, str]] = {"api_key": API_KEY_REFUSED}
 
     model: str | None = None
     base_url: str | None = None
     provider: str = Provider.SERVER.value
     api_key_env: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict, metadata={"parse": _labels})
     instructions: str | None = None
     examples: str | None = None
     n_examples: int = 3
@@ -189,11 +209,8 @@ _HINTS = typing.get_type_hints(LLMConfig)
 def _set(config: LLMConfig, key: str, value: Any, source: str) -> None:
     if key not in FIELDS:
         hint = difflib.get_close_matches(key, list(FIELDS), n=1)
-        if key == "api_key":
-            raise ConfigError(
-                f"{source}: API keys are not taken from options or configs (they would be saved and shown); put "
-                "the key in OPENAI_API_KEY or another variable named by api_key_env"
-            )
+        if key in LLMConfig.REFUSED:
+            raise ConfigError(f"{source}: {LLMConfig.REFUSED[key]}")
         raise ConfigError(
             f"{source}: unknown LLM option '{key}'"
             + (f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(FIELDS)}")
@@ -202,18 +219,6 @@ def _set(config: LLMConfig, key: str, value: Any, source: str) -> None:
         setattr(config, key, _labels(value, f"{source}: llm.labels"))
         return
     setattr(config, key, coerce_value(value, _HINTS[key], f"{source}: llm.{key}"))
-
-
-def _labels(value: Any, where: str) -> dict[str, str]:
-    """A TOML table ``{label = "description"}``, a list, or ``"A,B"``. (The CLI's ``--labels``, which may also
-    name a JSON file, arrives here already parsed by :func:`specialize.teachers.spec.parse_labels`.)"""
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
-        return {str(k): v for k, v in value.items()}
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return {label: "" for label in value}
-    raise ConfigError(f'{where}: expected a list of labels or a table {{label = "description"}}, got {value!r}')
 
 
 def read_llm_table(path: str | Path) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from specialize.errors import ConfigError
 from specialize.utils.device import check_device
@@ -98,3 +98,43 @@ class DistillationArgs:
             raise ConfigError(f"distillation temperature must be > 0, got {self.temperature}")
         if not 0 <= self.alpha <= 1:
             raise ConfigError(f"distillation alpha must be in [0, 1], got {self.alpha}")
+
+
+@dataclass
+class StaticArgs:
+    """A static student's architecture and how its embedding table is made (the ``[static]`` table of a
+    train-static config; see specialize.training.train_static)."""
+
+    dim: int = 128
+    kernel_size: int = 3
+    dilations: list[int] = field(default_factory=lambda: [1, 2, 4])
+    dropout: float = 0.1
+    shape_ids: list[int] | None = None  # token types to encode the vocabulary with; None: see default_shape_ids
+    include_input: bool = False  # also PCA the encoder's input embedding rows
+    frequency_weighting: bool = False  # SIF-weight token vectors by their frequency in the training texts
+    freeze_embeddings: bool = False  # keep the distilled table fixed (tokens unseen in training stay in sync)
+
+    def validate(self) -> None:
+        """The checks the student's StaticConfig makes, at load (before the teacher is read), naming the key."""
+        if self.dim < 1:
+            raise ConfigError(f"static.dim must be >= 1, got {self.dim}")
+        if self.kernel_size < 1 or self.kernel_size % 2 == 0:
+            raise ConfigError(f"static.kernel_size must be odd (same-length output), got {self.kernel_size}")
+        if not self.dilations or any(d < 1 for d in self.dilations):
+            raise ConfigError(f"static.dilations must be a non-empty list of positive integers, got {self.dilations}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"static.dropout must be in [0, 1), got {self.dropout}")
+
+
+def static_training_args(**overrides: Any) -> TrainingArgs:
+    """Training defaults for a static student: a small network trained from scratch wants larger steps and
+    more epochs than a pretrained transformer (measured on CoNLL-2003: see benchmarks/static_student.py)."""
+    defaults: dict[str, Any] = {
+        "epochs": 5,
+        "batch_size": 32,
+        "learning_rate": 2e-3,
+        "head_learning_rate": 2e-3,
+        "weight_decay": 0.0,
+        "warmup_ratio": 0.05,
+    }
+    return TrainingArgs(**{**defaults, **overrides})

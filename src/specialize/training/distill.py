@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from specialize.config import DataConfig, TrainConfig
+from specialize.config import CommandConfig, DataConfig, TrainConfig, write_run_config
 from specialize.data.document import Document
 from specialize.data.labels import describe_drops, label_map_drops
 from specialize.data.loading import LoadedData, sha256_of
@@ -187,6 +187,7 @@ def distill(
     n_bootstrap: int = 1000,
     throughput_repeats: int = 3,
     overwrite: bool = False,
+    saved_config: CommandConfig | None = None,
 ) -> DistillationResult:
     """Train a small student on what ``teacher`` predicts, compare the two, and save the student in ``output``.
 
@@ -196,7 +197,8 @@ def distill(
     ``predict``'s input, or a dataset name; ``gold``, ``dev`` and ``test``: items, files or dataset names, else
     the ``config.data`` ones. ``student_base``/``student_layers`` default to ``config.model.base``/``layers``;
     with no base the student is a torch teacher with layers dropped. ``throughput_repeats=0`` skips the speed
-    measurement.
+    measurement. ``saved_config``: the command's resolved config (a DistillConfig), saved in ``output`` as
+    ``specialize_config.toml`` so ``specialize distill --config`` runs it again.
     """
     import torch
 
@@ -307,4 +309,5 @@ def distill(
             training_extra=training_extra,
             distillation=f"{summary}\n\n{report_md}",
         )
+        write_run_config(folder, saved_config, output)
     return DistillationResult(output, student, teacher_model, history, evaluation, records, throughput, targets)

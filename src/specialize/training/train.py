@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from specialize.config import TrainConfig
+from specialize.config import TrainConfig, write_run_config
 from specialize.tasks.registry import get_task
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import (
@@ -42,7 +42,8 @@ def train(
     The task is ``config.model.task``: ``"ner"`` (documents with spans) or ``"classification"`` (labelled texts).
     Items passed directly (documents, or labelled texts) take the place of the ``config.data`` sources.
     ``output`` must be new, empty, or (with ``overwrite``) a folder an earlier ``train`` wrote; see
-    :mod:`specialize.utils.output_folder`.
+    :mod:`specialize.utils.output_folder`. ``config`` is also saved there as ``specialize_config.toml``, which
+    ``specialize train --config`` runs again.
     """
     import torch
 
@@ -88,4 +89,5 @@ def train(
             note=windows.note or None,
             training_extra=training_extra,
         )
+        write_run_config(folder, config, output)
     return TrainResult(output, model, history, records, data_notes(*data.for_card()))

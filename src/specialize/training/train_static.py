@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from specialize.config import DataConfig, TrainConfig
+from specialize.config import CommandConfig, DataConfig, TrainConfig, write_run_config
 from specialize.data.document import Document
 from specialize.data.features import InferenceSettings
 from specialize.data.loading import LoadedData
@@ -27,41 +27,13 @@ from specialize.data.tagging import entity_types, iob2_labels
 from specialize.errors import ConfigError, DataError, ModelFolderError
 from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
 from specialize.tasks.spans import SpanTask
-from specialize.training.args import DistillationArgs, TrainingArgs
+from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import evaluate_splits, load_role
 from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class StaticArgs:
-    """The student's architecture and how its embedding table is made."""
-
-    dim: int = 128
-    kernel_size: int = 3
-    dilations: list[int] = field(default_factory=lambda: [1, 2, 4])
-    dropout: float = 0.1
-    shape_ids: list[int] | None = None  # token types to encode the vocabulary with; None: see default_shape_ids
-    include_input: bool = False  # also PCA the encoder's input embedding rows
-    frequency_weighting: bool = False  # SIF-weight token vectors by their frequency in the training texts
-    freeze_embeddings: bool = False  # keep the distilled table fixed (tokens unseen in training stay in sync)
-
-
-def static_training_args(**overrides: Any) -> TrainingArgs:
-    """Training defaults for a static student: a small network trained from scratch wants larger steps and
-    more epochs than a pretrained transformer (measured on CoNLL-2003: see benchmarks/static_student.py)."""
-    defaults: dict[str, Any] = {
-        "epochs": 5,
-        "batch_size": 32,
-        "learning_rate": 2e-3,
-        "head_learning_rate": 2e-3,
-        "weight_decay": 0.0,
-        "warmup_ratio": 0.05,
-    }
-    return TrainingArgs(**{**defaults, **overrides})
 
 
 @dataclass
@@ -180,15 +152,18 @@ def train_static(
     data_format: str | None = None,
     n_bootstrap: int = 1000,
     overwrite: bool = False,
+    saved_config: CommandConfig | None = None,
 ) -> StaticTrainResult:
     """Distil ``teacher``'s token vectors into a static student, train it on ``train``, score it on ``dev`` and
     ``test`` and save it (with its model card and evaluation.json) in ``output``.
 
     ``soft``: learn the teacher's per-word distributions on the training texts (KL at
     ``distillation.temperature``, weight ``distillation.alpha``) next to gold cross-entropy; needs a
-    specialist teacher. Without it the student learns from gold labels alone.
+    specialist teacher. Without it the student learns from gold labels alone. ``saved_config``: the command's
+    resolved config (a TrainStaticConfig), saved in ``output`` as ``specialize_config.toml``.
     """
     static = static or StaticArgs()
+    static.validate()
     args = training or static_training_args()
     distillation = distillation or DistillationArgs()
     distillation.validate()
@@ -270,5 +245,6 @@ def train_static(
     with claim.writing() as folder:
         student.save(folder, extra_config={"training": info}, card=_card(student, records, data_used, info))
         (folder / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        write_run_config(folder, saved_config, output)
     logger.info("saved the static student to %s", output)
     return StaticTrainResult(output, student, history, records)

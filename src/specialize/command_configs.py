@@ -1,0 +1,382 @@
+"""The typed configs of ``distill``, ``train-static``, ``export``, ``serve`` and ``label`` (``train``'s is
+:class:`specialize.config.TrainConfig`).
+
+Each is loaded by :func:`specialize.config.load_command_config` from a TOML file and ``--set SECTION.KEY=VALUE``
+overrides (the command's flags are overrides too), validated at load with errors naming the file and the key,
+and saved with what the command writes (``specialize_config.toml``), so ``--config THAT_FILE`` runs it again.
+Inputs (the teacher, the data, the model) are part of the config; where the output goes is not: it is the
+``--output`` of each run.
+
+This module reads no model and imports neither torch nor the serve extra: the CLI loads a config (and
+``--print-config`` prints it) before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+from specialize.config import CommandConfig, ConfigError, TrainConfig
+from specialize.evaluation.confidence import CONFIDENCES
+from specialize.teachers.llm_config import LLMConfig
+from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
+from specialize.utils.device import check_device
+
+__all__ = [
+    "DistillConfig",
+    "DistillationSection",
+    "EvaluationSection",
+    "ExportConfig",
+    "ExportSection",
+    "LabelConfig",
+    "LabelSection",
+    "ServeConfig",
+    "ServeSection",
+    "ServerSection",
+    "SpeedEvaluationSection",
+    "StaticDataSection",
+    "StaticDistillationSection",
+    "TrainStaticConfig",
+    "llm_option",
+]
+
+
+def _at_least(section: str, minimum: float, **values: float | None) -> None:
+    """Raise ValueError naming ``section.key`` for the first of ``values`` below ``minimum`` (None passes)."""
+    for key, value in values.items():
+        if value is not None and value < minimum:
+            raise ValueError(f"{section}.{key} must be >= {minimum:g}, got {value}")
+
+
+def _required(section: str, key: str, value: Any, flag: str) -> None:
+    if value is None or value == "":
+        raise ValueError(f"{section}.{key} is required: pass {flag}, or set {key} in the [{section}] table")
+
+
+# ---------------------------------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class EvaluationSection:
+    """``[evaluation]``: how the scores of the saved model are measured."""
+
+    bootstrap: int = 1000  # bootstrap samples for the 95% intervals of the scores (0 = no intervals)
+
+    def validate(self) -> None:
+        _at_least("evaluation", 0, bootstrap=self.bootstrap)
+
+
+@dataclass
+class SpeedEvaluationSection(EvaluationSection):
+    """``[evaluation]`` of distill: the scores, and the teacher-vs-student speed comparison."""
+
+    speed_repeats: int = 3  # timed passes per model for the speed comparison (0 = no speed comparison)
+
+    def validate(self) -> None:
+        super().validate()
+        _at_least("evaluation", 0, speed_repeats=self.speed_repeats)
+
+
+# ------------------------------------------------------------------------------------------------------- distill
+
+
+@dataclass
+class DistillationSection(DistillationArgs):
+    """``[distillation]`` of distill: the teacher, what it labels, and how the student learns from it."""
+
+    # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
+    teacher: str | None = None
+    # Unlabeled texts the teacher labels: .txt (one per line), .jsonl/.json, .csv, a folder, or a dataset name.
+    unlabeled: str | None = None
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    # Rename a span teacher's labels, e.g. "PERSON=PER,GPE=LOC" or a preset ("conll"); not for classifiers.
+    label_map: str | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        _required("distillation", "teacher", self.teacher, "--teacher")
+
+    def args(self) -> DistillationArgs:
+        """The training part alone, as the distillation trainer takes it."""
+        return DistillationArgs(**{f.name: getattr(self, f.name) for f in fields(DistillationArgs)})
+
+
+@dataclass
+class DistillConfig(TrainConfig):
+    """``specialize distill``: train's ``[data]``, ``[model]`` and ``[training]`` (the student's), plus the
+    teacher and the comparison. ``model.task`` is the teacher's (detected when the config is resolved)."""
+
+    COMMAND: ClassVar[str] = "distill"
+
+    distillation: DistillationSection = field(default_factory=DistillationSection)
+    evaluation: SpeedEvaluationSection = field(default_factory=SpeedEvaluationSection)
+
+    def train_config(self) -> TrainConfig:
+        """The student's training config (the sections ``train`` has)."""
+        return TrainConfig(data=self.data, model=self.model, training=self.training)
+
+
+# -------------------------------------------------------------------------------------------------- train-static
+
+
+@dataclass
+class StaticDataSection:
+    """``[data]`` of train-static: gold data (paths or dataset names)."""
+
+    train: str | None = None  # required: the student learns from gold labels (and, with soft, the teacher)
+    dev: str | None = None  # picks the best epoch
+    test: str | None = None  # scored once after training; the scores go into the model card
+    format: str | None = None  # file format when it cannot be detected: conll, jsonl, brat, pubtator
+
+    def validate(self) -> None:
+        _required("data", "train", self.train, "--train")
+
+
+@dataclass
+class StaticDistillationSection(DistillationArgs):
+    """``[distillation]`` of train-static: the teacher gives the token vectors; with ``soft`` also its per-word
+    label distributions (at ``temperature``, weight ``alpha``), which needs a specialist teacher."""
+
+    teacher: str | None = None  # a folder written by train, or any encoder folder
+    soft: bool = False
+
+    def validate(self) -> None:
+        super().validate()
+        _required("distillation", "teacher", self.teacher, "--teacher")
+
+    def args(self) -> DistillationArgs:
+        return DistillationArgs(**{f.name: getattr(self, f.name) for f in fields(DistillationArgs)})
+
+
+@dataclass
+class TrainStaticConfig(CommandConfig):
+    """``specialize train-static``: a static-embedding student. ``[training]`` starts from the static defaults
+    (see :func:`specialize.training.args.static_training_args`), not train's."""
+
+    COMMAND: ClassVar[str] = "train-static"
+
+    data: StaticDataSection = field(default_factory=StaticDataSection)
+    distillation: StaticDistillationSection = field(default_factory=StaticDistillationSection)
+    static: StaticArgs = field(default_factory=StaticArgs)
+    training: TrainingArgs = field(default_factory=static_training_args)
+    evaluation: EvaluationSection = field(default_factory=EvaluationSection)
+
+
+# -------------------------------------------------------------------------------------------------------- export
+
+
+@dataclass
+class ExportSection:
+    """``[export]``: the source model, the ONNX options and the accuracy check that guards the export."""
+
+    model: str | None = None  # a folder written by train (any task)
+    int8: bool = False  # quantize MatMul weights to int8 (dynamic quantization)
+    check: str | None = None  # gold data (path or dataset name) the export is compared with its source on
+    max_f1_drop: float = 0.5  # largest allowed micro F1 drop, in points
+    max_recall_drop: float = 1.0  # largest allowed recall drop of any entity type (any label), in points
+    opset: int = 17  # ONNX opset version
+
+    def validate(self) -> None:
+        _required("export", "model", self.model, "MODEL")
+        _at_least("export", 7, opset=self.opset)  # torch.onnx writes opset 7 and later
+
+
+@dataclass
+class ExportConfig(CommandConfig):
+    """``specialize export``."""
+
+    COMMAND: ClassVar[str] = "export"
+
+    export: ExportSection = field(default_factory=ExportSection)
+
+
+# --------------------------------------------------------------------------------------------------------- serve
+
+# Secrets have no place in a file that is saved and printed; they come from the command line or the environment.
+_SERVE_SECRETS = {
+    "api_key": "secrets are not read from configs (they would be saved and printed); use $SPECIALIZE_API_KEY",
+    "redact_salt": "secrets are not read from configs (they would be saved and printed); use $SPECIALIZE_REDACT_SALT",
+}
+
+
+@dataclass
+class ServeSection:
+    """``[serve]``: what is served and how a document is answered. The defaults are create_app's."""
+
+    REFUSED: ClassVar[dict[str, str]] = _SERVE_SECRETS
+
+    model: str | None = None  # a folder written by train or export, or spacy:NAME
+    fallback: str | None = None  # model or teacher for low-confidence documents (a folder, spacy:NAME, llm:...)
+    threshold: float = 0.8  # defer documents whose confidence is below this to the fallback
+    # Span models: min_span_score (None: the default), min_word_prob or min_token_margin.
+    confidence: str | None = None
+    label_map: str | None = None  # for spacy: models (served or fallback), e.g. "PERSON=PER,GPE=LOC"
+    report: str | None = None  # an HTML report card (specialize report) served at /report
+    device: str = "auto"  # where a torch model runs: auto, cpu, cuda or cuda:N
+    threads: int | None = None  # CPU threads for the model; None = one per core
+
+    def validate(self) -> None:
+        _required("serve", "model", self.model, "MODEL")
+        if not 0 <= self.threshold <= 1:
+            raise ValueError(f"serve.threshold must be in [0, 1], got {self.threshold}")
+        if self.confidence is not None and self.confidence not in CONFIDENCES:
+            raise ValueError(f"serve.confidence must be one of {', '.join(CONFIDENCES)}, got {self.confidence!r}")
+        _at_least("serve", 1, threads=self.threads)
+        try:
+            check_device(self.device)
+        except ValueError as exc:
+            raise ValueError(f"serve.{exc}") from None
+
+
+@dataclass
+class ServerSection:
+    """``[server]``: the HTTP server, request limits and micro-batching (see specialize.serve.batcher)."""
+
+    REFUSED: ClassVar[dict[str, str]] = _SERVE_SECRETS
+
+    host: str = "127.0.0.1"  # address to listen on (0.0.0.0 for all interfaces)
+    port: int = 8080
+    batching: bool = True  # gather concurrent requests into model batches
+    max_batch_size: int = 32  # documents per model batch
+    max_batch_chars: int = 4096  # characters per model batch
+    max_wait_ms: float = 5.0  # how long a batch waits for more requests
+    max_text_chars: int = 100_000  # longest document accepted (characters)
+    piece_chars: int = 4000  # span models answer longer documents in overlapping pieces
+    step_tokens: int = 512  # a model call runs in steps of this many padded tokens (0: in one go)
+    max_batch_docs: int = 64  # most documents accepted in one request
+    request_timeout: float = 30.0  # seconds before a request is answered 504 (0: no limit)
+
+    def validate(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"server.port must be in [1, 65535], got {self.port}")
+        _at_least(
+            "server",
+            1,
+            max_batch_size=self.max_batch_size,
+            max_batch_chars=self.max_batch_chars,
+            max_text_chars=self.max_text_chars,
+            piece_chars=self.piece_chars,
+            max_batch_docs=self.max_batch_docs,
+        )
+        _at_least(
+            "server",
+            0,
+            max_wait_ms=self.max_wait_ms,
+            step_tokens=self.step_tokens,
+            request_timeout=self.request_timeout,
+        )
+
+
+@dataclass
+class ServeConfig(CommandConfig):
+    """``specialize serve``; it writes no folder, so ``--print-config`` shows the resolved config. The API key
+    and the redaction salt are never part of it."""
+
+    COMMAND: ClassVar[str] = "serve"
+    OUTPUT: ClassVar[str | None] = None
+
+    serve: ServeSection = field(default_factory=ServeSection)
+    server: ServerSection = field(default_factory=ServerSection)
+
+    def serve_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`specialize.serve.app.serve` (host, port, and create_app's) it sets."""
+        from specialize.data.labels import parse_label_map
+
+        s, srv = self.serve, self.server
+        return {
+            "threshold": s.threshold,
+            "confidence": s.confidence,
+            "label_map": parse_label_map(s.label_map) if s.label_map else None,
+            "report": s.report,
+            "device": s.device,
+            "host": srv.host,
+            "port": srv.port,
+            "batching": srv.batching,
+            "max_batch_size": srv.max_batch_size,
+            "max_batch_chars": srv.max_batch_chars,
+            "max_wait_ms": srv.max_wait_ms,
+            "max_text_chars": srv.max_text_chars,
+            "piece_chars": srv.piece_chars,
+            "step_tokens": srv.step_tokens or None,
+            "max_batch_docs": srv.max_batch_docs,
+            "request_timeout": srv.request_timeout or None,
+        }
+
+
+# --------------------------------------------------------------------------------------------------------- label
+
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class LabelSection:
+    """``[label]``: the teacher, the input and how the run goes. The output file is the run's ``--output``."""
+
+    teacher: str | None = None  # spacy:NAME, a specialist folder (or hf:PATH), gazetteer:FILE, regex:FILE, llm:...
+    input: str | None = None  # .txt (one document per line), .jsonl/.json, .csv or a folder of .txt files
+    store: str | None = None  # SQLite label store (created if missing) to resume from and fill
+    label_map: str | None = None  # rename teacher labels, e.g. "PERSON=PER,GPE=LOC" (or a preset: conll)
+    # Labels to keep; for llm: the label set, "A,B" or a JSON file {label: description} (wins over llm.labels).
+    labels: str | list[str] | None = None
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    batch_size: int = 32  # documents per batch (one store commit each)
+    limit: int | None = None  # label only the first `limit` documents of the input
+    sample: int | None = None  # label `sample` documents drawn with `seed`, kept in input order
+    seed: int = 0
+    # Teacher options (-O KEY=VALUE), e.g. {case_sensitive = true} for a gazetteer, {"llm.base_url" = ...} for
+    # a vote; LLM settings belong in [llm].
+    options: dict[str, Any] = field(default_factory=dict)
+    engine: str = "local"  # local, or ray: the teacher on Ray actors (the store stays local)
+    workers: int = 2  # Ray actors, each loading the teacher once
+    address: str | None = None  # an existing Ray cluster; None = start a local one
+    progress: bool = True  # progress bar
+
+    def validate(self) -> None:
+        _required("label", "teacher", self.teacher, "--teacher")
+        _required("label", "input", self.input, "--input")
+        if self.engine not in ENGINES:
+            raise ValueError(f"label.engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        _at_least("label", 1, batch_size=self.batch_size, workers=self.workers, limit=self.limit, sample=self.sample)
+
+
+def llm_option(teacher: str) -> str | None:
+    """The teacher option the ``[llm]`` settings go to: ``config`` for an llm: teacher, ``llm.config`` for a vote
+    with an llm: member (see specialize.models.resolve), None for a teacher without an LLM."""
+    if teacher.startswith("llm:"):
+        return "config"
+    if teacher.startswith("vote:") and any(part.startswith("llm:") for part in teacher[5:].split("+")):
+        return "llm.config"
+    return None
+
+
+@dataclass
+class LabelConfig(CommandConfig):
+    """``specialize label``: ``[label]`` and, for an ``llm:`` teacher (or a vote with one), ``[llm]``
+    (:class:`~specialize.teachers.llm_config.LLMConfig`). A file holding only ``[llm]`` (the earlier
+    ``label --config``) still loads."""
+
+    COMMAND: ClassVar[str] = "label"
+    OUTPUT: ClassVar[str | None] = "NEW_FILE.jsonl"
+
+    label: LabelSection = field(default_factory=LabelSection)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+
+    def validate(self) -> None:
+        assert self.label.teacher is not None  # LabelSection.validate ran
+        if self.llm != LLMConfig() and llm_option(self.label.teacher) is None:
+            raise ConfigError(
+                f"[llm] settings are given but the teacher {self.label.teacher} is no llm: teacher; drop them, or "
+                "use an llm: teacher"
+            )
+
+    def teacher_options(self) -> dict[str, Any]:
+        """The options :func:`specialize.teachers.label.label` passes to the teacher: ``[label] options``, the
+        label set, and the ``[llm]`` settings where they were set (left alone, an LLM teacher reads
+        ``$SPECIALIZE_LLM_CONFIG`` as before)."""
+        options = dict(self.label.options)
+        if self.label.labels is not None:
+            options["labels"] = self.label.labels
+        key = llm_option(self.label.teacher or "")
+        if key is not None and self.llm != LLMConfig():
+            options[key] = self.llm
+        return options
