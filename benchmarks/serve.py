@@ -254,8 +254,9 @@ def cascade(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     return [{"kind": "cascade", "primary": args.model, "fallback": args.fallback, **curve.to_dict()}]
 
 
-def _key(record: dict[str, Any]) -> tuple[str, str]:
-    return str(record.get("kind")), str(record.get("endpoint", "/v1/entities"))
+def _key(record: dict[str, Any]) -> tuple[str, str, str]:
+    # Mixed-load runs with other server options (e.g. --step-tokens) are other experiments: kept side by side.
+    return str(record.get("kind")), str(record.get("endpoint", "/v1/entities")), " ".join(record.get("server_args", []))
 
 
 def main() -> int:
@@ -284,7 +285,7 @@ def main() -> int:
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     # A rerun replaces the records of its own kind (and, for load, its own endpoint): a classifier's load run
     # keeps the span model's.
-    replaced = {_key(r) for r in new} or {(args.what, "/v1/entities")}
+    replaced = {_key(r) for r in new} or {(args.what, "/v1/entities", "")}
     records = [r for r in records if _key(r) not in replaced] + new
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
