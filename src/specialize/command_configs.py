@@ -81,7 +81,22 @@ class SpeedEvaluationSection(EvaluationSection):
 
 
 @dataclass
-class DistillationSection(DistillationArgs):
+class TeacherSection(DistillationArgs):
+    """A ``[distillation]`` table: a required teacher and how the student learns from it."""
+
+    teacher: str | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        _required("distillation", "teacher", self.teacher, "--teacher")
+
+    def args(self) -> DistillationArgs:
+        """The training part alone, as the distillation trainer takes it."""
+        return DistillationArgs(**{f.name: getattr(self, f.name) for f in fields(DistillationArgs)})
+
+
+@dataclass
+class DistillationSection(TeacherSection):
     """``[distillation]`` of distill: the teacher, what it labels, and how the student learns from it."""
 
     # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
@@ -91,14 +106,6 @@ class DistillationSection(DistillationArgs):
     text_field: str = "text"  # field/column holding the text in JSONL or CSV input
     # Rename a span teacher's labels, e.g. "PERSON=PER,GPE=LOC" or a preset ("conll"); not for classifiers.
     label_map: str | None = None
-
-    def validate(self) -> None:
-        super().validate()
-        _required("distillation", "teacher", self.teacher, "--teacher")
-
-    def args(self) -> DistillationArgs:
-        """The training part alone, as the distillation trainer takes it."""
-        return DistillationArgs(**{f.name: getattr(self, f.name) for f in fields(DistillationArgs)})
 
 
 @dataclass
@@ -133,19 +140,12 @@ class StaticDataSection:
 
 
 @dataclass
-class StaticDistillationSection(DistillationArgs):
+class StaticDistillationSection(TeacherSection):
     """``[distillation]`` of train-static: the teacher gives the token vectors; with ``soft`` also its per-word
     label distributions (at ``temperature``, weight ``alpha``), which needs a specialist teacher."""
 
     teacher: str | None = None  # a folder written by train, or any encoder folder
     soft: bool = False
-
-    def validate(self) -> None:
-        super().validate()
-        _required("distillation", "teacher", self.teacher, "--teacher")
-
-    def args(self) -> DistillationArgs:
-        return DistillationArgs(**{f.name: getattr(self, f.name) for f in fields(DistillationArgs)})
 
 
 @dataclass
