@@ -10,7 +10,7 @@ after a crash skips the finished shards and redoes only the rest, and a rerun ov
 other settings is refused instead of mixing two runs. Every input record appears exactly once in the output.
 
 Engines: ``local`` runs ``workers`` processes (spawned, each loading the model once; ``workers=0`` runs in this
-process), which end when this process dies, even by ``kill -9`` (see :mod:`specialize.scale.parent_watch`);
+process), which end when this process dies, even by ``kill -9`` (see :mod:`specialize.utils.parent_watch`);
 ``ray`` runs a Ray Data actor pool (see :mod:`specialize.scale.ray_engine`).
 """
 
@@ -31,7 +31,6 @@ from typing import Any
 from specialize.errors import ConfigError, DataError, OutputExistsError
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
-from specialize.scale.parent_watch import check_parent, die_with_parent
 from specialize.scale.shards import ShardJob, run_job, shard_name
 from specialize.scale.sources import (
     count_records,
@@ -43,6 +42,7 @@ from specialize.scale.sources import (
     parquet_schema,
 )
 from specialize.scale.tasks import output_fields, task_of
+from specialize.utils.parent_watch import check_parent, die_with_parent
 from specialize.utils.threads import set_threads
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from specialize.errors import MissingExtraError, ModelNotFoundError, TeacherError
+from specialize.errors import MissingExtraError, ModelNotFoundError, SpecializeError, TeacherError
+from specialize.utils.parent_watch import kill_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -136,11 +137,18 @@ class LlamaServer:
             "n_ctx": self.n_ctx,
         }
 
-    def start(self) -> LlamaServer:
+    def start(self, *, detached: bool = False) -> LlamaServer:
+        """Start the server and wait until it answers. It dies with this process (a benchmark killed mid-run
+        leaves no server holding the port) unless ``detached`` (``llm_server.sh start``: it outlives the command)."""
         if importlib.util.find_spec("llama_cpp") is None:
             raise MissingExtraError(f"llama-cpp-python is not installed; {SETUP_HINT}")
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=None if detached else kill_with_parent,
+        )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -231,10 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     server = LlamaServer(args.model, alias=args.alias, port=args.port, threads=args.threads, n_ctx=args.n_ctx)
     try:
-        server.start()
-    except (RuntimeError, FileNotFoundError) as exc:
+        server.start(detached=True)
+    except SpecializeError as exc:  # not installed, no weights, or the server would not start: said in one line
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     pid_file.write_text(str(server.detach()))
     print(f"{server.describe()['server']} serving {server.describe()['model']} as {args.alias!r} at {base_url}")
     print(f"  log: {server.log_path}; stop it with: scripts/llm_server.sh stop --port {args.port}")

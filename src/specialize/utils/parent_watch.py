@@ -1,4 +1,5 @@
-"""Worker processes that end with their parent: a killed ``specialize apply`` must leave no worker running.
+"""Processes that end with their parent: a killed ``specialize apply`` must leave no worker running, and a killed
+benchmark no llama.cpp server.
 
 A spawned worker whose parent is killed (``kill -9``) is adopted by init and would go on predicting and writing
 shards nobody collects. On Linux the kernel ends it: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks for SIGKILL when
@@ -40,14 +41,19 @@ def _watch(parent_pid: int, poll_seconds: float) -> None:
         check_parent(parent_pid)
 
 
-def die_with_parent(parent_pid: int, poll_seconds: float = POLL_SECONDS) -> None:
-    """Make this process end when its parent ``parent_pid`` dies (see the module docstring)."""
+def kill_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (a no-op elsewhere). Safe as a ``Popen``
+    ``preexec_fn``: it only calls prctl, and logs nothing."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-                logger.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
-        except (OSError, AttributeError):  # no libc prctl: the watch thread alone
-            logger.debug("prctl unavailable; watching the parent pid only")
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: callers that need more also poll the parent's pid
+            pass
+
+
+def die_with_parent(parent_pid: int, poll_seconds: float = POLL_SECONDS) -> None:
+    """Make this process end when its parent ``parent_pid`` dies (see the module docstring)."""
+    kill_with_parent()
     check_parent(parent_pid)  # it may have died before prctl took effect
     threading.Thread(target=_watch, args=(parent_pid, poll_seconds), name="parent-watch", daemon=True).start()
