@@ -14,9 +14,9 @@ import pytest
 from tests.classification.test_text_classifier import MULTI, SINGLE, _train
 
 from specialize.data.model_folder import folder_task
-from specialize.data.window_classifier import ClassifierSettings
 from specialize.export import ExportCheckFailed, export
 from specialize.export.check import compare_label_predictions, format_check_report
+from specialize.inference.window_classifier import ClassifierSettings
 from specialize.models.predict import predict as classify
 from specialize.models.resolve import load_model as load_classifier
 from specialize.models.review import review_contract

@@ -1,8 +1,8 @@
 """What every torch model of specialize shares: a transformers encoder with a task head, its tokenizer, and the
 settings that say how text becomes windows.
 
-The task-specific halves are mixins from ``specialize.data``: :class:`~specialize.data.window_tagger.WindowTagger`
-(spans) and :class:`~specialize.data.window_classifier.WindowClassifier` (labels of whole texts). They hold
+The task-specific halves are mixins from ``specialize.data``: :class:`~specialize.inference.window_tagger.WindowTagger`
+(spans) and :class:`~specialize.inference.window_classifier.WindowClassifier` (labels of whole texts). They hold
 everything but the forward pass, which is the same for the torch-free ONNX models. This base adds the torch
 forward pass, the device, saving (a folder ``transformers`` loads, specialize's settings under config.json's
 ``specialize`` key, the format version) and loading (checked by :func:`specialize.data.model_folder.read_model_folder`).

@@ -17,7 +17,7 @@ from transformers import PreTrainedModel
 
 from specialize.data.features import InferenceSettings
 from specialize.data.model_folder import SPAN_TASK, ModelFolder
-from specialize.data.window_tagger import WindowTagger
+from specialize.inference.window_tagger import WindowTagger
 from specialize.models.encoder_model import EncoderModel
 from specialize.models.shapes import install_remote_code, load_token_classifier
 

@@ -4,7 +4,7 @@ Inference runs as preprocess (tokenize whole texts, cut the same windows the tok
 ``specialize.data.chunking``) -> forward (length-sorted batches, one logit vector per window) -> postprocess
 (pool each text's window logits by mean or max, then softmax or sigmoid) -> decide (arg-max, or every label at
 or above the threshold). Everything but the forward pass is shared with the torch-free ONNX classifier and
-lives in :mod:`specialize.data.window_classifier`.
+lives in :mod:`specialize.inference.window_classifier`.
 
 The saved folder is a plain ``transformers`` folder (``AutoModelForSequenceClassification``, problem_type
 single_label_classification or multi_label_classification); ``specialize``'s settings live under the
@@ -23,7 +23,7 @@ import torch
 from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
 
 from specialize.data.model_folder import CLASSIFICATION_TASK, ModelFolder
-from specialize.data.window_classifier import ClassifierSettings, WindowClassifier, activate, pool_logits
+from specialize.inference.window_classifier import ClassifierSettings, WindowClassifier, activate, pool_logits
 from specialize.models.encoder_model import EncoderModel
 
 __all__ = [

@@ -3,8 +3,8 @@
 The folder holds ``model.onnx``, ``tokenizer.json`` and ``config.json`` (labels and the task's settings, read by
 :func:`specialize.data.model_folder.read_model_folder`). What differs between tasks is only what happens after
 the graph: a span model's per-position logits become tag probabilities that
-:class:`~specialize.data.window_tagger.WindowTagger` merges and decodes into spans; a text classifier's window
-logits are pooled and decided by :class:`~specialize.data.window_classifier.WindowClassifier`. Those mixins are
+:class:`~specialize.inference.window_tagger.WindowTagger` merges and decodes into spans; a text classifier's window
+logits are pooled and decided by :class:`~specialize.inference.window_classifier.WindowClassifier`. Those mixins are
 the very code the torch models use, so an export gives the same answers for the same logits.
 :func:`load_exported` picks the class from the folder's task. Nothing here imports torch or transformers.
 """
@@ -20,9 +20,9 @@ import numpy as np
 
 from specialize.data.features import InferenceSettings
 from specialize.data.model_folder import CLASSIFICATION_TASK, SPAN_TASK, FolderKind, read_model_folder
-from specialize.data.window_classifier import ClassifierSettings, WindowClassifier
-from specialize.data.window_tagger import WindowTagger
 from specialize.errors import ModelFolderError
+from specialize.inference.window_classifier import ClassifierSettings, WindowClassifier
+from specialize.inference.window_tagger import WindowTagger
 from specialize.runtime.session import open_exported
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Text classification: labelled texts (single- or multi-label), a sequence classifier read in windows.
 
 Every window of a training text carries the text's labels (cross-entropy for single-label, binary cross-entropy
-per label for multi-label); prediction pools the windows (see :mod:`specialize.data.window_classifier`). The head
+per label for multi-label); prediction pools the windows (see :mod:`specialize.inference.window_classifier`). The head
 starts from a linear probe of the frozen encoder (``model.head_init = "probe"``). A multi-label model's threshold
 is chosen on dev at each evaluation and the best checkpoint's is kept.
 
@@ -32,10 +32,10 @@ from specialize.data.features import IGNORE_INDEX, WindowFeatures, pad_batch
 from specialize.data.io import read_labelled
 from specialize.data.loading import LoadedData
 from specialize.data.model_folder import CLASSIFICATION_TASK
-from specialize.data.window_classifier import ClassifierSettings, WindowClassifier, activate
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.classification_metrics import bootstrap_classification, score_labels
 from specialize.evaluation.confidence import LABEL_CONFIDENCE, decision_threshold, label_confidences
+from specialize.inference.window_classifier import ClassifierSettings, WindowClassifier, activate
 from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.tasks.spans import WINDOW_FIELDS
 from specialize.training.args import DistillationArgs
