@@ -1,5 +1,5 @@
-"""The typed configs of ``distill``, ``train-static``, ``export``, ``serve`` and ``label`` (``train``'s is
-:class:`specialize.config.TrainConfig`).
+"""The typed configs of ``distill``, ``train-static``, ``export``, ``serve``, ``label``, ``evaluate``, ``predict``,
+``apply`` and ``select`` (``train``'s is :class:`specialize.config.TrainConfig`).
 
 Each is loaded by :func:`specialize.config.load_command_config` from a TOML file and ``--set SECTION.KEY=VALUE``
 overrides (the command's flags are overrides too), validated at load with errors naming the file and the key,
@@ -17,19 +17,30 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from specialize.config import CommandConfig, ConfigError, TrainConfig
+from specialize.correction.select import PRE_ANNOTATIONS, STRATEGIES
+from specialize.data.grouping import Context
 from specialize.evaluation.confidence import CONFIDENCES
+from specialize.integrations.spacy_docs import ALIGNMENT_MODES
 from specialize.teachers.llm_config import LLMConfig
 from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 from specialize.utils.device import check_device
 
 __all__ = [
+    "ApplyConfig",
+    "ApplySection",
     "DistillConfig",
     "DistillationSection",
+    "EvaluateConfig",
+    "EvaluateSection",
     "EvaluationSection",
     "ExportConfig",
     "ExportSection",
     "LabelConfig",
     "LabelSection",
+    "PredictConfig",
+    "PredictSection",
+    "SelectConfig",
+    "SelectSection",
     "ServeConfig",
     "ServeSection",
     "ServerSection",
@@ -380,3 +391,172 @@ class LabelConfig(CommandConfig):
         if key is not None and self.llm != LLMConfig():
             options[key] = self.llm
         return options
+
+
+def _one_of(section: str, key: str, value: str | None, choices: tuple[str, ...] | list[str]) -> None:
+    """Raise ValueError naming ``section.key`` when ``value`` (None passes) is not among ``choices``."""
+    if value is not None and value not in choices:
+        raise ValueError(f"{section}.{key} must be one of {', '.join(choices)}, got {value!r}")
+
+
+# ------------------------------------------------------------------------------------------------------ evaluate
+
+CASCADE_CONFIDENCES = (*CONFIDENCES, "label_margin")
+
+
+@dataclass
+class EvaluateSection:
+    """``[evaluate]``: the models, the gold data and how they are scored. ``--json`` is the run's output."""
+
+    models: list[str] | None = None  # folders written by train or export, or spacy:NAME_OR_PATH
+    data: str | None = None  # gold data: path or dataset name such as conll2003:test
+    label_map: str | None = None  # map a general model's labels to the data's, e.g. "PERSON=PER" or "conll"
+    context: str = Context.SENTENCE.value  # "document": join sentences into their documents before predicting
+    bootstrap: int = 1000  # bootstrap samples for the 95% intervals (0 = none)
+    limit: int | None = None  # score only the first `limit` documents of the data
+    sample: int | None = None  # score `sample` documents drawn with `seed`, kept in order
+    seed: int = 0
+    examples: int = 3  # error examples to print per category
+    json_examples: bool = False  # also write the error examples into the --json records (for specialize report)
+    # Instead: F1 against the share of documents deferred to this fallback, for the first model as primary.
+    cascade: str | None = None
+    cascade_confidence: str | None = None  # None: min_span_score for span models, label_margin for classifiers
+
+    def validate(self) -> None:
+        if not self.models:
+            raise ValueError("evaluate.models is required: pass MODEL..., or set models in the [evaluate] table")
+        _required("evaluate", "data", self.data, "--data")
+        _one_of("evaluate", "context", self.context, [c.value for c in Context])
+        _one_of("evaluate", "cascade_confidence", self.cascade_confidence, CASCADE_CONFIDENCES)
+        _at_least("evaluate", 0, bootstrap=self.bootstrap, examples=self.examples)
+        _at_least("evaluate", 1, limit=self.limit, sample=self.sample)
+        if self.cascade is not None and (self.limit is not None or self.sample is not None):
+            raise ValueError("evaluate.cascade scores the whole data; drop limit/sample (--limit/--sample)")
+        if self.cascade is not None and len(self.models) > 1:
+            raise ValueError("evaluate.cascade takes one model (the primary); evaluate the others separately")
+
+
+@dataclass
+class EvaluateConfig(CommandConfig):
+    """``specialize evaluate``; saved as ``OUT.json.config.toml`` next to its ``--json`` file."""
+
+    COMMAND: ClassVar[str] = "evaluate"
+    OUTPUT: ClassVar[str | None] = "OUT.json"
+    OUTPUT_FLAG: ClassVar[str] = "--json"
+
+    evaluate: EvaluateSection = field(default_factory=EvaluateSection)
+
+
+# ------------------------------------------------------------------------------------------------------- predict
+
+PREDICT_FORMATS = ("jsonl", "spacy")
+
+
+@dataclass
+class PredictSection:
+    """``[predict]``: the model, the input and the output's form. The output file is the run's ``--output``."""
+
+    model: str | None = None  # a folder written by train or export, or spacy:NAME
+    input: str | None = None  # .txt, .jsonl/.json, .csv or a folder of .txt files; None = standard input
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    label_map: str | None = None  # for spacy: models, e.g. "PERSON=PER,GPE=LOC"
+    device: str = "auto"  # where a torch model runs: auto, cpu, cuda or cuda:N
+    threads: int | None = None  # CPU threads for the model; None = one per core
+    format: str = "jsonl"  # "spacy": write the output as a spaCy DocBin (.spacy)
+    displacy: str | None = None  # also render the predictions as a displaCy HTML page here
+    alignment_mode: str = "expand"  # spacy/displacy: spans whose edges fall inside a token: expand, contract, strict
+
+    def validate(self) -> None:
+        _required("predict", "model", self.model, "MODEL")
+        _one_of("predict", "format", self.format, PREDICT_FORMATS)
+        _one_of("predict", "alignment_mode", self.alignment_mode, ALIGNMENT_MODES)
+        _at_least("predict", 1, threads=self.threads)
+        try:
+            check_device(self.device)
+        except ValueError as exc:
+            raise ValueError(f"predict.{exc}") from None
+
+
+@dataclass
+class PredictConfig(CommandConfig):
+    """``specialize predict``; saved as ``OUTPUT.config.toml`` next to its ``--output`` file."""
+
+    COMMAND: ClassVar[str] = "predict"
+    OUTPUT: ClassVar[str | None] = "OUT.jsonl"
+
+    predict: PredictSection = field(default_factory=PredictSection)
+
+
+# --------------------------------------------------------------------------------------------------------- apply
+
+
+@dataclass
+class ApplySection:
+    """``[apply]``: the model, the input and how the work is spread. The shards go to the run's ``--output``."""
+
+    model: str | None = None  # a folder written by train or export (span model or text classifier), or spacy:NAME
+    input: str | None = None  # a .jsonl/.csv/.parquet file, or a folder of one kind
+    engine: str = "local"  # local: worker processes; ray: Ray Data
+    address: str | None = None  # Ray cluster address; None = a running or new local Ray
+    workers: int = 2  # worker processes or Ray actors (0: local, in process)
+    shard_size: int = 1000  # records per output shard
+    batch_size: int = 64  # texts per model call
+    threads: int | None = None  # CPU threads per worker; None = the cores shared among the workers
+    text_field: str = "text"  # field/column holding the text
+    progress: bool = True  # progress bar
+
+    def validate(self) -> None:
+        _required("apply", "model", self.model, "MODEL")
+        _required("apply", "input", self.input, "--input")
+        _one_of("apply", "engine", self.engine, ENGINES)
+        _at_least("apply", 0, workers=self.workers)
+        _at_least("apply", 1, shard_size=self.shard_size, batch_size=self.batch_size, threads=self.threads)
+
+
+@dataclass
+class ApplyConfig(CommandConfig):
+    """``specialize apply``; saved as ``specialize_config.toml`` in the output folder, next to the manifest."""
+
+    COMMAND: ClassVar[str] = "apply"
+    OUTPUT: ClassVar[str | None] = "FOLDER"
+
+    apply: ApplySection = field(default_factory=ApplySection)
+
+
+# -------------------------------------------------------------------------------------------------------- select
+
+
+@dataclass
+class SelectSection:
+    """``[select]``: the model, the pool and how documents are picked. The task folder is the run's ``--output``."""
+
+    model: str | None = None  # a specialist folder (torch or exported), or spacy:NAME
+    input: str | None = None  # texts (.txt, .jsonl, .csv, folder) or silver documents
+    n: int = 200  # documents to pick
+    strategy: str = "uncertainty"  # uncertainty, random or diverse
+    exclude: list[str] = field(default_factory=list)  # documents already corrected (corrections import output)
+    seed: int = 0  # seed of the random strategy
+    confidence: str | None = None  # None: min_word_prob for a specialist, min_span_score otherwise
+    pre_annotations: str = "model"  # spans shown to correct: the model's, or the input's own ("input")
+    candidates: int = 3  # diverse: spread over n x this least confident documents
+    model_version: str | None = None  # model_version written into the tasks; None = the model's name
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    label_map: str | None = None  # for spacy: models, e.g. "PERSON=PER,GPE=LOC"
+
+    def validate(self) -> None:
+        _required("select", "model", self.model, "MODEL")
+        _required("select", "input", self.input, "--input")
+        _one_of("select", "strategy", self.strategy, STRATEGIES)
+        _one_of("select", "confidence", self.confidence, CONFIDENCES)
+        _one_of("select", "pre_annotations", self.pre_annotations, PRE_ANNOTATIONS)
+        _at_least("select", 1, n=self.n, candidates=self.candidates)
+
+
+@dataclass
+class SelectConfig(CommandConfig):
+    """``specialize select``; saved as ``specialize_config.toml`` in the task folder."""
+
+    COMMAND: ClassVar[str] = "select"
+    OUTPUT: ClassVar[str | None] = "NEW_FOLDER"
+
+    select: SelectSection = field(default_factory=SelectSection)

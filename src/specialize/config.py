@@ -21,6 +21,8 @@ Unknown keys and wrong types are errors that name the file, the key and what is 
 from __future__ import annotations
 
 import difflib
+import logging
+import os
 import shlex
 import tomllib
 import types
@@ -36,6 +38,8 @@ from specialize.data.grouping import Context
 from specialize.errors import ConfigError
 from specialize.training.args import TrainingArgs
 from specialize.utils.toml_writer import dump_toml
+
+logger = logging.getLogger(__name__)
 
 
 class TaskName(StrEnum):
@@ -121,14 +125,15 @@ class CommandConfig:
     """Base of every command's config: a dataclass whose fields are its sections, each a dataclass (a TOML table).
 
     Subclasses name their command (``COMMAND``, for the header of the saved file and its errors) and what
-    ``--output`` takes (``OUTPUT``; None for a command without one). A section may define ``validate()``
-    (raising ValueError that names the key), ``REFUSED`` (keys that must never come from a file, such as
+    ``--output`` (or ``OUTPUT_FLAG``) takes (``OUTPUT``; None for a command without one). A section may define
+    ``validate()`` (raising ValueError that names the key), ``REFUSED`` (keys that must never come from a file, such as
     secrets, with the reason) and per-field parsers as ``field(metadata={"parse": fn})``; the config's own
     :meth:`validate` checks what spans sections.
     """
 
     COMMAND: ClassVar[str]
     OUTPUT: ClassVar[str | None] = "NEW_FOLDER"
+    OUTPUT_FLAG: ClassVar[str] = "--output"  # the option that takes OUTPUT (evaluate: --json)
 
     def validate(self) -> None:
         """Checks across sections; each section's own ``validate()`` has run already."""
@@ -328,8 +333,9 @@ def config_toml(
 
     command = f"specialize {config.COMMAND} --config {shlex.quote(str(config_path))}"
     if config.OUTPUT is not None:
-        command += f" --output {config.OUTPUT}"
-    run = f"specialize {config.COMMAND}" + (f" --output {shlex.quote(str(output))}" if output is not None else "")
+        command += f" {config.OUTPUT_FLAG} {config.OUTPUT}"
+    flag = config.OUTPUT_FLAG
+    run = f"specialize {config.COMMAND}" + (f" {flag} {shlex.quote(str(output))}" if output is not None else "")
     header = (
         f"{command}\n"
         f"The resolved configuration of `{run}` (specialize {__version__}), run in {Path.cwd()}:\n"
@@ -344,3 +350,40 @@ def write_run_config(folder: Path, config: CommandConfig | None, output: str | P
     if config is not None:
         text = config_toml(config, config_path=Path(output) / CONFIG_FILE, output=output)
         (folder / CONFIG_FILE).write_text(text, encoding="utf-8")
+
+
+def save_config_file(
+    path: Path, config: CommandConfig | None, output: str | Path, *, replace_own: bool = False
+) -> bool:
+    """The resolved ``config`` of the run that wrote ``output``, saved at ``path``. A file already at ``path`` is
+    kept (the log says so) unless it holds the same config, or, with ``replace_own``, it is a config this
+    command saved for this same path (its first line: ``# specialize COMMAND --config PATH``), which a rerun
+    that replaces ``output`` replaces too. A file the command did not write is never replaced. Returns whether
+    the file now holds this config."""
+    if config is None:
+        return False
+    text = config_toml(config, config_path=path, output=output)
+    if path.exists():
+        old = path.read_text(encoding="utf-8") if path.is_file() else None
+        if old is not None and _without_header(old) == _without_header(text):
+            return True  # the same config, from an earlier run of the same command
+        if old is None or not (replace_own and old.partition("\n")[0] == text.partition("\n")[0]):
+            logger.warning("%s exists and is not replaced; the config of this run was not saved", path)
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+    return True
+
+
+def save_config_beside(output: str | Path, config: CommandConfig | None, *, replace_own: bool = False) -> Path | None:
+    """``OUTPUT.config.toml`` next to the file ``output`` (see :func:`save_config_file`): the resolved config
+    that writes it again. Returns the path written, or None."""
+    output = Path(output)
+    path = output.with_name(output.name + ".config.toml")
+    return path if save_config_file(path, config, output, replace_own=replace_own) else None
+
+
+def _without_header(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))

@@ -13,6 +13,7 @@ import pytest
 from specialize.cli.main import main
 from specialize.data.document import Span
 from specialize.data.errors import DataFormatError
+from specialize.errors import OutputExistsError
 from specialize.scale import apply
 
 LABELS = ["O", "B-PER", "I-PER"]
@@ -137,14 +138,14 @@ def test_a_rerun_after_a_crash_redoes_only_the_unfinished_shards(tmp_path):
 def test_a_rerun_over_changed_input_or_settings_is_refused(tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", 20)
     apply(Counting(), source, tmp_path / "out", workers=0, shard_size=8, progress=False)
-    with pytest.raises(ValueError, match=r"another run.*settings"):
+    with pytest.raises(OutputExistsError, match=r"another run.*settings"):
         apply(Counting(), source, tmp_path / "out", workers=0, shard_size=5, progress=False)
     write_jsonl(source, 21)
-    with pytest.raises(ValueError, match=r"another run.*inputs"):
+    with pytest.raises(OutputExistsError, match=r"another run.*inputs"):
         apply(Counting(), source, tmp_path / "out", workers=0, shard_size=8, progress=False)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(ValueError, match="not an apply output folder"):
+    with pytest.raises(OutputExistsError, match="not an apply output folder"):
         apply(Counting(), source, tmp_path / "other", workers=0, progress=False)
 
 

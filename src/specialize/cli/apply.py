@@ -7,52 +7,69 @@ import sys
 from typing import Any
 
 from specialize.cli.common import HelpFormatter
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
+from specialize.config import CONFIG_FILE
 
 HELP = "run a model over a large input (JSONL, CSV, Parquet) into resumable output shards"
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.command_configs import ENGINES, ApplyConfig
+
     p = subparsers.add_parser(
         "apply",
         help=HELP,
         description=HELP + ". Every record comes back once, with its fields and the model's answer, in "
         "part-NNNNN.jsonl shards (.parquet for Parquet input): a 'spans' field from a span model, 'labels' and "
         "'scores' (every label's probability) from a text classifier. Rerun the same command after a crash: "
-        "finished shards are skipped. The ray engine needs: pip install 'specialize[ray]'.",
+        "finished shards are skipped. The ray engine needs: pip install 'specialize[ray]'. Options override the "
+        f"--config file ([apply] table); the resolved config is saved in the output folder ({CONFIG_FILE}).",
         formatter_class=HelpFormatter,
     )
-    p.add_argument(
+    flags = ConfigFlags(p, ApplyConfig, example="apply.workers=4")
+    flags.add(
+        p,
+        "apply.model",
         "model",
         metavar="MODEL",
-        help="a folder written by 'specialize train' or 'export' (span model or text classifier), or spacy:NAME",
+        nargs="?",
+        help="a folder written by 'specialize train' or 'export' (span model or text classifier), or spacy:NAME; "
+        "required, here or in the config",
     )
-    p.add_argument("--input", "-i", required=True, help="a .jsonl/.csv/.parquet file, or a folder of one kind")
+    flags.add(p, "apply.input", "--input", "-i", help="a .jsonl/.csv/.parquet file, or a folder of one kind")
     p.add_argument("--output", "-o", required=True, help="output folder for the shards and _manifest.json")
-    p.add_argument("--engine", choices=["local", "ray"], default="local", help="worker processes or Ray Data")
-    p.add_argument("--address", help="Ray cluster address (default: a running or new local Ray)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes or Ray actors (0: local, in process)")
-    p.add_argument("--shard-size", type=int, default=1000, help="records per output shard")
-    p.add_argument("--batch-size", type=int, default=64, help="texts per model call")
-    p.add_argument("--threads", type=int, help="CPU threads per worker (default: the cores shared among the workers)")
-    p.add_argument("--text-field", default="text", help="field/column holding the text")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    flags.add(p, "apply.engine", "--engine", choices=list(ENGINES), help="worker processes or Ray Data")
+    flags.add(p, "apply.address", "--address", help="Ray cluster address (default: a running or new local Ray)")
+    flags.add(p, "apply.workers", "--workers", help="worker processes or Ray actors (0: local, in process)")
+    flags.add(p, "apply.shard_size", "--shard-size", help="records per output shard")
+    flags.add(p, "apply.batch_size", "--batch-size", help="texts per model call")
+    flags.add(
+        p, "apply.threads", "--threads", help="CPU threads per worker (default: the cores shared among the workers)"
+    )
+    flags.add(p, "apply.text_field", "--text-field", help="field/column holding the text")
+    flags.add(p, "apply.progress", "--no-progress", const=False, help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
+    config = resolve_config(args)
+    if print_config(args, config):
+        return 0
     from specialize.scale import apply
 
+    a = config.apply
     result = apply(
-        args.model,
-        args.input,
+        a.model,
+        a.input,
         args.output,
-        engine=args.engine,
-        workers=args.workers,
-        shard_size=args.shard_size,
-        address=args.address,
-        text_field=args.text_field,
-        batch_size=args.batch_size,
-        threads=args.threads,
-        progress=not args.no_progress,
+        engine=a.engine,
+        workers=a.workers,
+        shard_size=a.shard_size,
+        address=a.address,
+        text_field=a.text_field,
+        batch_size=a.batch_size,
+        threads=a.threads,
+        progress=a.progress,
+        saved_config=config,
     )
     resumed = f" ({result.skipped_shards} already done)" if result.skipped_shards else ""
     print(

@@ -137,5 +137,6 @@ def print_config(args: argparse.Namespace, config: CommandConfig) -> bool:
     """With ``--print-config``, print ``config`` as TOML and say the command should stop there."""
     if not args.print_config:
         return False
-    print(config_toml(config, output=getattr(args, "output", None)), end="")
+    output = getattr(args, config.OUTPUT_FLAG.lstrip("-").replace("-", "_"), None)
+    print(config_toml(config, output=output), end="")
     return True

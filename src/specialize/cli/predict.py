@@ -7,78 +7,105 @@ import sys
 from typing import Any
 
 from specialize.cli.common import HelpFormatter
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 from specialize.errors import ConfigError
 
 HELP = "find entities in text (or classify texts) with a trained specialist (or a spacy: pipeline)"
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.command_configs import PREDICT_FORMATS, PredictConfig
+    from specialize.integrations.spacy_docs import ALIGNMENT_MODES
+
     p = subparsers.add_parser(
         "predict",
         help=HELP,
         description=HELP + ". Input: .txt (one document per line), .jsonl/.json (a text field), .csv (a text "
         "column), a folder of .txt files, or standard input (one document per line). Output: one JSON line per "
         "document with spans (start, end, label, text, score), or for a text classifier with labels and scores; "
-        "ids and metadata are kept.",
+        "ids and metadata are kept. Options override the --config file ([predict] table); with --output the "
+        "resolved config is saved next to it as OUTPUT.config.toml (a file of that name is replaced only if an "
+        "earlier predict wrote it there); to standard output, --print-config shows it.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL", help="a folder written by 'specialize train', or spacy:NAME")
-    p.add_argument("--input", "-i", help="input file or folder (default: standard input)")
+    flags = ConfigFlags(p, PredictConfig, example="predict.device=cpu", saved="the OUTPUT.config.toml of a run")
+    flags.add(
+        p,
+        "predict.model",
+        "model",
+        metavar="MODEL",
+        nargs="?",
+        help="a folder written by 'specialize train', or spacy:NAME; required, here or in the config",
+    )
+    flags.add(p, "predict.input", "--input", "-i", help="input file or folder (default: standard input)")
     p.add_argument("--output", "-o", help="output JSONL file (default: standard output)")
-    p.add_argument("--text-field", default="text", help="field/column holding the text in JSONL or CSV input")
-    p.add_argument("--label-map", help="for spacy: models, e.g. PERSON=PER,GPE=LOC")
-    p.add_argument(
+    flags.add(p, "predict.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
+    flags.add(p, "predict.label_map", "--label-map", help="for spacy: models, e.g. PERSON=PER,GPE=LOC")
+    flags.add(
+        p,
+        "predict.device",
         "--device",
-        default="auto",
         help="where a torch model runs: auto (a CUDA GPU when torch sees one), cpu, cuda or cuda:N",
     )
-    p.add_argument("--threads", type=int, help="CPU threads for the model (default: one per core)")
-    p.add_argument(
+    flags.add(p, "predict.threads", "--threads", help="CPU threads for the model (default: one per core)")
+    flags.add(
+        p,
+        "predict.format",
         "--format",
-        choices=["jsonl", "spacy"],
-        default="jsonl",
+        choices=list(PREDICT_FORMATS),
         help="spacy: write --output as a spaCy DocBin (.spacy) of blank-English-tokenized docs with the entities",
     )
-    p.add_argument("--displacy", metavar="HTML", help="also render the predictions as a displaCy page")
-    p.add_argument(
+    flags.add(
+        p, "predict.displacy", "--displacy", metavar="HTML", help="also render the predictions as a displaCy page"
+    )
+    flags.add(
+        p,
+        "predict.alignment_mode",
         "--alignment-mode",
-        choices=["expand", "contract", "strict"],
-        default="expand",
+        choices=list(ALIGNMENT_MODES),
         help="--format spacy / --displacy: how spans whose edges fall inside a spaCy token map to tokens",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    config = resolve_config(args)
+    if print_config(args, config):
+        return 0
+    from specialize.config import save_config_beside
     from specialize.models.predict import predict
     from specialize.models.resolve import load_model
     from specialize.utils.device import place_predictor
     from specialize.utils.threads import set_threads
 
-    set_threads(args.threads)
+    c = config.predict
+    if c.format == "spacy" and not args.output:
+        raise ConfigError("--format spacy writes a binary DocBin: pass --output FILE.spacy")
+    set_threads(c.threads)
     label_map = None
-    if args.label_map:
+    if c.label_map:
         from specialize.data.labels import parse_label_map
 
-        label_map = parse_label_map(args.label_map)
-    model = place_predictor(load_model(args.model, label_map=label_map), args.device)
-    inputs: Any = args.input if args.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    spacy_output = args.format == "spacy" or args.displacy
+        label_map = parse_label_map(c.label_map)
+    model = place_predictor(load_model(c.model, label_map=label_map), c.device)
+    inputs: Any = c.input if c.input else [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    spacy_output = c.format == "spacy" or c.displacy
     if spacy_output and getattr(model, "task", "ner") != "ner":
         raise ConfigError("--format spacy and --displacy show entities; this model classifies texts: drop them")
-    if args.format == "spacy" and not args.output:
-        raise ConfigError("--format spacy writes a binary DocBin: pass --output FILE.spacy")
-    jsonl_out = None if args.format == "spacy" else args.output or sys.stdout
-    records = predict(model, inputs, jsonl_out, text_field=args.text_field)
+    jsonl_out = None if c.format == "spacy" else args.output or sys.stdout
+    records = predict(model, inputs, jsonl_out, text_field=c.text_field)
     if spacy_output:
         from specialize.data.document import Document
         from specialize.integrations.spacy_docs import export_predictions
 
         docs = [Document.from_dict(r) for r in records]
-        docbin = args.output if args.format == "spacy" else None
-        counts = export_predictions(docs, docbin=docbin, displacy=args.displacy, alignment_mode=args.alignment_mode)
-        print(f"spaCy alignment ({args.alignment_mode}): {counts.summary()}", file=sys.stderr)
+        docbin = args.output if c.format == "spacy" else None
+        counts = export_predictions(docs, docbin=docbin, displacy=c.displacy, alignment_mode=c.alignment_mode)
+        print(f"spaCy alignment ({c.alignment_mode}): {counts.summary()}", file=sys.stderr)
     if args.output:
         spans = sum(len(r.get("spans", [])) for r in records)
         what = f"with {spans} spans" if any("spans" in r for r in records) else "with labels"
         print(f"wrote {len(records)} records {what} to {args.output}", file=sys.stderr)
+        saved = save_config_beside(args.output, config, replace_own=True)
+        if saved is not None:
+            print(f"wrote {saved}", file=sys.stderr)
     return 0

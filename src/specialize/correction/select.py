@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from specialize.config import CONFIG_FILE, CommandConfig, save_config_file
 from specialize.correction.diversity import document_vectors, k_center_greedy
 from specialize.data.corrections import CorrectedIndex, write_correction_tasks
 from specialize.data.document import Document, text_key
@@ -209,10 +210,12 @@ def select_tasks(
     text_field: str = "text",
     label_map: str | None = None,
     candidates: int = 3,
+    saved_config: CommandConfig | None = None,
 ) -> tuple[Selection, dict[str, Path]]:
     """``specialize select``: load the model (a folder, or ``spacy:NAME`` with ``label_map`` such as
     ``"PERSON=PER"`` or a preset), read the input (texts or silver documents) and the already-corrected files,
-    pick ``n`` documents and write the task files into ``output``."""
+    pick ``n`` documents and write the task files into ``output``. ``saved_config``: the command's resolved
+    config (a SelectConfig), saved there as ``specialize_config.toml`` (never over another file of that name)."""
     from specialize.data.corrections import read_corrected
     from specialize.data.io import read_documents_or_texts
     from specialize.data.labels import parse_label_map
@@ -244,4 +247,6 @@ def select_tasks(
     paths = export_selection(
         selection, output, labels=model.labels, model_version=model_version or model.name, extra=extra
     )
+    if save_config_file(Path(output) / CONFIG_FILE, saved_config, output):
+        paths["config"] = Path(output) / CONFIG_FILE
     return selection, paths

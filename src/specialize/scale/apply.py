@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specialize.config import CONFIG_FILE, CommandConfig, save_config_file
 from specialize.errors import ConfigError, DataError, OutputExistsError
 from specialize.models.base import Classifier, SpanPredictor
 from specialize.models.resolve import load_model
@@ -204,6 +205,7 @@ def apply(
     batch_size: int = 64,
     threads: int | None = None,
     progress: bool = True,
+    saved_config: CommandConfig | None = None,
 ) -> ApplyResult:
     """Predict every record of ``input`` and write the records, with the answers, to shards in ``output``.
 
@@ -213,7 +215,9 @@ def apply(
     and get ``spans`` (``start``, ``end``, ``label``, ``text``, ``score``) from a span model, or ``labels`` and
     ``scores`` (every label's probability) from a classifier; an input field of the same name is replaced.
     Rerunning resumes: finished shards are skipped. ``threads``: CPU threads per worker (default: the usable
-    cores shared among the workers; with ``workers=0``, the process default).
+    cores shared among the workers; with ``workers=0``, the process default). ``saved_config``: the command's
+    resolved config (an ApplyConfig), saved in ``output`` as ``specialize_config.toml``; a resumed run replaces
+    the one an earlier run saved there.
     """
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -241,6 +245,7 @@ def apply(
         "complete": False,
     }
     _prepare_output(output, manifest)
+    save_config_file(output / CONFIG_FILE, saved_config, output, replace_own=True)
     finished = {i for i in range(n_shards) if (output / shard_name(i, kind)).is_file()}
     schema = parquet_schema(files, output_fields(task)) if kind == "parquet" else None
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from specialize.config import CommandConfig, config_toml
+from specialize.config import CommandConfig, save_config_beside
 from specialize.data.document import Document
 from specialize.data.formats.jsonl import document_to_json
 from specialize.data.sampling import select
@@ -204,7 +204,7 @@ def label(
     and the output stay with this process. ``limit`` labels the first documents of ``input`` only, ``sample``
     that many drawn with ``sample_seed`` (:func:`specialize.data.sampling.select`; the summary says so).
     ``saved_config``: the command's resolved config (a LabelConfig), saved as ``OUTPUT.config.toml`` when no
-    such file exists (see :func:`save_config_beside`).
+    such file exists (see :func:`specialize.config.save_config_beside`).
     """
     if engine not in ("local", "ray"):
         raise ConfigError(f"unknown engine {engine!r}; use local or ray")
@@ -253,27 +253,6 @@ def label(
         stats.from_store, stats.spans,
     )  # fmt: skip
     return stats
-
-
-def save_config_beside(output: Path, config: CommandConfig | None) -> Path | None:
-    """``OUTPUT.config.toml`` next to the file ``output``: the resolved config that labels it again. A file of
-    that name is never replaced, as the command did not write it (or wrote it for an earlier run a user may
-    have edited since); the log says so. Returns the path written, or None."""
-    if config is None:
-        return None
-    path = output.with_name(output.name + ".config.toml")
-    text = config_toml(config, config_path=path, output=output)
-    if path.exists():
-        if path.is_file() and _without_header(path.read_text(encoding="utf-8")) == _without_header(text):
-            return None  # the same config, from an earlier run of the same command
-        logger.warning("%s exists and is not replaced; the config of this run was not saved", path)
-        return None
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _without_header(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
 
 
 def _settings(teacher: Teacher) -> dict[str, Any] | None:

@@ -1,0 +1,200 @@
+"""Typed configs of evaluate, predict, apply and select (issue #13): round trip, typos, flags over the file, and the
+resolved config saved where each command promises (beside a file it writes, or inside its output folder)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from specialize.cli.config_options import resolve_config
+from specialize.cli.main import build_parser, main
+from specialize.command_configs import ApplyConfig, EvaluateConfig, PredictConfig, SelectConfig
+from specialize.config import CONFIG_FILE, ConfigError, config_toml, load_command_config
+from specialize.utils.toml_writer import dump_toml
+
+RESOLVED = {
+    EvaluateConfig: {
+        "evaluate.models": ["a", "spacy:en"],
+        "evaluate.data": "conll2003:test",
+        "evaluate.context": "document",
+        "evaluate.sample": "5",
+        "evaluate.json_examples": "true",
+    },
+    PredictConfig: {"predict.model": "m", "predict.threads": "2", "predict.format": "spacy", "predict.device": "cpu"},
+    ApplyConfig: {"apply.model": "m", "apply.input": "in.jsonl", "apply.workers": "0", "apply.progress": "false"},
+    SelectConfig: {
+        "select.model": "m",
+        "select.input": "in.txt",
+        "select.exclude": ["a.jsonl", "b.jsonl"],
+        "select.strategy": "diverse",
+        "select.confidence": "min_span_score",
+    },
+}
+
+
+def _resolved(argv):
+    return resolve_config(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("config_class", list(RESOLVED), ids=lambda c: c.COMMAND)
+def test_resolved_config_to_toml_and_back_is_the_same_config(config_class, tmp_path):
+    config = load_command_config(config_class, None, RESOLVED[config_class])
+    text = config_toml(config, output=tmp_path / "out")
+    assert text.startswith(f"# specialize {config_class.COMMAND} --config THIS_FILE {config_class.OUTPUT_FLAG} ")
+    tomllib.loads(text)
+    (tmp_path / "c.toml").write_text(text, encoding="utf-8")
+    assert load_command_config(config_class, tmp_path / "c.toml") == config
+
+
+@pytest.mark.parametrize(
+    ("config_class", "text", "message"),
+    [
+        (EvaluateConfig, "[evaluate]\nbootsrap = 0\n", "did you mean 'evaluate.bootstrap'?"),
+        (PredictConfig, "[predict]\ntext_feild = 'x'\n", "did you mean 'predict.text_field'?"),
+        (ApplyConfig, "[apply]\nshardsize = 5\n", "did you mean 'apply.shard_size'?"),
+        (SelectConfig, "[selct]\nn = 5\n", "unknown section [selct]; did you mean [select]?"),
+    ],
+)
+def test_a_typo_is_a_did_you_mean_error_naming_the_file(config_class, text, message, tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_command_config(config_class, path)
+    assert message in str(info.value) and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("config_class", "text", "message"),
+    [
+        (EvaluateConfig, '[evaluate]\nmodels = ["m"]\ndata = "d"\ncontext = "page"\n', "evaluate.context must be one"),
+        (EvaluateConfig, '[evaluate]\ndata = "d"\n', "evaluate.models is required"),
+        (EvaluateConfig, '[evaluate]\nmodels = ["m"]\n', "evaluate.data is required: pass --data"),
+        (
+            EvaluateConfig,
+            '[evaluate]\nmodels = ["m"]\ndata = "d"\ncascade_confidence = "vibes"\n',
+            "evaluate.cascade_confidence must be one of",
+        ),
+        (
+            EvaluateConfig,
+            '[evaluate]\nmodels = ["m"]\ndata = "d"\ncascade = "f"\nlimit = 3\n',
+            "evaluate.cascade scores the whole data",
+        ),
+        (PredictConfig, '[predict]\nmodel = "m"\nformat = "xml"\n', "predict.format must be one of jsonl, spacy"),
+        (PredictConfig, '[predict]\nmodel = "m"\nalignment_mode = "x"\n', "predict.alignment_mode must be one of"),
+        (PredictConfig, '[predict]\nmodel = "m"\ndevice = "tpu"\n', "predict.device must be auto, cpu, cuda"),
+        (ApplyConfig, '[apply]\nmodel = "m"\ninput = "i"\nengine = "spark"\n', "apply.engine must be one of"),
+        (ApplyConfig, '[apply]\nmodel = "m"\ninput = "i"\nshard_size = 0\n', "apply.shard_size must be >= 1"),
+        (SelectConfig, '[select]\nmodel = "m"\ninput = "i"\nstrategy = "best"\n', "select.strategy must be one of"),
+        (SelectConfig, '[select]\nmodel = "m"\ninput = "i"\npre_annotations = "x"\n', "select.pre_annotations"),
+        (SelectConfig, '[select]\nmodel = "m"\n', "select.input is required: pass --input"),
+    ],
+)
+def test_wrong_values_are_errors_naming_the_key(config_class, text, message, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_command_config(config_class, path)
+    assert message in str(info.value) and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "table", "key", "from_file", "from_flag"),
+    [
+        (["evaluate", "m", "--data", "d", "--bootstrap", "7"], "evaluate", "bootstrap", 0, 7),
+        (["predict", "m", "--text-field", "body"], "predict", "text_field", "t", "body"),
+        (["apply", "m", "-i", "x", "-o", "o", "--shard-size", "9"], "apply", "shard_size", 5, 9),
+        (["select", "m", "-i", "x", "-o", "o", "-n", "4"], "select", "n", 10, 4),
+    ],
+)
+def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table, key, from_file, from_flag, tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(dump_toml({table: {key: from_file}}), encoding="utf-8")
+    flag_value = argv.pop()
+    flag = argv.pop()
+    assert getattr(getattr(_resolved([*argv, "--config", str(path)]), table), key) == from_file
+    assert getattr(getattr(_resolved([*argv, "--config", str(path), flag, flag_value]), table), key) == from_flag
+
+
+def test_inputs_may_come_from_the_file_alone(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[evaluate]\nmodels = ["a", "b"]\ndata = "d"\n', encoding="utf-8")
+    assert _resolved(["evaluate", "--config", str(path)]).evaluate.models == ["a", "b"]
+    assert _resolved(["evaluate", "c", "--config", str(path)]).evaluate.models == ["c"]  # MODEL replaces the list
+    path.write_text('[select]\nmodel = "m"\ninput = "i"\nexclude = ["a"]\n', encoding="utf-8")
+    assert _resolved(["select", "-o", "o", "--config", str(path)]).select.exclude == ["a"]
+    assert _resolved(["select", "-o", "o", "--config", str(path), "--exclude", "b"]).select.exclude == ["b"]
+
+
+def test_print_config_names_the_output_flag_and_runs_nothing(tmp_path, capsys):
+    assert main(["evaluate", "m", "--data", "d", "--json", "s.json", "--print-config"]) == 0
+    text = capsys.readouterr().out
+    assert "`specialize evaluate --json s.json`" in text
+    (tmp_path / "e.toml").write_text(text, encoding="utf-8")
+    assert load_command_config(EvaluateConfig, tmp_path / "e.toml") == _resolved(["evaluate", "m", "--data", "d"])
+    assert not (tmp_path / "s.json").exists()
+
+
+@pytest.fixture()
+def gazetteer(tmp_path):
+    terms = tmp_path / "terms.tsv"
+    terms.write_text("flu\tDisease\ncold\tDisease\n", encoding="utf-8")
+    return f"gazetteer:{terms}"
+
+
+def test_predict_saves_its_config_beside_the_output_and_replaces_only_its_own(gazetteer, tmp_path, caplog):
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("flu case\na cold\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    argv = ["predict", gazetteer, "-i", str(inputs), "-o", str(out)]
+    assert main(argv) == 0
+    saved = tmp_path / "out.jsonl.config.toml"
+    assert load_command_config(PredictConfig, saved) == _resolved(argv)
+    assert main([*argv, "--text-field", "body"]) == 0  # a rerun with other settings replaces the config it wrote
+    assert load_command_config(PredictConfig, saved).predict.text_field == "body"
+    again = tmp_path / "again.jsonl"
+    assert main(["predict", "--config", str(saved), "-o", str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+    mine = tmp_path / "mine.jsonl.config.toml"
+    mine.write_text("# my notes\n", encoding="utf-8")
+    assert main(["predict", gazetteer, "-i", str(inputs), "-o", str(tmp_path / "mine.jsonl")]) == 0
+    assert mine.read_text(encoding="utf-8") == "# my notes\n" and "is not replaced" in caplog.text
+
+
+def test_evaluate_saves_its_config_beside_the_json(gazetteer, tmp_path):
+    from tests.conftest import tiny_sentences
+
+    from specialize.data.io import write_documents
+
+    gold = tmp_path / "gold.jsonl"
+    write_documents(tiny_sentences(), gold)
+    out = tmp_path / "scores.json"
+    argv = ["evaluate", gazetteer, "--data", str(gold), "--bootstrap", "0", "--json", str(out)]
+    assert main(argv) == 0
+    saved = tmp_path / "scores.json.config.toml"
+    assert saved.read_text(encoding="utf-8").startswith(f"# specialize evaluate --config {saved} --json OUT.json")
+    assert load_command_config(EvaluateConfig, saved) == _resolved(argv)
+    assert json.loads(out.read_text(encoding="utf-8"))[0]["n_docs"] == len(tiny_sentences())
+
+
+def test_apply_saves_its_config_in_the_folder_and_a_resumed_run_keeps_working(gazetteer, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"text": f"flu {i}"}) + "\n" for i in range(5)), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["apply", gazetteer, "-i", str(source), "-o", str(out), "--workers", "0", "--no-progress"]
+    assert main([*argv, "--shard-size", "2"]) == 0
+    assert load_command_config(ApplyConfig, out / CONFIG_FILE) == _resolved([*argv, "--shard-size", "2"])
+    (out / "part-00001.jsonl").unlink()  # as if it crashed: the rerun redoes that shard
+    assert main([*argv, "--config", str(out / CONFIG_FILE), "--batch-size", "3"]) == 0
+    assert (out / "part-00001.jsonl").is_file()
+    assert load_command_config(ApplyConfig, out / CONFIG_FILE).apply.batch_size == 3  # the latest run's
+
+
+def test_select_saves_its_config_in_the_task_folder(gazetteer, tmp_path):
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("flu case\na cold\nnothing\n", encoding="utf-8")
+    out = tmp_path / "round1"
+    argv = ["select", gazetteer, "-i", str(inputs), "-o", str(out), "-n", "2", "--strategy", "random"]
+    assert main(argv) == 0
+    assert load_command_config(SelectConfig, out / CONFIG_FILE) == _resolved(argv)
