@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: train a disease-NER specialist (NCBI-disease train plus BC5CDR's disease mentions, ~22 min on
-# 2 cores) and compare it with spaCy's general model on NCBI-disease test.
+# The main job: train a disease-NER specialist (NCBI-disease train plus BC5CDR's disease mentions) and compare it
+# with spaCy's general model on NCBI-disease test. 4,555 training steps on 2 cores: 1,316 s on one day, about
+# 55 min (1.45 steps/s) on another; nothing else should run meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
