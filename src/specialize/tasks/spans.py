@@ -180,14 +180,10 @@ class SpanTask(Task):
         return LabelScheme(labels)
 
     def build(self, base: str | Path, scheme: LabelScheme, model: ModelConfig, *, seed: int, name: str) -> Any:
-        from transformers import AutoTokenizer
-
         from specialize.models.specialist import InferenceSettings, Specialist
-        from specialize.models.token_classifier import build_token_classifier
+        from specialize.models.token_classifier import build_token_classifier, load_fast_tokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(str(base))
-        if not getattr(tokenizer, "is_fast", False) or tokenizer.cls_token_id is None:
-            raise DataError(f"{base}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+        tokenizer = load_fast_tokenizer(base)
         network = build_token_classifier(
             base,
             scheme.labels,

@@ -60,11 +60,11 @@ def load_teacher_encoder(teacher: str | Path) -> tuple[Any, torch.nn.Module, Any
 
         specialist = Specialist.load(folder)
         return specialist, encoder_of(specialist.model), specialist.tokenizer, specialist.settings
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
-    hf_tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    if not getattr(hf_tokenizer, "is_fast", False) or hf_tokenizer.cls_token_id is None:
-        raise ModelFolderError(f"{teacher}: a fast tokenizer with [CLS]/[SEP]-style special tokens is required")
+    from specialize.models.token_classifier import load_fast_tokenizer
+
+    hf_tokenizer = load_fast_tokenizer(folder)
     settings = InferenceSettings(
         cls_id=hf_tokenizer.cls_token_id, sep_id=hf_tokenizer.sep_token_id, pad_id=hf_tokenizer.pad_token_id or 0
     )
