@@ -4,10 +4,9 @@ gold data."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from specialize.cli.common import USAGE_ERROR, HelpFormatter, add_overwrite_option
+from specialize.cli.common import HelpFormatter, add_overwrite_option
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 from specialize.config import CONFIG_FILE
 
@@ -79,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
     except ExportCheckFailed as exc:
         if exc.report is not None:
             print(format_check_report(exc.report))
-        print(f"error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
+        raise  # the one error: line and exit code 2, as for every SpecializeError (cli/main.py)
     if result.check is not None:
         print(format_check_report(result.check))
     n = result.numerics
