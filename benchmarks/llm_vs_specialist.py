@@ -196,7 +196,8 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     from specialize.teachers.label import LabelStats, label_documents
     from specialize.teachers.llm import LLMConfig, LLMTeacher
 
-    test = subset(list(read_documents(f"{dataset}:test")), args.n_test, args.seed)
+    full_test = list(read_documents(f"{dataset}:test"))
+    test = subset(full_test, args.n_test, args.seed)
     train_text = subset(list(read_documents(f"{dataset}:train")), args.n_train, args.seed)
     served = server.describe()
 
@@ -245,12 +246,8 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     result = evaluate(models, test, n_bootstrap=args.bootstrap)
     machine = machine_info()
     command = command_line()
-    subset_info = {"n_test": len(test), "test_size": len(read_documents(f"{dataset}:test")), "seed": args.seed}
+    subset_info = {"n_test": len(test), "test_size": len(full_test), "seed": args.seed}
     records = result.to_records(dataset=dataset, split="test", command=command, machine=machine)
-    for record, role in zip(records, roles, strict=True):
-        record.update({"experiment": "llm-vs-specialist", "role": role, "subset": subset_info, "threads": args.threads})
-        record.update(cost_fields(record["docs_per_s"], args.threads, args.usd_per_cpu_hour))
-        record["usd_per_cpu_hour"] = args.usd_per_cpu_hour
     texts = [d.text for d in test]
     for record, model in zip(records[len(runs) :], models[len(runs) :], strict=True):
         # evaluate() times one pass, first call included (thread pools, lazy allocations): for a model that answers
@@ -263,7 +260,10 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
             f"steady state: a warm-up pass, then passes over the {len(texts)} test texts for at least "
             f"{args.min_timing_seconds:g} s, at {args.threads} thread(s)"
         )
+    for record, role in zip(records, roles, strict=True):
+        record.update({"experiment": "llm-vs-specialist", "role": role, "subset": subset_info, "threads": args.threads})
         record.update(cost_fields(record["docs_per_s"], args.threads, args.usd_per_cpu_hour))
+        record["usd_per_cpu_hour"] = args.usd_per_cpu_hour
     for record, run in zip(records, runs, strict=False):
         record.update({"server": served["server"], "llm": served, "teacher": run.teacher.settings})
         record["model"] = run.name
