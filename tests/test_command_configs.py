@@ -14,9 +14,13 @@ import pytest
 from specialize.cli.config_options import resolve_config
 from specialize.cli.main import build_parser, main
 from specialize.command_configs import (
+    ApplyConfig,
     DistillConfig,
+    EvaluateConfig,
     ExportConfig,
     LabelConfig,
+    PredictConfig,
+    SelectConfig,
     ServeConfig,
     TrainStaticConfig,
 )
@@ -58,6 +62,22 @@ RESOLVED = {
         "llm.max_tokens": "none",
         "llm.instructions": "tab\there, é",
     },
+    EvaluateConfig: {
+        "evaluate.models": ["a", "spacy:en"],
+        "evaluate.data": "conll2003:test",
+        "evaluate.context": "document",
+        "evaluate.sample": "5",
+        "evaluate.json_examples": "true",
+    },
+    PredictConfig: {"predict.model": "m", "predict.threads": "2", "predict.format": "spacy", "predict.device": "cpu"},
+    ApplyConfig: {"apply.model": "m", "apply.input": "in.jsonl", "apply.workers": "0", "apply.progress": "false"},
+    SelectConfig: {
+        "select.model": "m",
+        "select.input": "in.txt",
+        "select.exclude": ["a.jsonl", "b.jsonl"],
+        "select.strategy": "diverse",
+        "select.confidence": "min_span_score",
+    },
 }
 
 
@@ -65,7 +85,8 @@ RESOLVED = {
 def test_resolved_config_to_toml_and_back_is_the_same_config(config_class, tmp_path):
     config = load_command_config(config_class, None, RESOLVED[config_class])
     text = config_toml(config, output=tmp_path / "out")
-    assert text.startswith(f"# specialize {config_class.COMMAND} --config THIS_FILE")
+    output = f" {config_class.OUTPUT_FLAG} " if config_class.OUTPUT is not None else ""  # serve writes nothing
+    assert text.startswith(f"# specialize {config_class.COMMAND} --config THIS_FILE{output}")
     tomllib.loads(text)  # valid TOML
     (tmp_path / "c.toml").write_text(text, encoding="utf-8")
     assert load_command_config(config_class, tmp_path / "c.toml") == config
@@ -90,6 +111,10 @@ def test_none_is_left_out_where_it_is_the_default_and_written_none_elsewhere():
         (ServeConfig, "[server]\nprot = 80\n", "unknown key 'server.prot'; did you mean 'server.port'?"),
         (LabelConfig, "[llm]\nmax_tokkens = 5\n", "did you mean 'llm.max_tokens'?"),
         (LabelConfig, "[label]\nbatchsize = 5\n", "did you mean 'label.batch_size'?"),
+        (EvaluateConfig, "[evaluate]\nbootsrap = 0\n", "did you mean 'evaluate.bootstrap'?"),
+        (PredictConfig, "[predict]\ntext_feild = 'x'\n", "did you mean 'predict.text_field'?"),
+        (ApplyConfig, "[apply]\nshardsize = 5\n", "did you mean 'apply.shard_size'?"),
+        (SelectConfig, "[selct]\nn = 5\n", "unknown section [selct]; did you mean [select]?"),
     ],
 )
 def test_a_typo_is_a_did_you_mean_error_naming_the_file(config_class, text, message, tmp_path):
@@ -130,6 +155,27 @@ def test_a_typo_is_a_did_you_mean_error_naming_the_file(config_class, text, mess
         (LabelConfig, '[llm]\napi_key = "k"\n', "llm.api_key: API keys are not taken from options or configs"),
         # [llm] settings with a teacher that has no LLM would do nothing.
         (LabelConfig, '[label]\nteacher = "spacy:x"\ninput = "y"\n[llm]\nn_examples = 1\n', "no llm: teacher"),
+        (EvaluateConfig, '[evaluate]\nmodels = ["m"]\ndata = "d"\ncontext = "page"\n', "evaluate.context must be one"),
+        (EvaluateConfig, '[evaluate]\ndata = "d"\n', "evaluate.models is required"),
+        (EvaluateConfig, '[evaluate]\nmodels = ["m"]\n', "evaluate.data is required: pass --data"),
+        (
+            EvaluateConfig,
+            '[evaluate]\nmodels = ["m"]\ndata = "d"\ncascade_confidence = "vibes"\n',
+            "evaluate.cascade_confidence must be one of",
+        ),
+        (
+            EvaluateConfig,
+            '[evaluate]\nmodels = ["m"]\ndata = "d"\ncascade = "f"\nlimit = 3\n',
+            "evaluate.cascade scores the whole data",
+        ),
+        (PredictConfig, '[predict]\nmodel = "m"\nformat = "xml"\n', "predict.format must be one of jsonl, spacy"),
+        (PredictConfig, '[predict]\nmodel = "m"\nalignment_mode = "x"\n', "predict.alignment_mode must be one of"),
+        (PredictConfig, '[predict]\nmodel = "m"\ndevice = "tpu"\n', "predict.device must be auto, cpu, cuda"),
+        (ApplyConfig, '[apply]\nmodel = "m"\ninput = "i"\nengine = "spark"\n', "apply.engine must be one of"),
+        (ApplyConfig, '[apply]\nmodel = "m"\ninput = "i"\nshard_size = 0\n', "apply.shard_size must be >= 1"),
+        (SelectConfig, '[select]\nmodel = "m"\ninput = "i"\nstrategy = "best"\n', "select.strategy must be one of"),
+        (SelectConfig, '[select]\nmodel = "m"\ninput = "i"\npre_annotations = "x"\n', "select.pre_annotations"),
+        (SelectConfig, '[select]\nmodel = "m"\n', "select.input is required: pass --input"),
     ],
 )
 def test_wrong_values_are_errors_naming_the_key(config_class, text, message, tmp_path):
@@ -179,6 +225,10 @@ def _resolved(argv):
         (["export", "m", "--output", "o", "--opset", "19"], "export", "opset", 18, 19),
         (["serve", "m", "--port", "9000"], "server", "port", 8081, 9000),
         (["label", "-t", "spacy:x", "-i", "in", "-o", "out", "--batch-size", "4"], "label", "batch_size", 8, 4),
+        (["evaluate", "m", "--data", "d", "--bootstrap", "7"], "evaluate", "bootstrap", 0, 7),
+        (["predict", "m", "--text-field", "body"], "predict", "text_field", "t", "body"),
+        (["apply", "m", "-i", "x", "-o", "o", "--shard-size", "9"], "apply", "shard_size", 5, 9),
+        (["select", "m", "-i", "x", "-o", "o", "-n", "4"], "select", "n", 10, 4),
     ],
 )
 def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table, key, from_file, from_flag, tmp_path):

@@ -1,120 +1,21 @@
-"""Typed configs of evaluate, predict, apply and select (issue #13): round trip, typos, flags over the file, and the
-resolved config saved where each command promises (beside a file it writes, or inside its output folder)."""
+"""Typed configs of evaluate, predict, apply and select (issue #13): inputs from the file alone, --print-config, and
+the resolved config saved where each command promises (beside a file it writes, or inside its output folder). Their
+round trip, typos, wrong values and flags over the file are cases of tests/test_command_configs.py."""
 
 from __future__ import annotations
 
 import json
-import tomllib
 
 import pytest
 
 from specialize.cli.config_options import resolve_config
 from specialize.cli.main import build_parser, main
 from specialize.command_configs import ApplyConfig, EvaluateConfig, PredictConfig, SelectConfig
-from specialize.config import CONFIG_FILE, ConfigError, config_toml, load_command_config
-from specialize.utils.toml_writer import dump_toml
-
-RESOLVED = {
-    EvaluateConfig: {
-        "evaluate.models": ["a", "spacy:en"],
-        "evaluate.data": "conll2003:test",
-        "evaluate.context": "document",
-        "evaluate.sample": "5",
-        "evaluate.json_examples": "true",
-    },
-    PredictConfig: {"predict.model": "m", "predict.threads": "2", "predict.format": "spacy", "predict.device": "cpu"},
-    ApplyConfig: {"apply.model": "m", "apply.input": "in.jsonl", "apply.workers": "0", "apply.progress": "false"},
-    SelectConfig: {
-        "select.model": "m",
-        "select.input": "in.txt",
-        "select.exclude": ["a.jsonl", "b.jsonl"],
-        "select.strategy": "diverse",
-        "select.confidence": "min_span_score",
-    },
-}
+from specialize.config import CONFIG_FILE, load_command_config
 
 
 def _resolved(argv):
     return resolve_config(build_parser().parse_args(argv))
-
-
-@pytest.mark.parametrize("config_class", list(RESOLVED), ids=lambda c: c.COMMAND)
-def test_resolved_config_to_toml_and_back_is_the_same_config(config_class, tmp_path):
-    config = load_command_config(config_class, None, RESOLVED[config_class])
-    text = config_toml(config, output=tmp_path / "out")
-    assert text.startswith(f"# specialize {config_class.COMMAND} --config THIS_FILE {config_class.OUTPUT_FLAG} ")
-    tomllib.loads(text)
-    (tmp_path / "c.toml").write_text(text, encoding="utf-8")
-    assert load_command_config(config_class, tmp_path / "c.toml") == config
-
-
-@pytest.mark.parametrize(
-    ("config_class", "text", "message"),
-    [
-        (EvaluateConfig, "[evaluate]\nbootsrap = 0\n", "did you mean 'evaluate.bootstrap'?"),
-        (PredictConfig, "[predict]\ntext_feild = 'x'\n", "did you mean 'predict.text_field'?"),
-        (ApplyConfig, "[apply]\nshardsize = 5\n", "did you mean 'apply.shard_size'?"),
-        (SelectConfig, "[selct]\nn = 5\n", "unknown section [selct]; did you mean [select]?"),
-    ],
-)
-def test_a_typo_is_a_did_you_mean_error_naming_the_file(config_class, text, message, tmp_path):
-    path = tmp_path / "typo.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_command_config(config_class, path)
-    assert message in str(info.value) and str(path) in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("config_class", "text", "message"),
-    [
-        (EvaluateConfig, '[evaluate]\nmodels = ["m"]\ndata = "d"\ncontext = "page"\n', "evaluate.context must be one"),
-        (EvaluateConfig, '[evaluate]\ndata = "d"\n', "evaluate.models is required"),
-        (EvaluateConfig, '[evaluate]\nmodels = ["m"]\n', "evaluate.data is required: pass --data"),
-        (
-            EvaluateConfig,
-            '[evaluate]\nmodels = ["m"]\ndata = "d"\ncascade_confidence = "vibes"\n',
-            "evaluate.cascade_confidence must be one of",
-        ),
-        (
-            EvaluateConfig,
-            '[evaluate]\nmodels = ["m"]\ndata = "d"\ncascade = "f"\nlimit = 3\n',
-            "evaluate.cascade scores the whole data",
-        ),
-        (PredictConfig, '[predict]\nmodel = "m"\nformat = "xml"\n', "predict.format must be one of jsonl, spacy"),
-        (PredictConfig, '[predict]\nmodel = "m"\nalignment_mode = "x"\n', "predict.alignment_mode must be one of"),
-        (PredictConfig, '[predict]\nmodel = "m"\ndevice = "tpu"\n', "predict.device must be auto, cpu, cuda"),
-        (ApplyConfig, '[apply]\nmodel = "m"\ninput = "i"\nengine = "spark"\n', "apply.engine must be one of"),
-        (ApplyConfig, '[apply]\nmodel = "m"\ninput = "i"\nshard_size = 0\n', "apply.shard_size must be >= 1"),
-        (SelectConfig, '[select]\nmodel = "m"\ninput = "i"\nstrategy = "best"\n', "select.strategy must be one of"),
-        (SelectConfig, '[select]\nmodel = "m"\ninput = "i"\npre_annotations = "x"\n', "select.pre_annotations"),
-        (SelectConfig, '[select]\nmodel = "m"\n', "select.input is required: pass --input"),
-    ],
-)
-def test_wrong_values_are_errors_naming_the_key(config_class, text, message, tmp_path):
-    path = tmp_path / "bad.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_command_config(config_class, path)
-    assert message in str(info.value) and str(path) in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("argv", "table", "key", "from_file", "from_flag"),
-    [
-        (["evaluate", "m", "--data", "d", "--bootstrap", "7"], "evaluate", "bootstrap", 0, 7),
-        (["predict", "m", "--text-field", "body"], "predict", "text_field", "t", "body"),
-        (["apply", "m", "-i", "x", "-o", "o", "--shard-size", "9"], "apply", "shard_size", 5, 9),
-        (["select", "m", "-i", "x", "-o", "o", "-n", "4"], "select", "n", 10, 4),
-    ],
-)
-def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table, key, from_file, from_flag, tmp_path):
-    path = tmp_path / "c.toml"
-    path.write_text(dump_toml({table: {key: from_file}}), encoding="utf-8")
-    flag_value = argv.pop()
-    flag = argv.pop()
-    assert getattr(getattr(_resolved([*argv, "--config", str(path)]), table), key) == from_file
-    assert getattr(getattr(_resolved([*argv, "--config", str(path), flag, flag_value]), table), key) == from_flag
 
 
 def test_inputs_may_come_from_the_file_alone(tmp_path):
