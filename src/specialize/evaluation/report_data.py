@@ -43,8 +43,8 @@ KINDS = ("evaluation", "distillation", "speed", "cascade", "classification", "ll
 LLM_EXPERIMENT = "llm-vs-specialist"
 
 
-# Record kinds that a record names itself in its "kind" field (an evaluation record is told apart by its task).
-DECLARED_KINDS = frozenset({"cascade", "correction", "llm", "published", "speed", "distillation", "classification"})
+# Record kinds written in a record's own "kind" field (an evaluation record is told apart by its task and fields).
+DECLARED_KINDS = frozenset({"cascade", "correction", "published"})
 
 
 def record_kind(record: Mapping[str, Any]) -> str | None:
