@@ -16,7 +16,8 @@ For each dataset, in one run, on one fixed random subset of the test sentences (
 - a student (MiniLM-L6) trained only on the few-shot LLM's labels of ``--n-train`` train sentences (no gold, no
   dev set: the last epoch is kept);
 - the gold-trained specialist (``--specialist DATASET=FOLDER``; without one, a quick one is trained on
-  ``--gold-train`` gold sentences and the record says so);
+  ``--gold-train`` gold sentences and the record says so), as torch (fp32) and as what a user deploys: its
+  ``export --int8`` folder (ONNX, int8 weights, checked against the torch model on the test subset);
 - spaCy en_core_web_md (CoNLL-2003 only: it has no disease type);
 - the cascade: the specialist first, the few-shot LLM for its least confident documents (the same LLM answers as
   its own row, so the sweep costs no extra LLM call): F1 against the share deferred. The same curve, LLM calls
@@ -182,8 +183,18 @@ def train_on(documents: list[Any], output: Path, epochs: int, dev: str | None) -
     if dev is not None:
         overrides["data.dev"] = dev
     started = time.perf_counter()
-    train(load_config(overrides=overrides), output, train_documents=documents, n_bootstrap=0)
+    # overwrite: a rerun replaces this benchmark's own earlier model (train replaces only folders train wrote).
+    train(load_config(overrides=overrides), output, train_documents=documents, n_bootstrap=0, overwrite=True)
     logger.info("trained %s on %d documents in %.0f s", output, len(documents), time.perf_counter() - started)
+    return output
+
+
+def export_int8(specialist: str, output: Path, check: list[Any]) -> Path:
+    """The specialist exported to ONNX with int8 weights, checked on ``check`` (replacing an earlier export of
+    this benchmark: ``export`` replaces only folders it wrote itself)."""
+    from specialize.export.exporter import export
+
+    export(specialist, output, int8=True, check=check, overwrite=True)
     return output
 
 
@@ -230,9 +241,12 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
         gold = subset(list(read_documents(f"{dataset}:train")), args.gold_train, args.seed)
         specialist = str(train_on(gold, RUNS / f"{dataset}-gold-quick", args.gold_epochs, dev=None))
 
+    # What a user deploys is the exported folder (`specialize export --int8`): time it next to the torch model.
+    specialist_int8 = export_int8(specialist, RUNS / f"{dataset}-specialist-int8", test)
+
     torch.set_num_threads(args.threads)  # every model predicts at the server's thread count
-    models: list[Any] = [*runs, str(student_dir), specialist]
-    roles = ["llm-zero-shot", "llm-few-shot", "llm-taught-student", "gold-specialist"]
+    models: list[Any] = [*runs, str(student_dir), specialist, str(specialist_int8)]
+    roles = ["llm-zero-shot", "llm-few-shot", "llm-taught-student", "gold-specialist", "gold-specialist-int8"]
     if dataset in SPACY_LABEL_MAP:
         from specialize.data.labels import parse_label_map
         from specialize.models.spacy_pipeline import SpacyPipeline
@@ -284,8 +298,10 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     gold_record["quick_specialist"] = (
         {"n_gold_train": args.gold_train, "epochs": args.gold_epochs} if quick_specialist else None
     )
+    records[4]["exported_from"] = specialist
     llm_speed = records[1]["docs_per_s"]
-    gold_record["speedup_vs_llm"] = round(gold_record["docs_per_s"] / llm_speed, 1) if llm_speed else None
+    for record in (gold_record, records[4]):
+        record["speedup_vs_llm"] = round(record["docs_per_s"] / llm_speed, 1) if llm_speed else None
 
     fewshot_answers = {d.text: spans for d, spans in zip(test, result.models[1].predictions, strict=True)}
     curve = cascade_curve(specialist, Cached(runs[1].name, runs[1].labels, fewshot_answers), test).to_dict()
