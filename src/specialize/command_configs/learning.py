@@ -1,0 +1,147 @@
+"""The configs of the commands that build a model: ``distill``, ``train-static`` and ``export`` (``train``'s is
+:class:`specialize.config.TrainConfig`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
+
+from specialize.command_configs._common import _at_least, _required
+from specialize.config import CommandConfig, TrainConfig
+from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
+
+# ---------------------------------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class EvaluationSection:
+    """``[evaluation]``: how the scores of the saved model are measured."""
+
+    bootstrap: int = 1000  # bootstrap samples for the 95% intervals of the scores (0 = no intervals)
+
+    def validate(self) -> None:
+        _at_least("evaluation", 0, bootstrap=self.bootstrap)
+
+
+@dataclass
+class SpeedEvaluationSection(EvaluationSection):
+    """``[evaluation]`` of distill: the scores, and the teacher-vs-student speed comparison."""
+
+    speed_repeats: int = 3  # timed passes per model for the speed comparison (0 = no speed comparison)
+
+    def validate(self) -> None:
+        super().validate()
+        _at_least("evaluation", 0, speed_repeats=self.speed_repeats)
+
+
+# ------------------------------------------------------------------------------------------------------- distill
+
+
+@dataclass
+class TeacherSection(DistillationArgs):
+    """A ``[distillation]`` table: a required teacher and how the student learns from it."""
+
+    teacher: str | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        _required("distillation", "teacher", self.teacher, "--teacher")
+
+    def args(self) -> DistillationArgs:
+        """The training part alone, as the distillation trainer takes it."""
+        return DistillationArgs(**{f.name: getattr(self, f.name) for f in fields(DistillationArgs)})
+
+
+@dataclass
+class DistillationSection(TeacherSection):
+    """``[distillation]`` of distill: the teacher, what it labels, and how the student learns from it."""
+
+    # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
+    teacher: str | None = None
+    # Unlabeled texts the teacher labels: .txt (one per line), .jsonl/.json, .csv, a folder, or a dataset name.
+    unlabeled: str | None = None
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    # Rename a span teacher's labels, e.g. "PERSON=PER,GPE=LOC" or a preset ("conll"); not for classifiers.
+    label_map: str | None = None
+
+
+@dataclass
+class DistillConfig(TrainConfig):
+    """``specialize distill``: train's ``[data]``, ``[model]`` and ``[training]`` (the student's), plus the
+    teacher and the comparison. ``model.task`` is the teacher's (detected when the config is resolved)."""
+
+    COMMAND: ClassVar[str] = "distill"
+
+    distillation: DistillationSection = field(default_factory=DistillationSection)
+    evaluation: SpeedEvaluationSection = field(default_factory=SpeedEvaluationSection)
+
+    def train_config(self) -> TrainConfig:
+        """The student's training config (the sections ``train`` has)."""
+        return TrainConfig(data=self.data, model=self.model, training=self.training)
+
+
+# -------------------------------------------------------------------------------------------------- train-static
+
+
+@dataclass
+class StaticDataSection:
+    """``[data]`` of train-static: gold data (paths or dataset names)."""
+
+    train: str | None = None  # required: the student learns from gold labels (and, with soft, the teacher)
+    dev: str | None = None  # picks the best epoch
+    test: str | None = None  # scored once after training; the scores go into the model card
+    format: str | None = None  # file format when it cannot be detected: conll, jsonl, brat, pubtator
+
+    def validate(self) -> None:
+        _required("data", "train", self.train, "--train")
+
+
+@dataclass
+class StaticDistillationSection(TeacherSection):
+    """``[distillation]`` of train-static: the teacher gives the token vectors; with ``soft`` also its per-word
+    label distributions (at ``temperature``, weight ``alpha``), which needs a specialist teacher."""
+
+    teacher: str | None = None  # a folder written by train, or any encoder folder
+    soft: bool = False
+
+
+@dataclass
+class TrainStaticConfig(CommandConfig):
+    """``specialize train-static``: a static-embedding student. ``[training]`` starts from the static defaults
+    (see :func:`specialize.training.args.static_training_args`), not train's."""
+
+    COMMAND: ClassVar[str] = "train-static"
+
+    data: StaticDataSection = field(default_factory=StaticDataSection)
+    distillation: StaticDistillationSection = field(default_factory=StaticDistillationSection)
+    static: StaticArgs = field(default_factory=StaticArgs)
+    training: TrainingArgs = field(default_factory=static_training_args)
+    evaluation: EvaluationSection = field(default_factory=EvaluationSection)
+
+
+# -------------------------------------------------------------------------------------------------------- export
+
+
+@dataclass
+class ExportSection:
+    """``[export]``: the source model, the ONNX options and the accuracy check that guards the export."""
+
+    model: str | None = None  # a folder written by train (any task)
+    int8: bool = False  # quantize MatMul weights to int8 (dynamic quantization)
+    check: str | None = None  # gold data (path or dataset name) the export is compared with its source on
+    max_f1_drop: float = 0.5  # largest allowed micro F1 drop, in points
+    max_recall_drop: float = 1.0  # largest allowed recall drop of any entity type (any label), in points
+    opset: int = 17  # ONNX opset version
+
+    def validate(self) -> None:
+        _required("export", "model", self.model, "MODEL")
+        _at_least("export", 7, opset=self.opset)  # torch.onnx writes opset 7 and later
+
+
+@dataclass
+class ExportConfig(CommandConfig):
+    """``specialize export``."""
+
+    COMMAND: ClassVar[str] = "export"
+
+    export: ExportSection = field(default_factory=ExportSection)
