@@ -8,32 +8,64 @@ Inputs (the teacher, the data, the model) are part of the config; where the outp
 
 The configs live in modules by workflow stage; import them from here:
 
-- :mod:`~specialize.command_configs.learning`: ``distill``, ``train-static``, ``export``
-- :mod:`~specialize.command_configs.inference`: ``serve``, ``label``, ``predict``, ``apply``
-- :mod:`~specialize.command_configs.evaluation`: ``evaluate``
-- :mod:`~specialize.command_configs.correction`: ``select``
+- :mod:`~specialize.command_configs.learning`: ``bases``, ``distill``, ``train-static``, ``export``, ``train-linker``
+- :mod:`~specialize.command_configs.inference`: ``serve``, ``label``, ``predict``, ``apply``, ``link``, ``redact``,
+  ``review``
+- :mod:`~specialize.command_configs.evaluation`: ``evaluate``, ``benchmark``, ``audit``, ``report``
+- :mod:`~specialize.command_configs.correction`: ``select``, ``corrections import``, ``corrections merge``
 
 This package reads no model and imports neither torch nor the serve extra: the CLI loads a config (and
 ``--print-config`` prints it) before anything heavy is imported.
 """
 
-from specialize.command_configs.correction import SelectConfig, SelectSection
-from specialize.command_configs.evaluation import CASCADE_CONFIDENCES, EvaluateConfig, EvaluateSection
+from specialize.command_configs.correction import (
+    CORRECTION_TOOLS,
+    CorrectionsImportConfig,
+    CorrectionsImportSection,
+    CorrectionsMergeConfig,
+    CorrectionsMergeSection,
+    SelectConfig,
+    SelectSection,
+)
+from specialize.command_configs.evaluation import (
+    CASCADE_CONFIDENCES,
+    AuditConfig,
+    AuditSection,
+    BenchmarkConfig,
+    BenchmarkSection,
+    EvaluateConfig,
+    EvaluateSection,
+    ReportConfig,
+    ReportSection,
+)
 from specialize.command_configs.inference import (
     ENGINES,
     PREDICT_FORMATS,
+    REDACT_OPERATORS,
+    REDACT_SCOPES,
     ApplyConfig,
     ApplySection,
     LabelConfig,
     LabelSection,
+    LinkConfig,
+    LinkSection,
     PredictConfig,
     PredictSection,
+    RedactConfig,
+    RedactSection,
+    ReviewConfig,
+    ReviewSection,
     ServeConfig,
     ServerSection,
     ServeSection,
     llm_option,
 )
 from specialize.command_configs.learning import (
+    BASES_ACTIONS,
+    LINK_METHODS,
+    LINK_TARGETS,
+    BasesConfig,
+    BasesSection,
     DistillationSection,
     DistillConfig,
     EvaluationSection,
@@ -43,15 +75,33 @@ from specialize.command_configs.learning import (
     StaticDataSection,
     StaticDistillationSection,
     TeacherSection,
+    TrainLinkerConfig,
+    TrainLinkerSection,
     TrainStaticConfig,
 )
 
 __all__ = [
+    "BASES_ACTIONS",
     "CASCADE_CONFIDENCES",
+    "CORRECTION_TOOLS",
     "ENGINES",
+    "LINK_METHODS",
+    "LINK_TARGETS",
     "PREDICT_FORMATS",
+    "REDACT_OPERATORS",
+    "REDACT_SCOPES",
     "ApplyConfig",
     "ApplySection",
+    "AuditConfig",
+    "AuditSection",
+    "BasesConfig",
+    "BasesSection",
+    "BenchmarkConfig",
+    "BenchmarkSection",
+    "CorrectionsImportConfig",
+    "CorrectionsImportSection",
+    "CorrectionsMergeConfig",
+    "CorrectionsMergeSection",
     "DistillConfig",
     "DistillationSection",
     "EvaluateConfig",
@@ -61,8 +111,16 @@ __all__ = [
     "ExportSection",
     "LabelConfig",
     "LabelSection",
+    "LinkConfig",
+    "LinkSection",
     "PredictConfig",
     "PredictSection",
+    "RedactConfig",
+    "RedactSection",
+    "ReportConfig",
+    "ReportSection",
+    "ReviewConfig",
+    "ReviewSection",
     "SelectConfig",
     "SelectSection",
     "ServeConfig",
@@ -72,6 +130,8 @@ __all__ = [
     "StaticDataSection",
     "StaticDistillationSection",
     "TeacherSection",
+    "TrainLinkerConfig",
+    "TrainLinkerSection",
     "TrainStaticConfig",
     "llm_option",
 ]

@@ -1,4 +1,5 @@
-"""The configs of the correction loop's commands: ``select``."""
+"""The configs of the correction loop's commands: ``select`` and ``corrections import`` / ``corrections merge`` (one
+config per subcommand, each with a ``[corrections]`` table: the header of a saved file names the subcommand)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,56 @@ class SelectConfig(CommandConfig):
     OUTPUT: ClassVar[str | None] = "NEW_FOLDER"
 
     select: SelectSection = field(default_factory=SelectSection)
+
+
+# --------------------------------------------------------------------------------------------------- corrections
+
+CORRECTION_TOOLS = ("label-studio", "prodigy")
+
+
+@dataclass
+class CorrectionsImportSection:
+    """``[corrections]`` of ``corrections import``: the exports to read. The JSONL file they go to (created or
+    updated) is the run's ``--output``."""
+
+    exports: list[str] | None = None  # Label Studio JSON exports or Prodigy db-out files
+    tool: str | None = None  # label-studio or prodigy; None = detected from the file
+    json: bool = False  # print the import report as JSON
+
+    def validate(self) -> None:
+        _required("corrections", "exports", self.exports, "EXPORT...")
+        _one_of("corrections", "tool", self.tool, CORRECTION_TOOLS)
+
+
+@dataclass
+class CorrectionsImportConfig(CommandConfig):
+    """``specialize corrections import``; saved as ``OUTPUT.config.toml`` next to the corrected documents (the
+    latest import's: the file gathers the corrections of every import)."""
+
+    COMMAND: ClassVar[str] = "corrections import"
+    OUTPUT: ClassVar[str | None] = "CORRECTED.jsonl"
+
+    corrections: CorrectionsImportSection = field(default_factory=CorrectionsImportSection)
+
+
+@dataclass
+class CorrectionsMergeSection:
+    """``[corrections]`` of ``corrections merge``: the silver documents and their corrected versions. The merged
+    file (a new one) is the run's ``--output``."""
+
+    silver: str | None = None  # silver documents (any format specialize reads)
+    corrected: list[str] | None = None  # corrected documents (corrections import output, or any gold file)
+
+    def validate(self) -> None:
+        _required("corrections", "silver", self.silver, "--silver")
+        _required("corrections", "corrected", self.corrected, "--corrected")
+
+
+@dataclass
+class CorrectionsMergeConfig(CommandConfig):
+    """``specialize corrections merge``; saved as ``OUTPUT.config.toml`` next to the merged file."""
+
+    COMMAND: ClassVar[str] = "corrections merge"
+    OUTPUT: ClassVar[str | None] = "NEW_FILE.jsonl"
+
+    corrections: CorrectionsMergeSection = field(default_factory=CorrectionsMergeSection)

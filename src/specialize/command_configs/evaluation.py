@@ -1,4 +1,5 @@
-"""The configs of the commands that score models and show the scores: ``evaluate``."""
+"""The configs of the commands that score models and show the scores: ``evaluate``, ``benchmark``, ``audit`` and
+``report``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from specialize.command_configs._common import _at_least, _one_of, _required
 from specialize.config import CommandConfig
 from specialize.data.grouping import Context
 from specialize.evaluation.confidence import CONFIDENCES
+from specialize.evaluation.report_data import DEFAULT_PRICE_PER_CPU_HOUR
 
 # ------------------------------------------------------------------------------------------------------ evaluate
 
@@ -56,3 +58,104 @@ class EvaluateConfig(CommandConfig):
     OUTPUT_FLAG: ClassVar[str] = "--json"
 
     evaluate: EvaluateSection = field(default_factory=EvaluateSection)
+
+
+# ----------------------------------------------------------------------------------------------------- benchmark
+
+
+@dataclass
+class BenchmarkSection:
+    """``[benchmark]``: the models, the texts and how they are timed. ``--json`` is the run's output."""
+
+    # Specialist or exported folders, spacy:NAME_OR_PATH, or hf-pipeline:FOLDER (the plain transformers pipeline).
+    models: list[str] | None = None
+    data: str | None = None  # documents: path or dataset name such as conll2003:test
+    threads: list[int] = field(default_factory=lambda: [1])  # thread counts to measure, e.g. [1, 2, 4]
+    repeats: int = 3  # timed passes over the data (the median is reported)
+    warmup: int = 1  # untimed calls before timing
+    latency_docs: int = 200  # single documents timed for latency percentiles
+    label_map: str | None = None  # for spacy: models, e.g. "PERSON=PER,GPE=LOC" or a preset: conll
+
+    def validate(self) -> None:
+        _required("benchmark", "models", self.models, "MODEL...")
+        _required("benchmark", "data", self.data, "--data")
+        if not self.threads:
+            raise ValueError("benchmark.threads must name at least one thread count, e.g. [1, 2]")
+        _at_least("benchmark", 1, **{f"threads[{i}]": t for i, t in enumerate(self.threads)})
+        _at_least("benchmark", 1, repeats=self.repeats)
+        _at_least("benchmark", 0, warmup=self.warmup, latency_docs=self.latency_docs)
+
+
+@dataclass
+class BenchmarkConfig(CommandConfig):
+    """``specialize benchmark``; saved as ``OUT.json.config.toml`` next to its ``--json`` file."""
+
+    COMMAND: ClassVar[str] = "benchmark"
+    OUTPUT: ClassVar[str | None] = "OUT.json"
+    OUTPUT_FLAG: ClassVar[str] = "--json"
+
+    benchmark: BenchmarkSection = field(default_factory=BenchmarkSection)
+
+
+# --------------------------------------------------------------------------------------------------------- audit
+
+
+@dataclass
+class AuditSection:
+    """``[audit]``: the model, the gold data and the name groups. ``--json`` is the run's output."""
+
+    model: str | None = None  # a folder written by train or export, or spacy:NAME_OR_PATH
+    data: str | None = None  # gold data with person spans: path or dataset name (conll2003:test)
+    label_map: str | None = None  # map a general model's labels to the data's, e.g. "PERSON=PER" or "conll"
+    person_labels: list[str] = field(default_factory=lambda: ["PER", "PERSON"])  # gold labels of person spans
+    groups: list[str] | None = None  # name groups, e.g. ["anglo-female", "arabic-male"]; None = all
+    seed: int = 0  # seed of the name draws and of the bootstrap
+    bootstrap: int = 1000  # bootstrap samples for the intervals (0 = none)
+    update_card: bool = False  # write the table into MODEL/README.md as a '## Bias audit' section
+
+    def validate(self) -> None:
+        _required("audit", "model", self.model, "MODEL")
+        _required("audit", "data", self.data, "--data")
+        _at_least("audit", 0, bootstrap=self.bootstrap)
+
+
+@dataclass
+class AuditConfig(CommandConfig):
+    """``specialize audit``; saved as ``OUT.json.config.toml`` next to its ``--json`` file (not into the model
+    folder, whose card ``update_card`` changes)."""
+
+    COMMAND: ClassVar[str] = "audit"
+    OUTPUT: ClassVar[str | None] = "OUT.json"
+    OUTPUT_FLAG: ClassVar[str] = "--json"
+
+    audit: AuditSection = field(default_factory=AuditSection)
+
+
+# -------------------------------------------------------------------------------------------------------- report
+
+
+@dataclass
+class ReportSection:
+    """``[report]``: the result files and how the page shows them. The HTML file is the run's ``--output``."""
+
+    # JSON from evaluate --json, benchmark --json, evaluate --cascade ... --json, or benchmarks/results/*.json.
+    results: list[str] | None = None
+    title: str = "specialize report"  # page title
+    # Call model OLD by the name NEW: {OLD = "NEW"}; models with the same scores on the same documents in
+    # different files already share one name.
+    aliases: dict[str, str] = field(default_factory=dict)
+    price_per_cpu_hour: float = DEFAULT_PRICE_PER_CPU_HOUR  # US dollars per vCPU-hour for the cost table
+
+    def validate(self) -> None:
+        _required("report", "results", self.results, "RESULTS...")
+        _at_least("report", 0, price_per_cpu_hour=self.price_per_cpu_hour)
+
+
+@dataclass
+class ReportConfig(CommandConfig):
+    """``specialize report``; saved as ``OUTPUT.config.toml`` next to the HTML file it writes."""
+
+    COMMAND: ClassVar[str] = "report"
+    OUTPUT: ClassVar[str | None] = "REPORT.html"
+
+    report: ReportSection = field(default_factory=ReportSection)

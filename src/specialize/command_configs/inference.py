@@ -1,4 +1,5 @@
-"""The configs of the commands that run a model over texts: ``serve``, ``label``, ``predict`` and ``apply``."""
+"""The configs of the commands that run a model over texts: ``serve``, ``label``, ``predict``, ``apply``, ``link``,
+``redact`` and ``review``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from specialize.command_configs._common import _at_least, _one_of, _required
+from specialize.command_configs.learning import LINK_METHODS
 from specialize.config import CommandConfig
 from specialize.errors import ConfigError
 from specialize.evaluation.confidence import CONFIDENCES
@@ -279,3 +281,104 @@ class ApplyConfig(CommandConfig):
     OUTPUT: ClassVar[str | None] = "FOLDER"
 
     apply: ApplySection = field(default_factory=ApplySection)
+
+
+# ---------------------------------------------------------------------------------------------------------- link
+
+
+@dataclass
+class LinkSection:
+    """``[link]``: the linker, the input and how its spans are found and linked. The output file is the run's
+    ``--output``."""
+
+    model: str | None = None  # a folder written by train-linker
+    input: str | None = None  # documents with spans (file, folder or dataset name), or raw text with `ner`
+    ner: str | None = None  # find the spans with this specialist (or spacy:NAME) first
+    method: str | None = None  # dictionary, similarity or combined; None = the linker's own
+    format: str | None = None  # input format when it cannot be detected (conll, jsonl, brat, pubtator)
+    text_field: str = "text"  # with ner: field/column holding the text
+    threads: int | None = None  # torch threads for the encoder; None (or 0) = torch's choice
+
+    def validate(self) -> None:
+        _required("link", "model", self.model, "LINKER")
+        _required("link", "input", self.input, "--input")
+        _one_of("link", "method", self.method, LINK_METHODS)
+        _at_least("link", 0, threads=self.threads)
+
+
+@dataclass
+class LinkConfig(CommandConfig):
+    """``specialize link``; saved as ``OUTPUT.config.toml`` next to its ``--output`` file (nothing is saved when
+    it writes to standard output)."""
+
+    COMMAND: ClassVar[str] = "link"
+    OUTPUT: ClassVar[str | None] = "OUT.jsonl"
+
+    link: LinkSection = field(default_factory=LinkSection)
+
+
+# -------------------------------------------------------------------------------------------------------- redact
+
+REDACT_OPERATORS = ("mask", "tag", "hash", "surrogate")  # the values of specialize.privacy.operators.Operator
+REDACT_SCOPES = ("run", "document")  # and of its Scope
+
+
+@dataclass
+class RedactSection:
+    """``[redact]``: the model, the input and how what it finds is replaced. The output file is the run's
+    ``--output``; the salt is never part of the config."""
+
+    REFUSED: ClassVar[dict[str, str]] = {
+        "salt": "secrets are not read from configs (they would be saved and printed); use --salt or "
+        "$SPECIALIZE_REDACT_SALT"
+    }
+
+    model: str | None = None  # a specialist or ONNX folder, spacy:NAME, patterns, or presidio[:SPACY_MODEL]
+    input: str | None = None  # .txt, .jsonl/.json, .csv or a folder of .txt files; None = standard input
+    operator: str = "tag"  # mask: *****; tag: <PERSON>; hash: keyed SHA-256; surrogate: a consistent fake value
+    scope: str = "run"  # surrogates: the same fake for a value across the whole run, or within each document
+    labels: list[str] | None = None  # redact only these types, e.g. ["PERSON", "EMAIL_ADDRESS"]; None = all found
+    patterns: bool = True  # combine the model with pattern recognizers for structured identifiers
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    label_map: str | None = None  # for spacy: models, e.g. "PERSON=PERSON,GPE=GPE"
+
+    def validate(self) -> None:
+        _required("redact", "model", self.model, "MODEL")
+        _one_of("redact", "operator", self.operator, REDACT_OPERATORS)
+        _one_of("redact", "scope", self.scope, REDACT_SCOPES)
+
+
+@dataclass
+class RedactConfig(CommandConfig):
+    """``specialize redact``; saved as ``OUTPUT.config.toml`` next to its ``--output`` file (nothing is saved
+    when it writes to standard output). The salt is never part of it."""
+
+    COMMAND: ClassVar[str] = "redact"
+    OUTPUT: ClassVar[str | None] = "OUT.jsonl"
+
+    redact: RedactSection = field(default_factory=RedactSection)
+
+
+# -------------------------------------------------------------------------------------------------------- review
+
+
+@dataclass
+class ReviewSection:
+    """``[review]``: the clause classifier and the contracts. The JSON file is the run's ``--output``."""
+
+    model: str | None = None  # a multi-label text classifier folder
+    contracts: list[str] = field(default_factory=list)  # contract text files; empty = one from standard input
+
+    def validate(self) -> None:
+        _required("review", "model", self.model, "MODEL")
+
+
+@dataclass
+class ReviewConfig(CommandConfig):
+    """``specialize review``; saved as ``OUT.json.config.toml`` next to its ``--output`` file (nothing is saved
+    when only the summary is printed)."""
+
+    COMMAND: ClassVar[str] = "review"
+    OUTPUT: ClassVar[str | None] = "OUT.json"
+
+    review: ReviewSection = field(default_factory=ReviewSection)

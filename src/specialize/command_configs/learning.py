@@ -1,14 +1,51 @@
-"""The configs of the commands that build a model: ``distill``, ``train-static`` and ``export`` (``train``'s is
-:class:`specialize.config.TrainConfig`)."""
+"""The configs of the commands that build a model: ``bases``, ``distill``, ``train-static``, ``export`` and
+``train-linker`` (``train``'s is :class:`specialize.config.TrainConfig`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
-from specialize.command_configs._common import _at_least, _required
+from specialize.command_configs._common import _at_least, _one_of, _required
 from specialize.config import CommandConfig, TrainConfig
+from specialize.models.bases import BASES
 from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
+
+# --------------------------------------------------------------------------------------------------------- bases
+
+BASES_ACTIONS = ("list", "prepare")
+
+
+@dataclass
+class BasesSection:
+    """``[bases]``: list the known encoder bases, or prepare one for offline use."""
+
+    action: str = "list"  # list: every known base with its state; prepare: assemble `name` into the cache
+    name: str | None = None  # the base to prepare, e.g. mpnet
+
+    def validate(self) -> None:
+        _one_of("bases", "action", self.action, BASES_ACTIONS)
+        if self.action == "prepare" and not self.name:
+            raise ValueError(
+                f"bases.name is required to prepare a base: specialize bases prepare NAME ({', '.join(BASES)}), or "
+                "set name in the [bases] table"
+            )
+        if self.action == "list" and self.name:
+            raise ValueError(
+                f"'specialize bases list' takes no name; to prepare one: specialize bases prepare {self.name}"
+            )
+
+
+@dataclass
+class BasesConfig(CommandConfig):
+    """``specialize bases``. It saves no config: ``list`` writes nothing and ``prepare`` writes into the shared
+    cache of bases (which ``train --base`` fills too), not a folder of its own; ``--print-config`` shows it."""
+
+    COMMAND: ClassVar[str] = "bases"
+    OUTPUT: ClassVar[str | None] = None
+
+    bases: BasesSection = field(default_factory=BasesSection)
+
 
 # ---------------------------------------------------------------------------------------------------- evaluation
 
@@ -145,3 +182,41 @@ class ExportConfig(CommandConfig):
     COMMAND: ClassVar[str] = "export"
 
     export: ExportSection = field(default_factory=ExportSection)
+
+
+# -------------------------------------------------------------------------------------------------- train-linker
+
+# The values of specialize.linking.linker.LinkMethod and SimilarityTarget (that module needs numpy).
+LINK_METHODS = ("dictionary", "similarity", "combined")
+LINK_TARGETS = ("mention", "centroid")
+
+
+@dataclass
+class TrainLinkerSection:
+    """``[train_linker]``: the training documents, the encoder and how mentions are linked. The linker folder is
+    the run's ``--output``."""
+
+    train: str | None = None  # training documents whose spans carry concept ids: file, folder or dataset name
+    format: str | None = None  # input format when it cannot be detected
+    # Encoder or specialist folder for similarity ("default": all-MiniLM-L6-v2); none: dictionary only.
+    encoder: str | None = "default"
+    method: str = "combined"  # dictionary, similarity or combined (dictionary first, then similarity)
+    target: str = "mention"  # similarity to the nearest training string (mention) or concept centroid
+    match_label: bool = False  # link only to concepts seen with the mention's label
+    min_similarity: float = 0.0  # leave mentions less similar than this unlinked
+    threads: int | None = None  # torch threads for the encoder; None (or 0) = torch's choice
+
+    def validate(self) -> None:
+        _required("train_linker", "train", self.train, "--train")
+        _one_of("train_linker", "method", self.method, LINK_METHODS)
+        _one_of("train_linker", "target", self.target, LINK_TARGETS)
+        _at_least("train_linker", 0, threads=self.threads)
+
+
+@dataclass
+class TrainLinkerConfig(CommandConfig):
+    """``specialize train-linker``; saved as ``specialize_config.toml`` in the linker folder."""
+
+    COMMAND: ClassVar[str] = "train-linker"
+
+    train_linker: TrainLinkerSection = field(default_factory=TrainLinkerSection)
