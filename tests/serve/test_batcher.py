@@ -194,6 +194,25 @@ def test_a_big_request_is_not_starved_by_a_stream_of_small_ones():
     assert position <= 1 + STARVATION_LIMIT + 1  # passed over at most STARVATION_LIMIT batches
 
 
+def test_a_small_request_never_rides_in_the_batch_of_a_big_one():
+    # The big request's items (pieces of a long document) nearly fill a batch: a 100-character request would fit
+    # next to one, and would then wait for all of it, steps included (the 0.7 s tail of the mixed load test).
+    fn = Gated()
+    piece = "p" * 3900
+    with MicroBatcher(fn, max_batch_size=2, max_wait_ms=0, cost=len, max_batch_cost=4096) as batcher:
+        busy = batcher.submit(["busy"])
+        assert fn.first.wait(5)
+        big = batcher.submit([piece] * 3)
+        smalls = [batcher.submit(["s" * 100]) for _ in range(16)]  # 8 batches of two: the big one starves first
+        fn.gate.set()
+        assert big.result(timeout=5) == [piece.upper()] * 3 and busy.result(timeout=5) == ["BUSY"]
+        assert all(f.result(timeout=5) == ["S" * 100] for f in smalls)
+    big_batches = [b for b in fn.batches if piece in b]
+    assert len(big_batches) == 3 and all(b == [piece] for b in big_batches)  # each piece alone
+    position = fn.batches.index([piece])
+    assert position <= 1 + STARVATION_LIMIT  # still not starved: it went first after STARVATION_LIMIT batches
+
+
 def test_cancelled_work_is_never_computed():
     fn = Gated()
     with MicroBatcher(fn, max_batch_size=1, max_wait_ms=0) as batcher:

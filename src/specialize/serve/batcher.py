@@ -10,9 +10,9 @@ Scheduling: small requests first. Each item has a cost (``cost``, e.g. its lengt
 holds at most ``max_batch_cost`` (an item costlier than that runs alone). A batch is filled from the requests
 with the least work left first, so a 13-character request waiting next to four 100 000-character documents
 joins the next batch instead of queueing behind them. A request with more work left than one batch holds
-("big") does not join a batch that small requests are in, so that their batch stays quick; it advances in the
-batches between theirs. A request passed over ``STARVATION_LIMIT`` batches in a row goes first (the oldest such
-first), so none waits forever. The server cuts long documents into pieces first
+("big") and small requests never share a batch: theirs stays quick, and in its batch they would wait for all
+of it; it advances in the batches between theirs. A request passed over ``STARVATION_LIMIT`` batches in a row
+goes first (the oldest such first), so none waits forever. The server cuts long documents into pieces first
 (:mod:`specialize.serve.pieces`), so that no single item is huge.
 
 Steps: with ``step_tokens``, a model built on ``specialize.data`` windows (specialists, exported models, text
@@ -249,7 +249,7 @@ class MicroBatcher(Generic[T, R]):
         limit = self.max_batch_cost
         parts: list[_Part[T, R]] = []
         size = cost = 0
-        holds_small = False
+        holds_big = False
         for request in order:
             if size >= self.max_batch_size or (limit is not None and cost >= limit):
                 break
@@ -258,9 +258,12 @@ class MicroBatcher(Generic[T, R]):
             big = limit is not None and request.left_cost > limit
             if big and small_only:
                 continue
-            if big and holds_small and request.passed_over < STARVATION_LIMIT:
-                break  # a batch with small requests stays small: they wait for it; the big one takes the next
-            holds_small = holds_small or not big
+            if parts and big != holds_big:
+                # A batch holds small requests or big ones, never both. Next to a big item the small ones would
+                # wait for all of it; in its batch, a small one would wait for the whole batch, where between its
+                # steps (or right after it) it waits for one step (or one batch).
+                continue
+            holds_big = big
             start = request.next
             while request.next < len(request.items) and size < self.max_batch_size:
                 item_cost = request.costs[request.next]
