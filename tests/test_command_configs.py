@@ -325,6 +325,9 @@ def _resolved(argv):
         (["predict", "m", "--text-field", "body"], "predict", "text_field", "t", "body"),
         (["apply", "m", "-i", "x", "-o", "o", "--shard-size", "9"], "apply", "shard_size", 5, 9),
         (["select", "m", "-i", "x", "-o", "o", "-n", "4"], "select", "n", 10, 4),
+        (["benchmark", "m", "--data", "d", "--repeats", "5"], "benchmark", "repeats", 2, 5),
+        (["audit", "m", "--data", "d", "--seed", "3"], "audit", "seed", 1, 3),
+        (["report", "r.json", "--title", "T"], "report", "title", "F", "T"),
     ],
 )
 def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table, key, from_file, from_flag, tmp_path):

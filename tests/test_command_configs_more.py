@@ -1,16 +1,25 @@
-"""Typed configs of evaluate, predict, apply and select (issue #13): inputs from the file alone, --print-config, and
-the resolved config saved where each command promises (beside a file it writes, or inside its output folder). Their
-round trip, typos, wrong values and flags over the file are cases of tests/test_command_configs.py."""
+"""Typed configs of the commands beyond train and its kin (issue #13): inputs from the file alone, --print-config,
+and the resolved config saved where each command promises (beside a file it writes, or inside its output folder;
+nowhere for a command writing to standard output or into a cache it does not own). Their round trip, typos, wrong
+values and flags over the file are cases of tests/test_command_configs.py."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from specialize.cli.config_options import resolve_config
 from specialize.cli.main import build_parser, main
-from specialize.command_configs import ApplyConfig, EvaluateConfig, PredictConfig, SelectConfig
+from specialize.command_configs import (
+    ApplyConfig,
+    AuditConfig,
+    EvaluateConfig,
+    PredictConfig,
+    ReportConfig,
+    SelectConfig,
+)
 from specialize.config import CONFIG_FILE, load_command_config
 
 
@@ -99,3 +108,34 @@ def test_select_saves_its_config_in_the_task_folder(gazetteer, tmp_path):
     argv = ["select", gazetteer, "-i", str(inputs), "-o", str(out), "-n", "2", "--strategy", "random"]
     assert main(argv) == 0
     assert load_command_config(SelectConfig, out / CONFIG_FILE) == _resolved(argv)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_report_saves_its_config_beside_the_page(tmp_path):
+    out = tmp_path / "report.html"
+    argv = ["report", str(FIXTURES / "results" / "correction.json"), "--alias", "a=b c", "-o", str(out)]
+    assert main(argv) == 0
+    saved = tmp_path / "report.html.config.toml"
+    config = load_command_config(ReportConfig, saved)
+    assert config == _resolved(argv) and config.report.aliases == {"a": "b c"}
+    again = tmp_path / "again.html"
+    assert main(["report", "--config", str(saved), "-o", str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+
+
+def test_audit_saves_its_config_beside_the_json_only(gazetteer, tmp_path):
+    from tests.conftest import tiny_sentences
+
+    from specialize.data.io import write_documents
+
+    gold = tmp_path / "gold.jsonl"
+    write_documents(tiny_sentences(), gold)
+    out = tmp_path / "audit.json"
+    argv = ["audit", gazetteer, "--data", str(gold), "--groups", "anglo-female", "--bootstrap", "0"]
+    assert main([*argv, "--json", str(out)]) == 0
+    saved = tmp_path / "audit.json.config.toml"
+    assert saved.read_text(encoding="utf-8").startswith(f"# specialize audit --config {saved} --json OUT.json")
+    config = load_command_config(AuditConfig, saved)
+    assert config == _resolved(argv) and config.audit.groups == ["anglo-female"]

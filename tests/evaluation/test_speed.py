@@ -51,6 +51,12 @@ def test_benchmark_cli_writes_a_record_per_model_with_every_field(folders, tmp_p
     assert records[0]["torch_imported"] is False and records[1]["torch_imported"] is True
     assert records[0]["peak_rss_mb"]["1"] < records[1]["peak_rss_mb"]["1"]
     assert records[1]["f1"] == 1.0  # the overfit specialist through the plain transformers pipeline
+    # The resolved config beside the --json runs the same benchmark again.
+    from specialize.command_configs import BenchmarkConfig
+    from specialize.config import load_command_config
+
+    config = load_command_config(BenchmarkConfig, tmp_path / "bench.json.config.toml")
+    assert (config.benchmark.models, config.benchmark.repeats, config.benchmark.threads) == (models, 1, [1])
 
 
 def test_speed_table_has_a_row_per_model_and_thread_count():

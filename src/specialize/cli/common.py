@@ -1,9 +1,15 @@
-"""What several commands share: arguments, the help formatter, and how a score with its interval prints."""
+"""What several commands share: arguments, the help formatter, how a score with its interval prints, and how a
+``--json`` result is written with its config."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from specialize.config import CommandConfig, save_config_beside
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -35,3 +41,14 @@ def add_overwrite_option(p: argparse.ArgumentParser, command: str) -> None:
         help=f"replace an output folder that an earlier 'specialize {command}' wrote (never one holding anything "
         "else, the current folder or an input)",
     )
+
+
+def write_json(path: str, value: Any, config: CommandConfig) -> None:
+    """The ``--json`` of evaluate, audit and benchmark, and the resolved config next to it as ``OUT.json.config.toml``
+    (see specialize.config.save_config_beside: a rerun replaces the config an earlier run saved, never another file)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {path}")
+    saved = save_config_beside(path, config, replace_own=True)
+    if saved is not None:
+        print(f"wrote {saved}")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from specialize.cli.common import HelpFormatter
+from specialize.cli.common import HelpFormatter, write_json
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "score models on one gold test set, side by side, with confidence intervals"
@@ -125,20 +124,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         dataset, _, split = str(e.data).partition(":") if not Path(e.data).exists() else (e.data, "", "")
         records = result.to_records(dataset=dataset, split=split or None, error_examples=e.json_examples)
-        _write_json(args.json, records, config)
+        write_json(args.json, records, config)
     return 0
-
-
-def _write_json(path: str, value: Any, config: Any) -> None:
-    """``--json``, and the resolved config next to it (see specialize.config.save_config_beside)."""
-    from specialize.config import save_config_beside
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {path}")
-    saved = save_config_beside(path, config, replace_own=True)
-    if saved is not None:
-        print(f"wrote {saved}")
 
 
 def _run_cascade(args: argparse.Namespace, config: Any) -> int:
@@ -161,5 +148,5 @@ def _run_cascade(args: argparse.Namespace, config: Any) -> int:
     )
     print(format_curve(curve))
     if args.json:
-        _write_json(args.json, curve.to_dict(), config)
+        write_json(args.json, curve.to_dict(), config)
     return 0
