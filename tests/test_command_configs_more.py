@@ -16,9 +16,12 @@ from specialize.command_configs import (
     ApplyConfig,
     AuditConfig,
     EvaluateConfig,
+    LinkConfig,
     PredictConfig,
+    RedactConfig,
     ReportConfig,
     SelectConfig,
+    TrainLinkerConfig,
 )
 from specialize.config import CONFIG_FILE, load_command_config
 
@@ -111,6 +114,47 @@ def test_select_saves_its_config_in_the_task_folder(gazetteer, tmp_path):
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_redact_saves_its_config_beside_the_output_and_never_the_salt(tmp_path, capsys):
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("mail obama@example.com\nno pii here\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    argv = ["redact", "patterns", "-i", str(inputs), "--labels", "EMAIL_ADDRESS", "--operator", "hash"]
+    assert main([*argv, "--salt", "secret", "-o", str(out)]) == 0
+    saved = tmp_path / "out.jsonl.config.toml"
+    text = saved.read_text(encoding="utf-8")
+    assert text.startswith(f"# specialize redact --config {saved} --output OUT.jsonl") and "secret" not in text
+    config = load_command_config(RedactConfig, saved)
+    assert config == _resolved([*argv, "-o", str(out)]) and config.redact.labels == ["EMAIL_ADDRESS"]
+    again = tmp_path / "again.jsonl"
+    assert main(["redact", "--config", str(saved), "--salt", "secret", "-o", str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main([*argv, "--salt", "secret"]) == 0  # to standard output: nothing saved
+    assert "obama" not in capsys.readouterr().out and sorted(p.name for p in tmp_path.glob("*.toml")) == [
+        "again.jsonl.config.toml",
+        "out.jsonl.config.toml",
+    ]
+
+
+def test_train_linker_saves_its_config_in_the_folder_and_link_beside_its_output(tmp_path):
+    folder = tmp_path / "linker"
+    train = FIXTURES / "data" / "linking_train.pubtator"
+    argv = ["train-linker", "--train", str(train), "--no-encoder", "--match-label", "-o", str(folder)]
+    assert main(argv) == 0
+    config = load_command_config(TrainLinkerConfig, folder / CONFIG_FILE)
+    assert config == _resolved(argv) and config.train_linker.encoder is None
+    marker = json.loads((folder / ".specialize-output.json").read_text(encoding="utf-8"))
+    assert CONFIG_FILE in marker["files"]  # written by the command: --overwrite may replace it
+    # The saved file builds the same linker again.
+    assert main(["train-linker", "--config", str(folder / CONFIG_FILE), "-o", str(tmp_path / "again")]) == 0
+    same = ("entries.json", "config.json")
+    assert [(folder / n).read_bytes() for n in same] == [(tmp_path / "again" / n).read_bytes() for n in same]
+    out = tmp_path / "linked.jsonl"
+    argv = ["link", str(folder), "-i", str(train), "--method", "dictionary", "-o", str(out)]
+    assert main(argv) == 0
+    assert load_command_config(LinkConfig, tmp_path / "linked.jsonl.config.toml") == _resolved(argv)
 
 
 def test_report_saves_its_config_beside_the_page(tmp_path):

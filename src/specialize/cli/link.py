@@ -8,45 +8,65 @@ import sys
 from typing import Any
 
 from specialize.cli.common import HelpFormatter
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "link entity mentions to concept ids (e.g. MeSH) with a linker built by 'specialize train-linker'"
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.command_configs import LINK_METHODS, LinkConfig
+
     p = subparsers.add_parser(
         "link",
         help=HELP,
         description=HELP + ". Input: documents with spans (JSONL with 'spans', PubTator, any format specialize "
         "reads, or a dataset name), or raw text with --ner to find the spans first. Output: the documents with "
         "each span's 'kb_id' (absent when unlinked) and meta.links saying how it was linked (dictionary, "
-        "abbreviation, similarity) with its score.",
+        "abbreviation, similarity) with its score. Options override the --config file ([link] table); with "
+        "--output the resolved config is saved next to it as OUTPUT.config.toml (a file of that name is replaced "
+        "only if an earlier link wrote it there); to standard output, --print-config shows it.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("model", metavar="LINKER", help="a folder written by 'specialize train-linker'")
-    p.add_argument("--input", "-i", required=True, help="input file, folder or dataset name")
+    flags = ConfigFlags(p, LinkConfig, example="link.method=dictionary", saved="the OUTPUT.config.toml of a run")
+    flags.add(
+        p,
+        "link.model",
+        "model",
+        metavar="LINKER",
+        nargs="?",
+        help="a folder written by 'specialize train-linker'; required, here or in the config",
+    )
+    flags.add(p, "link.input", "--input", "-i", help="input file, folder or dataset name")
     p.add_argument("--output", "-o", help="output file; its suffix picks the format (default: JSONL to stdout)")
-    p.add_argument("--ner", metavar="MODEL", help="find the spans with this specialist (or spacy:NAME) first")
-    p.add_argument("--method", choices=["dictionary", "similarity", "combined"], help="override the linker's method")
-    p.add_argument("--format", help="input format when it cannot be detected (conll, jsonl, brat, pubtator)")
-    p.add_argument("--text-field", default="text", help="with --ner: field/column holding the text")
-    p.add_argument("--threads", type=int, help="torch threads for the encoder (default: torch's choice)")
+    flags.add(p, "link.ner", "--ner", metavar="MODEL", help="find the spans with this specialist (or spacy:NAME) first")
+    flags.add(p, "link.method", "--method", choices=list(LINK_METHODS), help="override the linker's method")
+    flags.add(
+        p, "link.format", "--format", help="input format when it cannot be detected (conll, jsonl, brat, pubtator)"
+    )
+    flags.add(p, "link.text_field", "--text-field", help="with --ner: field/column holding the text")
+    flags.add(p, "link.threads", "--threads", help="torch threads for the encoder (default: torch's choice)")
 
 
 def run(args: argparse.Namespace) -> int:
+    config = resolve_config(args)
+    if print_config(args, config):
+        return 0
+    from specialize.config import save_config_beside
     from specialize.linking import link
 
-    if args.threads:
+    c = config.link
+    if c.threads:
         import torch
 
-        torch.set_num_threads(args.threads)
+        torch.set_num_threads(c.threads)
     docs = link(
-        args.model,
-        args.input,
+        c.model,
+        c.input,
         args.output,
-        ner=args.ner,
-        method=args.method,
-        format=args.format,
-        text_field=args.text_field,
+        ner=c.ner,
+        method=c.method,
+        format=c.format,
+        text_field=c.text_field,
     )
     if args.output is None:
         for doc in docs:
@@ -58,4 +78,8 @@ def run(args: argparse.Namespace) -> int:
         + (f"; wrote {args.output}" if args.output else ""),
         file=sys.stderr,
     )
+    if args.output:
+        saved = save_config_beside(args.output, config, replace_own=True)
+        if saved is not None:
+            print(f"wrote {saved}", file=sys.stderr)
     return 0

@@ -9,29 +9,56 @@ from pathlib import Path
 from typing import Any
 
 from specialize.cli.common import HelpFormatter
+from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "contract review: label every paragraph of contracts with a clause classifier, grouped by clause type"
 
 
 def add_parser(subparsers: Any) -> None:
+    from specialize.command_configs import ReviewConfig
+
     p = subparsers.add_parser(
         "review",
         help=HELP,
         description=HELP + ". Train the classifier with e.g. 'specialize train --task classification --train "
-        "cuad-clauses:train'. Paragraphs are blocks between blank lines; offsets are characters of the input.",
+        "cuad-clauses:train'. Paragraphs are blocks between blank lines; offsets are characters of the input. "
+        "Options override the --config file ([review] table); with --output the resolved config is saved next to "
+        "it as OUTPUT.config.toml (a file of that name is replaced only if an earlier review wrote it there); "
+        "without, --print-config shows it.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL", help="a multi-label text classifier folder")
-    p.add_argument("contracts", nargs="*", help="contract text files (default: standard input, one contract)")
+    flags = ConfigFlags(p, ReviewConfig, example="review.model=runs/cuad", saved="the OUTPUT.config.toml of a run")
+    flags.add(
+        p,
+        "review.model",
+        "model",
+        metavar="MODEL",
+        nargs="?",
+        help="a multi-label text classifier folder; required, here or in the config",
+    )
+    flags.add(
+        p,
+        "review.contracts",
+        "contracts",
+        nargs="*",
+        metavar="CONTRACT",
+        convert=lambda contracts: contracts or None,
+        help="contract text files (default: standard input, one contract)",
+    )
     p.add_argument("--output", "-o", help="JSON file (default: a summary on standard output)")
 
 
 def run(args: argparse.Namespace) -> int:
+    config = resolve_config(args)
+    if print_config(args, config):
+        return 0
+    from specialize.config import save_config_beside
     from specialize.models.review import review_contracts
 
-    names = args.contracts or ["<stdin>"]
-    texts = [Path(n).read_text(encoding="utf-8") for n in args.contracts] or [sys.stdin.read()]
-    reviews = review_contracts(args.model, texts)
+    c = config.review
+    names = c.contracts or ["<stdin>"]
+    texts = [Path(n).read_text(encoding="utf-8") for n in c.contracts] or [sys.stdin.read()]
+    reviews = review_contracts(c.model, texts)
     result = {name: review.to_dict() for name, review in zip(names, reviews, strict=True)}
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -45,4 +72,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  not found: {', '.join(review.missing)}")
     if args.output:
         print(f"wrote {args.output}")
+        saved = save_config_beside(args.output, config, replace_own=True)
+        if saved is not None:
+            print(f"wrote {saved}")
     return 0

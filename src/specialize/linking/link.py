@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from specialize.config import CommandConfig, write_run_config
 from specialize.data.document import Document
 from specialize.data.errors import DataFormatError
 from specialize.linking.linker import Linker, LinkerConfig, LinkMethod
@@ -25,12 +26,14 @@ def train_linker(
     config: LinkerConfig | None = None,
     format: str | None = None,
     overwrite: bool = False,
+    saved_config: CommandConfig | None = None,
 ) -> Linker:
     """Build a linker from training documents whose spans carry ``kb_id`` (a file, folder or dataset name).
 
     ``encoder`` is an encoder folder or a specialist folder (its encoder), ``DEFAULT_ENCODER`` for
     all-MiniLM-L6-v2, or ``None`` for a dictionary-only linker. With ``output`` the linker folder is written
-    (a new or empty folder, or with ``overwrite`` one an earlier ``train-linker`` wrote).
+    (a new or empty folder, or with ``overwrite`` one an earlier ``train-linker`` wrote). ``saved_config``: the
+    command's resolved config (a TrainLinkerConfig), saved in ``output`` as ``specialize_config.toml``.
     """
     from specialize.data.io import read_documents
 
@@ -54,8 +57,10 @@ def train_linker(
     train_info = {"source": source, "encoder": encoder_name}
     linker = Linker.build(documents, encoder=mention_encoder, config=config, train_info=train_info)
     if claim is not None:
+        assert output is not None  # a claim is only made for an output
         with claim.writing() as folder:
             linker.save(folder)
+            write_run_config(folder, saved_config, output)
         logger.info("wrote linker to %s", output)
     return linker
 
