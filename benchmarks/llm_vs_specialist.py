@@ -17,7 +17,7 @@ For each dataset, in one run, on one fixed random subset of the test sentences (
   dev set: the last epoch is kept);
 - the gold-trained specialist (``--specialist DATASET=FOLDER``; without one, a quick one is trained on
   ``--gold-train`` gold sentences and the record says so), as torch (fp32) and as what a user deploys: its
-  ``export --int8`` folder (ONNX, int8 weights, checked against the torch model on the test subset);
+  ``export --int8`` folder (ONNX, int8 weights; its F1 on the test subset next to the torch model's);
 - spaCy en_core_web_md (CoNLL-2003 only: it has no disease type);
 - the cascade: the specialist first, the few-shot LLM for its least confident documents (the same LLM answers as
   its own row, so the sweep costs no extra LLM call): F1 against the share deferred. The same curve, LLM calls
@@ -189,12 +189,13 @@ def train_on(documents: list[Any], output: Path, epochs: int, dev: str | None) -
     return output
 
 
-def export_int8(specialist: str, output: Path, check: list[Any]) -> Path:
-    """The specialist exported to ONNX with int8 weights, checked on ``check`` (replacing an earlier export of
-    this benchmark: ``export`` replaces only folders it wrote itself)."""
+def export_int8(specialist: str, output: Path) -> Path:
+    """The specialist exported to ONNX with int8 weights (replacing an earlier export of this benchmark: ``export``
+    replaces only folders it wrote itself). No ``check`` gate: its F1 is measured on the test subset next to the
+    torch model's, and on 60 sentences one span is over the check's 0.5-point default limit."""
     from specialize.export.exporter import export
 
-    export(specialist, output, int8=True, check=check, overwrite=True)
+    export(specialist, output, int8=True, overwrite=True)
     return output
 
 
@@ -242,7 +243,7 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
         specialist = str(train_on(gold, RUNS / f"{dataset}-gold-quick", args.gold_epochs, dev=None))
 
     # What a user deploys is the exported folder (`specialize export --int8`): time it next to the torch model.
-    specialist_int8 = export_int8(specialist, RUNS / f"{dataset}-specialist-int8", test)
+    specialist_int8 = export_int8(specialist, RUNS / f"{dataset}-specialist-int8")
 
     torch.set_num_threads(args.threads)  # every model predicts at the server's thread count
     models: list[Any] = [*runs, str(student_dir), specialist, str(specialist_int8)]
