@@ -337,6 +337,20 @@ def _resolved(argv):
         (["benchmark", "m", "--data", "d", "--repeats", "5"], "benchmark", "repeats", 2, 5),
         (["audit", "m", "--data", "d", "--seed", "3"], "audit", "seed", 1, 3),
         (["report", "r.json", "--title", "T"], "report", "title", "F", "T"),
+        (
+            ["corrections", "import", "e.json", "-o", "c.jsonl", "--tool", "prodigy"],
+            "corrections",
+            "tool",
+            "label-studio",
+            "prodigy",
+        ),
+        (
+            ["corrections", "merge", "--corrected", "c", "-o", "m.jsonl", "--silver", "s2"],
+            "corrections",
+            "silver",
+            "s1",
+            "s2",
+        ),
     ],
 )
 def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table, key, from_file, from_flag, tmp_path):

@@ -15,6 +15,8 @@ from specialize.cli.main import build_parser, main
 from specialize.command_configs import (
     ApplyConfig,
     AuditConfig,
+    CorrectionsImportConfig,
+    CorrectionsMergeConfig,
     EvaluateConfig,
     LinkConfig,
     PredictConfig,
@@ -157,6 +159,26 @@ def test_train_linker_saves_its_config_in_the_folder_and_link_beside_its_output(
     assert load_command_config(LinkConfig, tmp_path / "linked.jsonl.config.toml") == _resolved(argv)
 
 
+def test_corrections_import_and_merge_save_their_configs_beside_their_outputs(tmp_path):
+    corrected = tmp_path / "corrected.jsonl"
+    argv = ["corrections", "import", str(FIXTURES / "data" / "label_studio_export.json"), "-o", str(corrected)]
+    assert main(argv) == 0
+    saved = tmp_path / "corrected.jsonl.config.toml"
+    first = saved.read_text(encoding="utf-8").splitlines()[0]
+    assert first == f"# specialize corrections import --config {saved} --output CORRECTED.jsonl"
+    assert load_command_config(CorrectionsImportConfig, saved) == _resolved(argv)
+    assert main(["corrections", "import", "--config", str(saved), "-o", str(corrected), "--json"]) == 0  # updates
+    assert load_command_config(CorrectionsImportConfig, saved).corrections.json is True  # the latest import's
+    merged = tmp_path / "merged.jsonl"
+    argv = ["corrections", "merge", "--silver", str(corrected), "--corrected", str(corrected), "-o", str(merged)]
+    assert main(argv) == 0
+    saved = tmp_path / "merged.jsonl.config.toml"
+    assert saved.read_text(encoding="utf-8").startswith(f"# specialize corrections merge --config {saved} --output")
+    assert load_command_config(CorrectionsMergeConfig, saved) == _resolved(argv)
+    # The import's config is no merge config: the error names the key it does not know.
+    assert main(["corrections", "merge", "--config", str(tmp_path / "corrected.jsonl.config.toml"), "-o", "x"]) == 2
+
+
 def test_report_saves_its_config_beside_the_page(tmp_path):
     out = tmp_path / "report.html"
     argv = ["report", str(FIXTURES / "results" / "correction.json"), "--alias", "a=b c", "-o", str(out)]
@@ -183,3 +205,15 @@ def test_audit_saves_its_config_beside_the_json_only(gazetteer, tmp_path):
     assert saved.read_text(encoding="utf-8").startswith(f"# specialize audit --config {saved} --json OUT.json")
     config = load_command_config(AuditConfig, saved)
     assert config == _resolved(argv) and config.audit.groups == ["anglo-female"]
+
+
+def test_commands_without_an_output_print_their_config_and_save_none(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["bases", "--print-config"]) == 0
+    assert capsys.readouterr().out.startswith("# specialize bases --config THIS_FILE\n")
+    assert main(["bases", "prepare", "--print-config"]) == 2  # which base? the config says it is missing
+    assert "bases.name is required" in capsys.readouterr().err
+    assert main(["review", "m", "a.txt", "b.txt", "--print-config"]) == 0
+    text = capsys.readouterr().out
+    assert 'contracts = ["a.txt", "b.txt"]' in text and "`specialize review`" in text
+    assert list(tmp_path.iterdir()) == []

@@ -182,11 +182,15 @@ def test_train_limit_is_a_config_key_noted_in_the_model_card(tiny_base, tmp_path
     assert config["specialize"]["training"]["data"]["limit"] == 2
 
 
-@pytest.mark.parametrize("command", ["evaluate", "label", "predict", "export", "apply", "audit", "link", "serve"])
+HELPS = ["evaluate", "label", "predict", "export", "apply", "audit", "link", "serve", "benchmark", "report", "review"]
+HELPS += ["redact", "train-linker", "bases", "corrections import", "corrections merge"]
+
+
+@pytest.mark.parametrize("command", HELPS)
 def test_help_has_no_doubled_percent_nor_none_defaults(command, capsys):
     """Issue #15 item 17: '95%%' in evaluate --help; '(default: start a local one) (default: None)' in label's."""
     with pytest.raises(SystemExit):
-        main([command, "--help"])
+        main([*command.split(), "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "%%" not in text and "(default: None)" not in text and not re.search(r"\(default: [^)]*\) \(default:", text)
     if command == "evaluate":
