@@ -67,7 +67,7 @@ class ServerSection:
     max_wait_ms: float = 5.0  # how long a batch waits for more requests
     max_text_chars: int = 100_000  # longest document accepted (characters)
     piece_chars: int = 4000  # span models answer longer documents in overlapping pieces
-    step_tokens: int = 512  # a model call runs in steps of this many padded tokens (0: in one go)
+    step_tokens: int = 256  # a model call runs in steps of this many padded tokens (0: in one go)
     max_batch_docs: int = 64  # most documents accepted in one request
     request_timeout: float = 30.0  # seconds before a request is answered 504 (0: no limit)
 
