@@ -6,6 +6,7 @@ written to benchmarks/results/llm.json.
         --specialist ncbi-disease=runs/ncbi-disease --specialist conll2003=runs/conll2003
     python benchmarks/llm_vs_specialist.py --n-test 5 --n-train 10 --output /tmp/llm.json   # a smoke run
     python benchmarks/llm_vs_specialist.py --table benchmarks/results/llm.json   # the README table
+    python benchmarks/llm_vs_specialist.py --datasets ncbi-disease --update ...  # rerun one dataset, keep the other
 
 For each dataset, in one run, on one fixed random subset of the test sentences (size and seed recorded):
 
@@ -18,6 +19,7 @@ For each dataset, in one run, on one fixed random subset of the test sentences (
 - the gold-trained specialist (``--specialist DATASET=FOLDER``; without one, a quick one is trained on
   ``--gold-train`` gold sentences and the record says so), as torch (fp32) and as what a user deploys: its
   ``export --int8`` folder (ONNX, int8 weights; its F1 on the test subset next to the torch model's);
+- with ``--fast-specialist DATASET=FOLDER``, one more specialist (e.g. a ``train-static`` student of the gold one);
 - spaCy en_core_web_md (CoNLL-2003 only: it has no disease type);
 - the cascade: the specialist first, the few-shot LLM for its least confident documents (the same LLM answers as
   its own row, so the sweep costs no extra LLM call): F1 against the share deferred. The same curve, LLM calls
@@ -248,6 +250,10 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     torch.set_num_threads(args.threads)  # every model predicts at the server's thread count
     models: list[Any] = [*runs, str(student_dir), specialist, str(specialist_int8)]
     roles = ["llm-zero-shot", "llm-few-shot", "llm-taught-student", "gold-specialist", "gold-specialist-int8"]
+    fast = args.fast_specialist.get(dataset)
+    if fast is not None:  # e.g. a train-static student of the specialist: the fastest specialist there is
+        models.append(fast)
+        roles.append("fast-specialist")
     if dataset in SPACY_LABEL_MAP:
         from specialize.data.labels import parse_label_map
         from specialize.models.spacy_pipeline import SpacyPipeline
@@ -301,7 +307,8 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
     )
     records[4]["exported_from"] = specialist
     llm_speed = records[1]["docs_per_s"]
-    for record in (gold_record, records[4]):
+    specialists = [r for r in records if r["role"] in ("gold-specialist", "gold-specialist-int8", "fast-specialist")]
+    for record in specialists:
         record["speedup_vs_llm"] = round(record["docs_per_s"] / llm_speed, 1) if llm_speed else None
 
     fewshot_answers = {d.text: spans for d, spans in zip(test, result.models[1].predictions, strict=True)}
@@ -357,6 +364,10 @@ def main() -> int:
     parser.add_argument("--datasets", nargs="+", default=list(LABELS), choices=list(LABELS))
     parser.add_argument("--specialist", action="append", default=[], metavar="DATASET=FOLDER",
                         help="gold-trained specialist of a dataset (else a quick one is trained)")  # fmt: skip
+    parser.add_argument("--fast-specialist", action="append", default=[], metavar="DATASET=FOLDER",
+                        help="also time this specialist of a dataset (e.g. a train-static student)")  # fmt: skip
+    parser.add_argument("--update", action="store_true",
+                        help="keep the records of the datasets not run in --output, replace the others")  # fmt: skip
     parser.add_argument("--n-test", type=int, default=100, help="test sentences per dataset (fixed random subset)")
     parser.add_argument("--n-train", type=int, default=300, help="train sentences the LLM labels for the student")
     parser.add_argument("--seed", type=int, default=0)
@@ -375,6 +386,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=RESULTS / "llm.json")
     args = parser.parse_args()
     args.specialist = dict(s.split("=", 1) for s in args.specialist)
+    args.fast_specialist = dict(s.split("=", 1) for s in args.fast_specialist)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from specialize.teachers.local_llm import LlamaServer, unavailable_reason
@@ -387,6 +399,9 @@ def main() -> int:
     RUNS.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     records: list[dict[str, Any]] = []
+    if args.update and args.output.exists():  # each dataset's records come from one run: keep the others whole
+        earlier = json.loads(args.output.read_text(encoding="utf-8"))["records"]
+        records = [r for r in earlier if r.get("measured") is not False and r.get("dataset") not in args.datasets]
     published = [
         {**row, "kind": "published", "measured": False, "source": "published, not measured here"} for row in PUBLISHED
     ]
