@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,13 @@ def write_json(path: str, value: Any, config: CommandConfig) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {path}")
-    saved = save_config_beside(path, config, replace_own=True)
+    save_config_next_to(path, config)
+
+
+def save_config_next_to(output: str | Path, config: CommandConfig, *, stderr: bool = False) -> None:
+    """The resolved config beside a command's output file as ``OUTPUT.config.toml``, and a line saying so (on
+    standard error for commands whose standard output carries data). A rerun replaces only a config an earlier
+    run of the same command saved there (specialize.config.save_config_beside)."""
+    saved = save_config_beside(output, config, replace_own=True)
     if saved is not None:
-        print(f"wrote {saved}")
+        print(f"wrote {saved}", file=sys.stderr if stderr else sys.stdout)

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from specialize.cli.common import save_config_next_to
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 SAVED_FILE = "the OUTPUT.config.toml of a run"
@@ -76,7 +77,6 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    from specialize.config import save_config_beside
     from specialize.data import corrections
 
     c = config.corrections
@@ -91,7 +91,5 @@ def run(args: argparse.Namespace) -> int:
         if report.overlapping:
             print("note: training needs flat spans: fix the overlapping spans in the tool, or resolve them with "
                   "specialize.data.validation.resolve_overlaps")  # fmt: skip
-    saved = save_config_beside(args.output, config, replace_own=True)
-    if saved is not None:
-        print(f"wrote {saved}")
+    save_config_next_to(args.output, config)
     return 0

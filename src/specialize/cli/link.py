@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from specialize.cli.common import HelpFormatter
+from specialize.cli.common import HelpFormatter, save_config_next_to
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "link entity mentions to concept ids (e.g. MeSH) with a linker built by 'specialize train-linker'"
@@ -51,7 +51,6 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    from specialize.config import save_config_beside
     from specialize.linking import link
 
     c = config.link
@@ -79,7 +78,5 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if args.output:
-        saved = save_config_beside(args.output, config, replace_own=True)
-        if saved is not None:
-            print(f"wrote {saved}", file=sys.stderr)
+        save_config_next_to(args.output, config, stderr=True)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from specialize.cli.common import HelpFormatter
+from specialize.cli.common import HelpFormatter, save_config_next_to
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 from specialize.errors import ConfigError
 
@@ -71,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    from specialize.config import save_config_beside
     from specialize.models.predict import predict
     from specialize.models.resolve import load_model
     from specialize.utils.device import place_predictor
@@ -105,7 +104,5 @@ def run(args: argparse.Namespace) -> int:
         spans = sum(len(r.get("spans", [])) for r in records)
         what = f"with {spans} spans" if any("spans" in r for r in records) else "with labels"
         print(f"wrote {len(records)} records {what} to {args.output}", file=sys.stderr)
-        saved = save_config_beside(args.output, config, replace_own=True)
-        if saved is not None:
-            print(f"wrote {saved}", file=sys.stderr)
+        save_config_next_to(args.output, config, stderr=True)
     return 0

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from specialize.cli.common import HelpFormatter
+from specialize.cli.common import HelpFormatter, save_config_next_to
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "redact PII/PHI in text: a specialist (or patterns, presidio) finds it, an operator replaces it"
@@ -77,7 +77,6 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    from specialize.config import save_config_beside
     from specialize.privacy.redact import load_redaction_model, redact
 
     c = config.redact
@@ -101,7 +100,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         n = sum(len(d.redaction.replacements) for d in docs)
         print(f"redacted {n} spans in {len(docs)} documents to {args.output}", file=sys.stderr)
-        saved = save_config_beside(args.output, config, replace_own=True)
-        if saved is not None:
-            print(f"wrote {saved}", file=sys.stderr)
+        save_config_next_to(args.output, config, stderr=True)
     return 0

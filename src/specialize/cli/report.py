@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from specialize.cli.common import HelpFormatter
+from specialize.cli.common import HelpFormatter, save_config_next_to
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 from specialize.errors import ConfigError
 
@@ -73,13 +73,10 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    from specialize.config import save_config_beside
     from specialize.evaluation.report import report
 
     r = config.report
     path = report(r.results, args.output, title=r.title, price_per_cpu_hour=r.price_per_cpu_hour, aliases=r.aliases)
     print(f"wrote {path}")
-    saved = save_config_beside(path, config, replace_own=True)
-    if saved is not None:
-        print(f"wrote {saved}")
+    save_config_next_to(path, config)
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from specialize.cli.common import HelpFormatter
+from specialize.cli.common import HelpFormatter, save_config_next_to
 from specialize.cli.config_options import ConfigFlags, print_config, resolve_config
 
 HELP = "contract review: label every paragraph of contracts with a clause classifier, grouped by clause type"
@@ -52,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    from specialize.config import save_config_beside
     from specialize.models.review import review_contracts
 
     c = config.review
@@ -72,7 +71,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"  not found: {', '.join(review.missing)}")
     if args.output:
         print(f"wrote {args.output}")
-        saved = save_config_beside(args.output, config, replace_own=True)
-        if saved is not None:
-            print(f"wrote {saved}")
+        save_config_next_to(args.output, config)
     return 0
