@@ -59,7 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
 SPACY_LABEL_MAP = {"conll2003": "conll"}  # spaCy md has no disease type: no row for ncbi-disease
 
 # Figures measured by others, never here: reference rows for the report card and the README.
-PUBLISHED = [
+PUBLISHED: list[dict[str, Any]] = [
     *[
         {
             "dataset": dataset,
@@ -224,6 +224,7 @@ def run_dataset(dataset: str, args: argparse.Namespace, server: Any, store: Any)
             n_examples=shots,
             max_concurrency=1,  # one llama.cpp slot: requests in parallel would only queue
             max_tokens=args.max_tokens,
+            answer_shape=args.answer_shape,
         )
         return LLMTeacher(config)
 
@@ -373,6 +374,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-examples", type=int, default=3, help="few-shot examples from the train split")
     parser.add_argument("--max-tokens", type=int, default=128, help="longest LLM answer")
+    parser.add_argument("--answer-shape", default="entities", choices=["entities", "by_label"],
+                        help="the JSON the LLM answers with (llm.answer_shape): one list of {text, label}, or one list "
+                        "per label")  # fmt: skip
     parser.add_argument("--threads", type=int, default=1, help="CPU threads of the LLM server and of the models")
     parser.add_argument("--student-epochs", type=int, default=5)
     parser.add_argument("--gold-train", type=int, default=2000, help="gold sentences for a quick specialist")

@@ -226,3 +226,38 @@ def test_no_endpoint_is_an_error_even_with_an_openai_key(monkeypatch):
         LLMTeacher(LLMConfig(model="gpt-x", labels={"Disease": ""}, provider="openai"))
     with pytest.raises(ValueError, match="needs labels"):
         LLMTeacher(LLMConfig(model="gpt-x", base_url="http://127.0.0.1:1/v1"))
+
+
+def test_by_label_answers_one_list_per_label_in_prompt_schema_and_examples():
+    example = Document("Flu and BRCA1.", [Span(0, 3, "Disease"), Span(8, 13, "Gene")])
+
+    def answer(request):
+        return json.dumps({"Disease": ["cancer", "unicorn pox"], "Gene": ["BRCA1"]})
+
+    with ChatCompletionsTestDouble(answer) as double:
+        teacher = make_teacher(double, examples=[example], answer_shape="by_label")
+        (out,) = teacher.label(["BRCA1 carriers get cancer"])
+    assert spans_text("BRCA1 carriers get cancer", out.spans) == [("BRCA1", "Gene"), ("cancer", "Disease")]
+    assert out.rejected == {"not_found": 1}
+    request = double.requests[0]
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == ["Disease", "Gene"] and schema["properties"]["Gene"]["type"] == "array"
+    messages = request["messages"]
+    assert '{"Disease": [...], "Gene": [...]}' in messages[0]["content"]
+    assert json.loads(messages[2]["content"]) == {"Disease": ["Flu"], "Gene": ["BRCA1"]}
+    with ChatCompletionsTestDouble(answer) as double:
+        assert teacher.fingerprint != make_teacher(double, examples=[example]).fingerprint
+
+
+def test_a_by_label_answer_cut_at_max_tokens_keeps_each_lists_complete_strings():
+    cut = '{"Disease": ["cancer"], "Gene": ["BRCA1", "BRC'
+    with ChatCompletionsTestDouble(lambda request: cut) as double:
+        double.finish_reason = "length"
+        (out,) = make_teacher(double, answer_shape="by_label").label(["BRCA1 and cancer"])
+    assert spans_text("BRCA1 and cancer", out.spans) == [("BRCA1", "Gene"), ("cancer", "Disease")]
+    assert out.rejected == {"truncated_answer": 1}
+
+
+def test_an_unknown_answer_shape_is_a_config_error_naming_the_choices():
+    with pytest.raises(ValueError, match=r"llm\.answer_shape must be one of entities, by_label"):
+        LLMConfig(model="m", labels={"Disease": ""}, answer_shape="lists").validate()

@@ -22,8 +22,8 @@ from specialize.data.chunking import make_windows
 from specialize.data.document import Document, Span
 from specialize.teachers.base import TeacherBase, TeacherOutput, add_usage, make_fingerprint
 from specialize.teachers.grounding import Mention, ground, resolve_overlaps
-from specialize.teachers.llm_client import ChatClient, LLMRequestError, entities_schema
-from specialize.teachers.llm_config import ConfigError, LLMConfig, select_examples
+from specialize.teachers.llm_client import ChatClient, LLMRequestError, by_label_schema, entities_schema
+from specialize.teachers.llm_config import AnswerShape, ConfigError, LLMConfig, select_examples
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,26 @@ PROMPT_VERSION = 2  # bump when the prompt template changes: the fingerprint (st
 _SYSTEM_TEMPLATE = """You annotate named entities. Find every mention of these entity types in the user's text:
 {types}
 {instructions}
-Answer with one JSON object and nothing else: {{"entities": [...]}}, with one item {{"text": ..., "label": ...}} \
-per mention, where "text" is copied from the user's text and "label" is one of: {label_names}.
+{answer}"""
+# How to answer, per answer shape (AnswerShape): the `entities` text is the prompt of PROMPT_VERSION 2 unchanged, so
+# label stores filled before by_label existed keep their keys.
+_ANSWER_TEMPLATES = {
+    AnswerShape.ENTITIES: """Answer with one JSON object and nothing else: {{"entities": [...]}}, with one item \
+{{"text": ..., "label": ...}} per mention, where "text" is copied from the user's text and "label" is one of: \
+{label_names}.
 Rules:
 - Copy "text" character for character (same case, spelling and punctuation); never paraphrase, translate, \
 expand or fix it.
 - Take the whole mention ("breast cancer", not "cancer"), without surrounding punctuation or articles.
 - List each string once: it is labelled wherever it occurs.
-- Answer {{"entities": []}} when there is none."""
+- Answer {{"entities": []}} when there is none.""",
+    AnswerShape.BY_LABEL: """Answer with one JSON object and nothing else, with one list per type: {label_lists}. \
+Each item is a mention copied from the user's text.
+Rules:
+- Copy each mention character for character; never paraphrase, translate, expand or fix it.
+- Put each mention in the list of its type only.
+- Leave a list empty when the text has no mention of that type.""",
+}
 
 
 def char_windows(text: str, max_chars: int, overlap: int) -> list[tuple[int, int, int, int]]:
@@ -117,26 +129,37 @@ def mentions_from_answer(data: Any, labels: Sequence[str]) -> tuple[list[Mention
 
 def parse_cut_answer(content: str) -> Any:
     """An answer cut at ``max_tokens`` (a small model repeating itself until the limit): the whole JSON when it
-    happens to be complete, else ``{"entities": [...the complete items...]}``; None when not one item is."""
+    happens to be complete, else its complete items: ``{"entities": [...]}`` from an ``entities`` answer,
+    ``{label: [...]}`` from a ``by_label`` one (each list up to its last complete string); None when not one
+    item is complete."""
     try:
         return json.loads(content)
     except json.JSONDecodeError:
         pass
-    start = content.find("[")
-    if start < 0:
+    lists = {m.group(1): m.end() for m in re.finditer(r'"([^"\\]*)"\s*:\s*\[', content)}
+    if not lists:
         return None
+    if "entities" in lists:
+        lists = {"entities": lists["entities"]}
+    answer = {key: _complete_items(content, start) for key, start in lists.items()}
+    answer = {key: items for key, items in answer.items() if items}
+    return answer or None
+
+
+def _complete_items(content: str, i: int) -> list[Any]:
+    """The JSON values of the list whose items start at ``content[i]``, up to the first incomplete one."""
     decoder = json.JSONDecoder()
     items: list[Any] = []
-    i = start + 1
     while True:
         while i < len(content) and content[i] in " \t\r\n,":
             i += 1
+        if i >= len(content) or content[i] == "]":
+            return items
         try:
             item, i = decoder.raw_decode(content, i)
         except json.JSONDecodeError:
-            break
+            return items
         items.append(item)
-    return {"entities": items} if items else None
 
 
 class LLMTeacher(TeacherBase):
@@ -158,9 +181,12 @@ class LLMTeacher(TeacherBase):
         self.name = self.config.name or f"llm:{self.config.model}"
         self.examples = list(examples) if examples is not None else self._load_examples()
         self._prefix = self._prompt_prefix(self.config.instructions, self.examples)
-        self.schema = entities_schema(self.labels)
+        by_label = self.config.answer_shape == AnswerShape.BY_LABEL
+        self.schema = by_label_schema(self.labels) if by_label else entities_schema(self.labels)
         self.transport = ChatClient(self.config, name=self.name, schema=self.schema, client=client)
         cfg = self.config
+        # The answer shape needs no key of its own: it changes the system prompt and the example answers, so the
+        # prompt hash below already tells the shapes apart.
         prompt_hash = hashlib.sha256(json.dumps(self._prefix, ensure_ascii=False).encode()).hexdigest()[:16]
         self._fingerprint = make_fingerprint(
             "llm",
@@ -204,20 +230,28 @@ class LLMTeacher(TeacherBase):
     # -- prompt ---------------------------------------------------------------------------------------------
     def _prompt_prefix(self, instructions: str | None, examples: Sequence[Document]) -> list[dict[str, str]]:
         types = "\n".join(f"- {lab}: {desc}" if desc else f"- {lab}" for lab, desc in self.descriptions.items())
-        system = _SYSTEM_TEMPLATE.format(
-            types=types,
-            instructions=f"\n{instructions.strip()}\n" if instructions else "",
+        shape = AnswerShape(self.config.answer_shape)
+        answer = _ANSWER_TEMPLATES[shape].format(
             label_names=", ".join(self.descriptions),
+            label_lists="{" + ", ".join(f"{json.dumps(lab)}: [...]" for lab in self.descriptions) + "}",
+        )
+        system = _SYSTEM_TEMPLATE.format(
+            types=types, instructions=f"\n{instructions.strip()}\n" if instructions else "", answer=answer
         )
         messages = [{"role": "system", "content": system}]
         for doc in examples:
-            entities = list(
-                dict.fromkeys((doc.span_text(s), s.label) for s in sorted(doc.spans) if s.label in self.descriptions)
-            )
-            answer = {"entities": [{"text": t, "label": lab} for t, lab in entities]}
             messages.append({"role": "user", "content": doc.text})
-            messages.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+            messages.append({"role": "assistant", "content": json.dumps(self._answer(doc, shape), ensure_ascii=False)})
         return messages
+
+    def _answer(self, doc: Document, shape: AnswerShape) -> dict[str, Any]:
+        """The answer the model should give for a gold example, in the shape it is asked for."""
+        entities = list(
+            dict.fromkeys((doc.span_text(s), s.label) for s in sorted(doc.spans) if s.label in self.descriptions)
+        )
+        if shape == AnswerShape.BY_LABEL:
+            return {label: [t for t, lab in entities if lab == label] for label in self.descriptions}
+        return {"entities": [{"text": t, "label": lab} for t, lab in entities]}
 
     def messages(self, text: str) -> list[dict[str, str]]:
         """The chat messages sent for one window of text."""

@@ -64,6 +64,17 @@ def entities_schema(labels: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def by_label_schema(labels: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of a ``by_label`` answer: ``{label: [mention strings]}`` with every label as a key."""
+    mentions = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    return {
+        "type": "object",
+        "properties": {label: mentions for label in labels},
+        "required": list(labels),
+        "additionalProperties": False,
+    }
+
+
 def response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None:
     """The ``response_format`` request field for a structured-output mode (None: leave it out)."""
     if mode == StructuredOutput.JSON_SCHEMA:

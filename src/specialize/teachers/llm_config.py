@@ -59,6 +59,16 @@ class StructuredOutput(StrEnum):
     NONE = "none"  # the prompt alone; the parser digs the JSON out of free text
 
 
+class AnswerShape(StrEnum):
+    """The JSON the model is asked to answer with."""
+
+    ENTITIES = "entities"  # {"entities": [{"text": ..., "label": ...}]}: one list, a label on each mention
+    # {"PER": [...], "ORG": [...]}: one list of strings per label, keys in the order the labels are given. Small
+    # models type better this way: the key they are writing under decides the label, instead of a label field
+    # they must pick per mention (SmolLM2-135M on CoNLL-2003 train sentences labelled nearly every name MISC).
+    BY_LABEL = "by_label"
+
+
 def _labels(value: Any, where: str) -> dict[str, str]:
     """A TOML table ``{label = "description"}``, a list, or ``"A,B"``. (The CLI's ``--labels``, which may also
     name a JSON file, arrives here already parsed by :func:`specialize.teachers.spec.parse_labels`.)"""
@@ -90,6 +100,7 @@ class LLMConfig:
     examples_seed: int = 0
     max_example_chars: int = 400
     structured_output: str = StructuredOutput.AUTO.value
+    answer_shape: str = AnswerShape.ENTITIES.value
     max_chars: int = 6000
     overlap_chars: int = 300
     max_concurrency: int = 4
@@ -107,7 +118,7 @@ class LLMConfig:
 
     def validate(self) -> None:
         """Raise ConfigError naming the key for a value that cannot work."""
-        choices = {"provider": Provider, "structured_output": StructuredOutput}
+        choices = {"provider": Provider, "structured_output": StructuredOutput, "answer_shape": AnswerShape}
         for key, enum in choices.items():
             if getattr(self, key) not in {e.value for e in enum}:
                 raise ConfigError(
@@ -187,6 +198,8 @@ HELP: dict[str, str] = {
     "max_example_chars": "longest example text considered (keeps the prompt short)",
     "structured_output": "auto (detected once per run), json_schema, json_object_schema (llama-cpp-python), "
     "json_object, none",
+    "answer_shape": 'entities ({"entities": [{"text", "label"}]}) or by_label (one list of mentions per label, '
+    '{"PER": [...], "ORG": [...]}: small models type mentions better this way)',
     "max_chars": "longer documents are cut into windows of this many characters",
     "overlap_chars": "overlap between windows",
     "max_concurrency": "requests in flight at once",
