@@ -21,7 +21,7 @@ HELP = (
 
 
 def add_parser(subparsers: Any) -> None:
-    from specialize.cli.train import add_training_options
+    from specialize.cli.train import add_resume_option, add_training_options
     from specialize.command_configs import DistillConfig
 
     p = subparsers.add_parser(
@@ -91,6 +91,7 @@ def add_parser(subparsers: Any) -> None:
     flags.add(p, "evaluation.speed_repeats", "--repeats", help="timed passes per model for the speed comparison")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
     add_overwrite_option(p, "distill")
+    add_resume_option(p)
 
 
 def _with_teacher_task(config: DistillConfig, asked: str | None) -> DistillConfig:
@@ -129,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         n_bootstrap=config.evaluation.bootstrap,
         throughput_repeats=config.evaluation.speed_repeats,
         overwrite=args.overwrite,
+        resume=args.resume,
         saved_config=config,
     )
     print(f"saved {result.output}")

@@ -53,6 +53,16 @@ def add_parser(subparsers: Any) -> None:
     add_training_options(flags, p, threads_help="CPU threads for torch (default: all cores)")
     p.add_argument("--output", "-o", required=True, help="folder to write the trained model to")
     add_overwrite_option(p, "train")
+    add_resume_option(p)
+
+
+def add_resume_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the checkpoint an interrupted run of the same command left beside --output (saved every "
+        "--checkpoint-minutes); the same config and data are required",
+    )
 
 
 def add_training_options(flags: ConfigFlags, p: argparse.ArgumentParser, *, threads_help: str) -> None:
@@ -78,6 +88,13 @@ def add_training_options(flags: ConfigFlags, p: argparse.ArgumentParser, *, thre
     flags.add(p, "training.patience", "--patience", help="stop after this many epochs without dev improvement")
     flags.add(
         p,
+        "training.checkpoint_minutes",
+        "--checkpoint-minutes",
+        metavar="M",
+        help="save the run's state every M minutes beside --output, so --resume can go on after a crash",
+    )
+    flags.add(
+        p,
         "data.corrections",
         "--corrections",
         action="append",
@@ -95,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     if print_config(args, config):
         return 0
-    result = train(config, args.output, overwrite=args.overwrite)
+    result = train(config, args.output, overwrite=args.overwrite, resume=args.resume)
     print_result(result)
     return 0
 

@@ -44,6 +44,9 @@ class TrainingArgs:
     # Classification: train on at most this many windows of each long text (evenly spaced, first and last
     # included) to bound an epoch's cost; prediction always reads every window. None = all windows.
     max_windows_per_document: int | None = None
+    # Save the run's whole state this often, beside the output folder, so `--resume` can go on after a crash or
+    # a lost session (specialize.training.checkpoint); None = never. 0 = after every step (tests).
+    checkpoint_minutes: float | None = None
 
     @property
     def use_bf16(self) -> bool:
@@ -73,6 +76,10 @@ class TrainingArgs:
             (
                 self.max_windows_per_document is None or self.max_windows_per_document >= 1,
                 "max_windows_per_document must be >= 1",
+            ),
+            (
+                self.checkpoint_minutes is None or self.checkpoint_minutes >= 0,
+                "checkpoint_minutes must be >= 0 (or none)",
             ),
         ]
         errors = [message for ok, message in checks if not ok]

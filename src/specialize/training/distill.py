@@ -30,6 +30,7 @@ from specialize.errors import ConfigError, DataError
 from specialize.tasks.base import UNLABELED, LabelScheme, Task, TeacherTargets, Windows
 from specialize.tasks.registry import task_of
 from specialize.training.args import DistillationArgs
+from specialize.training.checkpoint import TrainingCheckpoint
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run, with_corrections
@@ -187,6 +188,7 @@ def distill(
     n_bootstrap: int = 1000,
     throughput_repeats: int = 3,
     overwrite: bool = False,
+    resume: bool = False,
     saved_config: CommandConfig | None = None,
 ) -> DistillationResult:
     """Train a small student on what ``teacher`` predicts, compare the two, and save the student in ``output``.
@@ -208,6 +210,9 @@ def distill(
     claim = claim_run_output(
         output, "distill", config, teacher, unlabeled, gold, dev, test, student_base, overwrite=overwrite
     )
+    # A resumed run needs the same teacher and settings; the teacher's targets are computed again on resume.
+    settings = {**config.to_dict(), "teacher": str(teacher), "distillation": asdict(args)}
+    checkpoint = TrainingCheckpoint.claim(output, settings, config.training.checkpoint_minutes, resume=resume)
     if config.training.threads:
         torch.set_num_threads(config.training.threads)
     teacher_model, teacher_folder = resolve_teacher(teacher, label_map)
@@ -247,7 +252,7 @@ def distill(
     evaluate_dev = task.dev_evaluator(data.dev, config.model) if data.dev is not None else None
     if data.dev is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", config.training.epochs)
-    trainer = DistillationTrainer(teacher_model, student, task, config.training, args, evaluate_dev)
+    trainer = DistillationTrainer(teacher_model, student, task, config.training, args, evaluate_dev, checkpoint)
     groups: list[Windows] = []
     if args.soft:
         if data.train is not None:
@@ -310,4 +315,5 @@ def distill(
             distillation=f"{summary}\n\n{report_md}",
         )
         write_run_config(folder, saved_config, output)
+    checkpoint.remove()
     return DistillationResult(output, student, teacher_model, history, evaluation, records, throughput, targets)

@@ -9,6 +9,7 @@ from typing import Any
 
 from specialize.config import TrainConfig, write_run_config
 from specialize.tasks.registry import get_task
+from specialize.training.checkpoint import TrainingCheckpoint
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import (
     DEFAULT_BASE_NAME,
@@ -36,6 +37,7 @@ def train(
     test_documents: Sequence[Any] | None = None,
     n_bootstrap: int = 1000,
     overwrite: bool = False,
+    resume: bool = False,
 ) -> TrainResult:
     """Train a model as ``config`` says, evaluate it on dev and test, save it with its model card in ``output``.
 
@@ -43,13 +45,15 @@ def train(
     Items passed directly (documents, or labelled texts) take the place of the ``config.data`` sources.
     ``output`` must be new, empty, or (with ``overwrite``) a folder an earlier ``train`` wrote; see
     :mod:`specialize.utils.output_folder`. ``config`` is also saved there as ``specialize_config.toml``, which
-    ``specialize train --config`` runs again.
+    ``specialize train --config`` runs again. With ``config.training.checkpoint_minutes`` the run's state is saved
+    beside ``output`` as it goes, and ``resume`` goes on from it (:mod:`specialize.training.checkpoint`).
     """
     import torch
 
     task = get_task(config.model.task)
     output = Path(output)
     claim = claim_run_output(output, "train", config, overwrite=overwrite)
+    checkpoint = TrainingCheckpoint.claim(output, config.to_dict(), config.training.checkpoint_minutes, resume=resume)
     model_cfg, args = config.model, config.training
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -64,7 +68,7 @@ def train(
     if data.dev is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
     evaluate_dev = task.dev_evaluator(data.dev, model_cfg) if data.dev is not None else None
-    history = Trainer(model, task, args, evaluate_dev).train(windows.windows)
+    history = Trainer(model, task, args, evaluate_dev, checkpoint=checkpoint).train(windows.windows)
     task.finish_training(model, history.evaluations, history.best_step)
     check_training_run(model, history, args, windows=len(windows.windows), train_texts=texts_of(data.train.items))
 
@@ -90,4 +94,5 @@ def train(
             training_extra=training_extra,
         )
         write_run_config(folder, config, output)
+    checkpoint.remove()
     return TrainResult(output, model, history, records, data_notes(*data.for_card()))

@@ -12,7 +12,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from specialize.data.features import WindowFeatures
 from specialize.errors import DataError
 from specialize.tasks.base import Task, TeacherTargets, Windows
 from specialize.training.args import DistillationArgs, TrainingArgs
+from specialize.training.checkpoint import TrainingCheckpoint, windows_digest
 from specialize.utils.device import autocast, grad_scaler, move_batch, move_model
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class Trainer:
         args: TrainingArgs,
         evaluate_dev: DevEvaluator | None = None,
         distillation: DistillationArgs | None = None,
+        checkpoint: TrainingCheckpoint | None = None,
     ):
         args.validate()
         if distillation is not None:
@@ -108,6 +110,7 @@ class Trainer:
         self.args = args
         self.evaluate_dev = evaluate_dev
         self.distillation = distillation
+        self.checkpoint = checkpoint  # where the run's state is saved and resumed from; None: never
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         loss: torch.Tensor = self.task.loss(self.model, batch, self.distillation)
@@ -138,11 +141,28 @@ class Trainer:
         history = TrainingHistory()
         best_state: dict[str, torch.Tensor] | None = None
         evaluations_without_gain = 0
-        start = time.perf_counter()
         windows_seen = 0
-        last_report = 0.0
+        first_epoch, done_in_epoch, elapsed_before = 1, 0, 0.0
+        epoch_losses: list[float] = []
+        saved = self.checkpoint.load(windows_digest(features)) if self.checkpoint is not None else None
+        if saved is not None:
+            network.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            scaler.load_state_dict(saved["scaler"])
+            history = TrainingHistory(**saved["history"])
+            best_state = saved["best_state"]
+            evaluations_without_gain = saved["evaluations_without_gain"]
+            windows_seen = saved["windows_seen"]
+            first_epoch, done_in_epoch, elapsed_before = saved["epoch"], saved["step_in_epoch"], saved["elapsed"]
+            epoch_losses = saved["epoch_losses"]
+            rng.setstate(saved["epoch_rng"])  # the resumed epoch draws the batches it drew before
+            torch.set_rng_state(saved["torch_rng"])
+        start = time.perf_counter() - elapsed_before  # train_seconds add up over the sessions of a resumed run
+        last_report = elapsed_before
+        last_save = time.monotonic()
         logger.info(
-            "training on %d windows: %d epochs x %d steps (batch %d) on %s, %d threads, autocast %s",
+            "training on %d windows: %d epochs x %d steps (batch %d) on %s, %d threads, autocast %s%s",
             len(features),
             args.epochs,
             steps_per_epoch,
@@ -150,18 +170,23 @@ class Trainer:
             device,
             torch.get_num_threads(),
             dtype or "off",
+            f", resumed at step {history.steps}" if saved is not None else "",
         )
-        for epoch in range(1, args.epochs + 1):
+        for epoch in range(first_epoch, args.epochs + 1):
             network.train()
+            epoch_rng = rng.getstate()
             bar = tqdm(
                 training_batches(features, args.batch_size, rng),
                 desc=f"epoch {epoch}/{args.epochs}",
                 disable=not args.progress,
                 unit="batch",
                 leave=False,
+                initial=done_in_epoch,
             )
-            losses: list[float] = []
+            losses, epoch_losses = epoch_losses, []
             for step_in_epoch, batch_indices in enumerate(bar, start=1):
+                if step_in_epoch <= done_in_epoch:
+                    continue  # taken before the run was interrupted
                 batch = move_batch(self.collate([features[i] for i in batch_indices]), device)
                 with autocast(device, dtype):
                     loss = self.loss(batch)
@@ -217,6 +242,26 @@ class Trainer:
                         evaluations_without_gain = 0
                     else:
                         evaluations_without_gain += 1
+                if self.checkpoint is not None and self.checkpoint.due(last_save):
+                    state = {
+                        "model": network.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "scaler": scaler.state_dict(),
+                        "history": asdict(history),
+                        "best_state": best_state,
+                        "evaluations_without_gain": evaluations_without_gain,
+                        "windows_seen": windows_seen,
+                        "epoch": epoch,
+                        "step_in_epoch": step_in_epoch,
+                        "elapsed": time.perf_counter() - start,
+                        "epoch_losses": losses,
+                        "epoch_rng": epoch_rng,
+                        "torch_rng": torch.get_rng_state(),
+                    }
+                    self.checkpoint.save(state, step=history.steps, total_steps=total_steps)
+                    last_save = time.monotonic()
+            done_in_epoch = 0
             bar.close()
             if self.evaluate_dev is None:
                 logger.info("epoch %d: train loss %.4f", epoch, float(np.mean(losses)))
@@ -245,8 +290,9 @@ class DistillationTrainer(Trainer):
         args: TrainingArgs,
         distillation: DistillationArgs,
         evaluate_dev: DevEvaluator | None = None,
+        checkpoint: TrainingCheckpoint | None = None,
     ):
-        super().__init__(student, task, args, evaluate_dev, distillation)
+        super().__init__(student, task, args, evaluate_dev, distillation, checkpoint)
         self.teacher = teacher
 
     @property
