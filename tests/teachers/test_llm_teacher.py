@@ -261,3 +261,13 @@ def test_a_by_label_answer_cut_at_max_tokens_keeps_each_lists_complete_strings()
 def test_an_unknown_answer_shape_is_a_config_error_naming_the_choices():
     with pytest.raises(ValueError, match=r"llm\.answer_shape must be one of entities, by_label"):
         LLMConfig(model="m", labels={"Disease": ""}, answer_shape="lists").validate()
+
+
+def test_parse_cut_answer_keeps_complete_items_of_every_shape():
+    from specialize.teachers.llm import parse_cut_answer
+
+    item = {"text": "a", "label": "X"}
+    assert parse_cut_answer('[{"text": "a", "label": "X"}, {"te') == {"entities": [item]}
+    assert parse_cut_answer('{"mentions": [{"text": "a", "label": "X"}, {"te') == {"mentions": [item]}
+    assert parse_cut_answer('{"PER": ["Kohl"], "LOC": ["Bo') == {"PER": ["Kohl"]}
+    assert parse_cut_answer('{"entit') is None

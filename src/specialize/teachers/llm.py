@@ -137,8 +137,10 @@ def parse_cut_answer(content: str) -> Any:
     except json.JSONDecodeError:
         pass
     lists = {m.group(1): m.end() for m in re.finditer(r'"([^"\\]*)"\s*:\s*\[', content)}
-    if not lists:
-        return None
+    if not lists:  # a bare list of items, cut
+        start = content.find("[")
+        items = _complete_items(content, start + 1) if start >= 0 else []
+        return {"entities": items} if items else None
     if "entities" in lists:
         lists = {"entities": lists["entities"]}
     answer = {key: _complete_items(content, start) for key, start in lists.items()}
