@@ -158,6 +158,8 @@ class Trainer:
             epoch_losses = saved["epoch_losses"]
             rng.setstate(saved["epoch_rng"])  # the resumed epoch draws the batches it drew before
             torch.set_rng_state(saved["torch_rng"])
+            if saved.get("cuda_rng") is not None and device.type == "cuda":
+                torch.cuda.set_rng_state_all(saved["cuda_rng"])  # dropout on a GPU draws from its own generator
         start = time.perf_counter() - elapsed_before  # train_seconds add up over the sessions of a resumed run
         last_report = elapsed_before
         last_save = time.monotonic()
@@ -258,6 +260,7 @@ class Trainer:
                         "epoch_losses": losses,
                         "epoch_rng": epoch_rng,
                         "torch_rng": torch.get_rng_state(),
+                        "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
                     }
                     self.checkpoint.save(state, step=history.steps, total_steps=total_steps)
                     last_save = time.monotonic()
