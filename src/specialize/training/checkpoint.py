@@ -71,8 +71,9 @@ class TrainingCheckpoint:
     @classmethod
     def claim(
         cls, output: str | Path, settings: dict[str, Any], minutes: float | None, *, resume: bool
-    ) -> TrainingCheckpoint:
-        """The checkpoint of a run writing ``output``; refuses to start over a checkpoint without ``resume``
+    ) -> TrainingCheckpoint | None:
+        """The checkpoint of a run writing ``output``, None for a run that neither saves nor resumes one (it then
+        costs nothing: no hash of the training windows); refuses to start over a checkpoint without ``resume``
         (hours of training would be overwritten by accident)."""
         folder = checkpoint_folder(output)
         checkpoint = cls(folder, settings_fingerprint(settings), minutes, resume)
@@ -84,7 +85,7 @@ class TrainingCheckpoint:
             )
         if resume and info is None:
             logger.warning("--resume: no checkpoint in %s; starting from the first step", folder)
-        return checkpoint
+        return checkpoint if resume or minutes is not None else None
 
     def info(self) -> dict[str, Any] | None:
         """The checkpoint's marker (what run, how far), or None when there is no checkpoint."""

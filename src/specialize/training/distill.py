@@ -315,5 +315,6 @@ def distill(
             distillation=f"{summary}\n\n{report_md}",
         )
         write_run_config(folder, saved_config, output)
-    checkpoint.remove()
+    if checkpoint is not None:
+        checkpoint.remove()
     return DistillationResult(output, student, teacher_model, history, evaluation, records, throughput, targets)

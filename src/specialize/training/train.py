@@ -94,5 +94,6 @@ def train(
             training_extra=training_extra,
         )
         write_run_config(folder, config, output)
-    checkpoint.remove()
+    if checkpoint is not None:
+        checkpoint.remove()
     return TrainResult(output, model, history, records, data_notes(*data.for_card()))
