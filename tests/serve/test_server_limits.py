@@ -18,7 +18,7 @@ httpx = pytest.importorskip("httpx")
 from tests.serve.conftest import Server  # noqa: E402
 
 from specialize.data.document import Span  # noqa: E402
-from specialize.serve.app import PIECE_CHARS, create_app  # noqa: E402
+from specialize.serve.app import DEFAULTS, create_app  # noqa: E402
 
 
 class Words:
@@ -130,7 +130,7 @@ def test_a_long_document_through_a_real_specialist_gives_the_whole_document_span
     from specialize.models.resolve import load_model
 
     text = " ".join(f"Word{i} café" for i in range(1500))  # about 15 000 characters: several pieces
-    assert len(text) > 3 * PIECE_CHARS
+    assert len(text) > 3 * DEFAULTS.piece_chars
     model = load_model(str(model_folder))
     model.settings.max_length = 128  # type: ignore[attr-defined]  # the tiny base's position limit
     expected = [(s.start, s.end, s.label) for s in model.predict([text])[0]]

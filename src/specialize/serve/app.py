@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from specialize import __version__
+from specialize.command_configs.inference import ServerSection, ServeSection
 from specialize.config import TaskName as Task
 from specialize.errors import ConfigError, InputNotFoundError
 from specialize.evaluation.confidence import ConfidenceFn
@@ -62,18 +63,12 @@ from specialize.utils.device import place_predictor
 
 logger = logging.getLogger(__name__)
 
-# Scheduling (see specialize.serve.batcher and .pieces): a span model's documents longer than PIECE_CHARS are
-# answered in pieces reading PIECE_CONTEXT characters on each side of their own stretch, and a model batch
-# holds at most MAX_BATCH_CHARS characters, so no single model call keeps a small request waiting for long.
-PIECE_CHARS = 4000
+# The defaults are [server]'s and [serve]'s (ServerSection says why each is what it is): one source for the CLI and
+# for create_app. A span model's documents longer than piece_chars are answered in pieces reading PIECE_CONTEXT
+# characters on each side of their own stretch (specialize.serve.pieces).
+DEFAULTS = ServerSection()
+SERVE_DEFAULTS = ServeSection()
 PIECE_CONTEXT = 250
-MAX_BATCH_CHARS = 4096
-# A model call runs in steps of this many padded tokens (one window of a specialist's default 256 tokens); between
-# steps, the small requests waiting are answered (specialize.data.steps). Two windows a step (512) doubled the
-# longest wait and left the mixed load test's p99 at 2.4x its value without the huge requests (1.95x at 256), and
-# the huge requests were no faster for it.
-STEP_TOKENS = 256
-REQUEST_TIMEOUT = 30.0
 
 # What each kind of model answers; the other kind's paths get a 404 that names these.
 ENDPOINTS = {Task.NER: ("/v1/entities", "/v1/redact"), Task.CLASSIFICATION: ("/v1/classify",)}
@@ -124,8 +119,8 @@ class _Service(Generic[R]):
         max_wait_ms: float,
         max_batch_chars: int,
         merge: Callable[[Sequence[Piece], Sequence[R], int], list[R]] | None = None,
-        piece_chars: int = PIECE_CHARS,
-        step_tokens: int | None = STEP_TOKENS,
+        piece_chars: int = DEFAULTS.piece_chars,
+        step_tokens: int | None = DEFAULTS.step_tokens,
     ) -> None:
         self.route = route
         self.metrics = metrics
@@ -331,24 +326,24 @@ def create_app(
     model: SpanPredictor | Classifier | str,
     fallback: SpanPredictor | Classifier | str | None = None,
     *,
-    threshold: float = 0.8,
+    threshold: float = SERVE_DEFAULTS.threshold,
     confidence: str | ConfidenceFn | None = None,
     label_map: Mapping[str, str] | None = None,
-    max_text_chars: int = 100_000,
-    max_batch_docs: int = 64,
-    batching: bool = True,
-    max_batch_size: int = 32,
-    max_wait_ms: float = 5,
-    max_batch_chars: int = MAX_BATCH_CHARS,
-    piece_chars: int = PIECE_CHARS,
-    step_tokens: int | None = STEP_TOKENS,
-    request_timeout: float | None = REQUEST_TIMEOUT,
+    max_text_chars: int = DEFAULTS.max_text_chars,
+    max_batch_docs: int = DEFAULTS.max_batch_docs,
+    batching: bool = DEFAULTS.batching,
+    max_batch_size: int = DEFAULTS.max_batch_size,
+    max_wait_ms: float = DEFAULTS.max_wait_ms,
+    max_batch_chars: int = DEFAULTS.max_batch_chars,
+    piece_chars: int = DEFAULTS.piece_chars,
+    step_tokens: int | None = DEFAULTS.step_tokens,
+    request_timeout: float | None = DEFAULTS.request_timeout,
     api_key: str | None = None,
     model_card: str | Path | None = None,
     report: str | Path | None = None,
     max_body_bytes: int | None = None,
     redact_salt: str | None = None,
-    device: str = "auto",
+    device: str = SERVE_DEFAULTS.device,
 ) -> FastAPI:
     """A FastAPI app serving ``model``: a span predictor, a text classifier, or a spec of either (a specialist,
     classifier or exported folder, ``spacy:NAME``; ``label_map`` renames a spaCy pipeline's labels).
@@ -504,8 +499,8 @@ def serve(
     model: SpanPredictor | Classifier | str,
     fallback: SpanPredictor | Classifier | str | None = None,
     *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
+    host: str = DEFAULTS.host,
+    port: int = DEFAULTS.port,
     log_level: str = "info",
     **options: Any,
 ) -> None:
