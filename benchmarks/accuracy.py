@@ -50,13 +50,18 @@ def _training_info(folder: Path) -> dict[str, Any]:
     if distillation:
         info["teacher"] = distillation.get("teacher")
     info["base_model"] = config.get("specialize", {}).get("base_model")
+    # A model trained on whole documents (data.context = document) is scored on them too, as `evaluate --context`.
+    info["context"] = (config.get("specialize", {}).get("training", {}).get("data") or {}).get("context", "sentence")
     return info
 
 
-def _evaluate(model: Any, dataset: str, split: str, label_map: str | None) -> tuple[dict[str, Any], Any]:
+def _evaluate(
+    model: Any, dataset: str, split: str, label_map: str | None, context: str = "sentence"
+) -> tuple[dict[str, Any], Any]:
+    from specialize.config import DataConfig
     from specialize.evaluation.evaluate import evaluate, format_table
 
-    result = evaluate([model], f"{dataset}:{split}", label_map=label_map)
+    result = evaluate([model], f"{dataset}:{split}", label_map=label_map, data_config=DataConfig(context=context))
     print(format_table(result))
     return result.to_records(dataset=dataset, split=split)[0], result
 
@@ -66,8 +71,8 @@ def score(args: argparse.Namespace) -> dict[str, Any]:
 
     folder = Path(args.model)
     model = load_model(str(folder), threads=args.threads)
-    record, _ = _evaluate(model, args.dataset, args.split, None)
     info = _training_info(folder)
+    record, _ = _evaluate(model, args.dataset, args.split, None, info["context"])
     n_parameters = getattr(model, "n_parameters", None)
     return {
         "dataset": args.dataset,
@@ -86,6 +91,7 @@ def score(args: argparse.Namespace) -> dict[str, Any]:
         "teacher": info.get("teacher"),
         "base_model": info.get("base_model"),
         "folder": str(folder),
+        "context": info["context"],
         "words_per_s": record.get("tokens_per_s"),
         "threads": args.threads,
         "command": {"train": info.get("train_command"), "score": shlex.join(["python", *sys.argv])},

@@ -76,3 +76,34 @@ def test_checkpoint_minutes_is_checked_and_the_cli_takes_resume(tmp_path, capsys
     assert "checkpoint_minutes must be >= 0" in capsys.readouterr().err
     assert main(["train", "--checkpoint-minutes", "30", "--resume", "--print-config", "--output", "o"]) == 0
     assert "checkpoint_minutes = 30" in capsys.readouterr().out
+
+
+def test_a_resumed_distillation_reads_its_teachers_targets_back(tiny_specialist, tiny_base, sentences, tmp_path,
+                                                                monkeypatch):  # fmt: skip
+    from specialize.inference.window_tagger import WindowTagger
+    from specialize.training.distill import distill
+
+    texts = [d.text for d in sentences]
+    settings = {**SETTINGS, "training.epochs": 2}
+    whole = distill(str(tiny_specialist), overfit_config(tiny_base, **settings), tmp_path / "whole",
+                    unlabeled=texts, n_bootstrap=0, throughput_repeats=0)  # fmt: skip
+    config = overfit_config(tiny_base, **settings, **{"training.checkpoint_minutes": 0})
+    output = tmp_path / "student"
+    targets = checkpoint_folder(output).with_name(".student.targets")
+
+    with monkeypatch.context() as patch:  # killed in the first step: the targets are kept, no training state yet
+        interrupt_after(patch, 0)
+        with pytest.raises(Interrupted):
+            distill(str(tiny_specialist), config, output, unlabeled=texts, n_bootstrap=0, throughput_repeats=0)
+    assert list(targets.glob("*.npz")) and not checkpoint_folder(output).exists()
+    with pytest.raises(OutputExistsError, match=r"left its teacher's targets in .*pass --resume to use them"):
+        distill(str(tiny_specialist), config, output, unlabeled=texts, n_bootstrap=0, throughput_repeats=0)
+
+    calls = []
+    scorer = WindowTagger.word_probabilities
+    monkeypatch.setattr(WindowTagger, "word_probabilities", lambda self, t: calls.append(t) or scorer(self, t))
+    distill(str(tiny_specialist), config, output, unlabeled=texts, n_bootstrap=0, throughput_repeats=0, resume=True)
+    assert calls == []  # the teacher was not asked again
+    assert (output / "model.safetensors").read_bytes() == (tmp_path / "whole" / "model.safetensors").read_bytes()
+    assert not targets.exists() and not checkpoint_folder(output).exists()
+    assert whole.history.steps > 0

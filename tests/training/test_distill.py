@@ -212,6 +212,45 @@ def test_hard_labels_from_a_rule_based_teacher(tiny_base, tmp_path):
     assert "hard labels" in card and "teacher-labelled" in card
 
 
+def test_unlabeled_text_from_several_files_is_read_in_order_and_each_file_named(tiny_base, tmp_path):
+    sentences = tiny_sentences()
+    texts = [d.text for d in sentences]
+    (tmp_path / "first.txt").write_text("\n".join(texts[:2]) + "\n")
+    (tmp_path / "second.txt").write_text("\n".join(texts[2:]) + "\n")
+    rules = WordListTeacher({d.span_text(s): s.label for d in sentences for s in d.spans})
+    config = _config(**{"model.base": str(tiny_base), "training.epochs": 40})
+    sources = [str(tmp_path / "first.txt"), tmp_path / "second.txt"]
+    result = distill(
+        rules, config, tmp_path / "student", unlabeled=sources, args=DistillationArgs(soft=False), throughput_repeats=0
+    )
+    # Every text of both files was labelled and learned, not the two paths as two texts.
+    assert _keys(result.student.predict(texts)) == _keys(rules.predict(texts))
+    card = (result.output / "README.md").read_text()
+    assert "first.txt" in card and "second.txt" in card
+
+
+def test_a_list_of_strings_is_texts_unless_every_entry_names_a_source(tmp_path):
+    from specialize.training.distill import is_source_list
+
+    (tmp_path / "notes.txt").write_text("Aspirin helps.\n")
+    assert is_source_list(["bc2gm:train", "anatem:dev", str(tmp_path / "notes.txt")])
+    assert is_source_list([tmp_path / "missing.txt"])  # a Path is a source; reading it then fails, naming it
+    assert not is_source_list(["Paris is in France.", "bc2gm:train"])
+    assert not is_source_list(["Paris", "Ratio 3:1 at noon"])
+    assert not is_source_list([])
+
+
+def test_a_config_list_entry_that_names_nothing_is_refused(tmp_path):
+    from specialize.command_configs import DistillConfig
+    from specialize.config import load_command_config
+    from specialize.errors import ConfigError
+
+    config = tmp_path / "distill.toml"
+    config.write_text('[distillation]\nteacher = "t"\nunlabeled = ["bc2gm:train", "notes.txt"]\n')
+    with pytest.raises(ConfigError, match=r"distillation.unlabeled\[1\] = 'notes.txt'.*fix the path or the name"):
+        load_command_config(DistillConfig, config)
+
+
 def test_soft_labels_need_a_specialist_teacher_with_the_same_labels(teacher, tmp_path):
     rules = WordListTeacher({"Paris": "LOC"})
     with pytest.raises(ValueError, match="use hard labels"):

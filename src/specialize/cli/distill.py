@@ -58,8 +58,9 @@ def add_parser(subparsers: Any) -> None:
         p,
         "distillation.unlabeled",
         "--unlabeled",
-        help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv or a folder (classification: also a "
-        "dataset name such as mtsamples-specialty:train, its labels ignored)",
+        action="append",
+        help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv, a folder or a dataset name such as "
+        "bc2gm:train (its labels ignored); repeatable",
     )
     flags.add(p, "distillation.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
     flags.add(

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from specialize.command_configs._common import _at_least, _one_of, _required
 from specialize.config import CommandConfig, TrainConfig
+from specialize.data.loading import names_a_source
 from specialize.models.bases import BASES
 from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 
@@ -95,11 +96,22 @@ class DistillationSection(TeacherSection):
 
     # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
     teacher: str | None = None
-    # Unlabeled texts the teacher labels: .txt (one per line), .jsonl/.json, .csv, a folder, or a dataset name.
-    unlabeled: str | None = None
+    # Unlabeled texts the teacher labels: .txt (one per line), .jsonl/.json, .csv, a folder, a dataset name, or a
+    # list of these (e.g. ["bc2gm:train", "anatem:train"]).
+    unlabeled: str | list[str] | None = None
     text_field: str = "text"  # field/column holding the text in JSONL or CSV input
     # Rename a span teacher's labels, e.g. "PERSON=PER,GPE=LOC" or a preset ("conll"); not for classifiers.
     label_map: str | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        # A listed entry that is neither would be read as a text to label, not as a place to read texts from.
+        for i, entry in enumerate(self.unlabeled if isinstance(self.unlabeled, list) else []):
+            if not names_a_source(entry):
+                raise ValueError(
+                    f"distillation.unlabeled[{i}] = {entry!r} is no file or folder here and not a dataset name "
+                    "(name:split, e.g. bc2gm:train); fix the path or the name"
+                )
 
 
 @dataclass

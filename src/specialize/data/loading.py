@@ -31,6 +31,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def names_a_source(entry: Any) -> bool:
+    """Whether ``entry`` names a place to read from rather than holding a text: a :class:`~pathlib.Path`, an
+    existing file or folder, or a string shaped like a dataset name (``bc2gm:train``: one word with one colon)."""
+    if isinstance(entry, Path):
+        return True
+    if not isinstance(entry, str):
+        return False
+    return Path(entry).exists() or (entry.count(":") == 1 and not any(c.isspace() for c in entry))
+
+
 @dataclass
 class LoadedData(Generic[ItemT]):
     """Items of one role and where they came from."""

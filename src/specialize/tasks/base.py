@@ -74,6 +74,25 @@ class TeacherTargets:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+# Remembers the teacher's targets on one chunk of training text: called with a key naming the chunk (a digest of
+# its texts) and the function that computes them; a resumable run reads them back instead of asking the teacher
+# again (TrainingCheckpoint.remember). The default just computes.
+TargetMemo = Callable[[str, Callable[[], list[Any]]], list[Any]]
+
+
+def compute_now(key: str, compute: Callable[[], list[Any]]) -> list[Any]:
+    """The :data:`TargetMemo` of a run that keeps nothing: the targets, computed."""
+    return compute()
+
+
+def chunk_key(*parts: Any) -> str:
+    """A digest naming a chunk of teacher targets: what it was computed on (texts, label lists, ...)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
 class Task(ABC):
     """One task: implement every abstract method (see the module docstring)."""
 
@@ -170,8 +189,11 @@ class Task(ABC):
         return None
 
     @abstractmethod
-    def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows) -> TeacherTargets:
-        """Put the teacher's soft targets on ``windows`` (computed once, before training)."""
+    def add_teacher_targets(
+        self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo = compute_now
+    ) -> TeacherTargets:
+        """Put the teacher's soft targets on ``windows`` (computed once, before training, chunk by chunk through
+        ``memo`` so a resumed run need not compute them again)."""
 
     @abstractmethod
     def check_soft_teacher(self, teacher: Any, scheme: LabelScheme | None) -> None:

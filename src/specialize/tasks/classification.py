@@ -36,7 +36,19 @@ from specialize.errors import ConfigError, DataError
 from specialize.evaluation.classification_metrics import bootstrap_classification, score_labels
 from specialize.evaluation.confidence import LABEL_CONFIDENCE, decision_threshold, label_confidences
 from specialize.inference.window_classifier import ClassifierSettings, WindowClassifier, activate
-from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
+from specialize.tasks.base import (
+    UNLABELED,
+    LabelScheme,
+    Scored,
+    TargetMemo,
+    Task,
+    TeacherTargets,
+    Windows,
+    chunk_key,
+    ci_text,
+    compute_now,
+    task_name_of,
+)
 from specialize.tasks.spans import WINDOW_FIELDS
 from specialize.training.args import DistillationArgs
 
@@ -262,18 +274,32 @@ class ClassificationTask(Task):
                 f"{scheme.labels}"
             )
 
-    def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows) -> TeacherTargets:
+    def add_teacher_targets(
+        self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo = compute_now
+    ) -> TeacherTargets:
         self.check_soft_teacher(teacher, LabelScheme(list(student.labels), student.multi_label))
+        rows: list[np.ndarray] = []
         if reads_student_windows(teacher, student):
-            logits = teacher.forward(windows.windows)
-            probs = activate(np.stack(logits).astype(np.float32), teacher.multi_label)
+            for i in range(0, len(windows.windows), PREDICT_CHUNK):
+                chunk = windows.windows[i : i + PREDICT_CHUNK]
+
+                def logits(chunk: Sequence[WindowFeatures] = chunk) -> list[np.ndarray]:
+                    return [np.asarray(x, np.float32) for x in teacher.forward(chunk)]
+
+                rows += memo(chunk_key("window-logits", [(w.input_ids, w.type_ids) for w in chunk]), logits)
+            probs = activate(np.stack(rows).astype(np.float32), teacher.multi_label)
             where = "window"
         else:
             logger.info("the teacher cannot read the student's windows: its whole-text probabilities are the targets")
             texts = windows.texts
-            per_text = np.concatenate(
-                [teacher.predict_proba(texts[i : i + PREDICT_CHUNK]) for i in range(0, len(texts), PREDICT_CHUNK)]
-            ).astype(np.float32)
+            for i in range(0, len(texts), PREDICT_CHUNK):
+                chunk_texts = texts[i : i + PREDICT_CHUNK]
+
+                def probabilities(chunk_texts: list[str] = chunk_texts) -> list[np.ndarray]:
+                    return list(teacher.predict_proba(chunk_texts))
+
+                rows += memo(chunk_key("text-probabilities", list(teacher.labels), chunk_texts), probabilities)
+            per_text = np.stack(rows).astype(np.float32)
             probs = per_text[[w.doc_index for w in windows.windows]]
             where = "text"
         # The teacher's columns in the student's label order.

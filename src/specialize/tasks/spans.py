@@ -31,7 +31,19 @@ from specialize.data.validation import check_gold, drop_invalid_spans, resolve_o
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.confidence import CONFIDENCES
 from specialize.evaluation.span_metrics import bootstrap_ci, score_spans
-from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
+from specialize.tasks.base import (
+    UNLABELED,
+    LabelScheme,
+    Scored,
+    TargetMemo,
+    Task,
+    TeacherTargets,
+    Windows,
+    chunk_key,
+    ci_text,
+    compute_now,
+    task_name_of,
+)
 from specialize.training.args import DistillationArgs
 
 logger = logging.getLogger(__name__)
@@ -89,16 +101,26 @@ def map_word_probabilities(
 
 
 def teacher_word_probabilities(
-    scorer: Any, student_labels: Sequence[str], student_docs: Sequence[TokenizedDocument]
+    scorer: Any,
+    student_labels: Sequence[str],
+    student_docs: Sequence[TokenizedDocument],
+    memo: TargetMemo = compute_now,
 ) -> list[np.ndarray]:
     """The teacher's distribution for every word of every document, computed once and kept in memory."""
     out: list[np.ndarray] = []
     for i in range(0, len(student_docs), PREDICT_CHUNK):
         chunk = student_docs[i : i + PREDICT_CHUNK]
-        teacher_docs, probs = scorer.word_probabilities([d.text for d in chunk])
-        out += [
-            map_word_probabilities(t, p, s, student_labels) for t, p, s in zip(teacher_docs, probs, chunk, strict=True)
-        ]
+
+        def compute(chunk: Sequence[TokenizedDocument] = chunk) -> list[np.ndarray]:
+            teacher_docs, probs = scorer.word_probabilities([d.text for d in chunk])
+            return [
+                map_word_probabilities(t, p, s, student_labels)
+                for t, p, s in zip(teacher_docs, probs, chunk, strict=True)
+            ]
+
+        # The student's words are part of the key: the targets are rows of them.
+        key = chunk_key("word-probabilities", list(student_labels), [(d.text, d.word_starts) for d in chunk])
+        out += memo(key, compute)
     return out
 
 
@@ -255,10 +277,12 @@ class SpanTask(Task):
                 f"student {scheme.labels}; {HARD_LABELS_HINT}"
             )
 
-    def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows) -> TeacherTargets:
+    def add_teacher_targets(
+        self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo = compute_now
+    ) -> TeacherTargets:
         self.check_soft_teacher(teacher, LabelScheme(list(student.label_list)))
         docs = windows.context
-        probs = teacher_word_probabilities(word_scorer(teacher), student.label_list, docs)
+        probs = teacher_word_probabilities(word_scorer(teacher), student.label_list, docs, memo)
         windows.windows = attach_teacher(windows.windows, docs, probs)
         return TeacherTargets("soft", "the teacher's per-word tag distributions")
 

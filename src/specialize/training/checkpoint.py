@@ -9,7 +9,9 @@ state the epoch began with and the ones already taken are skipped, so the resume
 uninterrupted one would have (on the same device and thread count, the same weights). The checkpoint is removed
 once the output folder is saved: the run wrote it, and nothing else is ever in it.
 
-It is for the runs that outlast a session: a 110M teacher takes hours on a 2-core CPU.
+It is for the runs that outlast a session: a 110M teacher takes hours on a 2-core CPU. A distillation run also
+keeps its teacher's targets, chunk by chunk as they are computed, in ``.NAME.targets`` (:meth:`remember`): labelling
+tens of thousands of sentences with that teacher takes an hour of its own, and a resumed run reads them back.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specialize.errors import ConfigError, OutputExistsError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 logger = logging.getLogger(__name__)
 
+TARGETS_SUFFIX = ".npz"  # one file per chunk of teacher targets, named by the chunk's digest
 STATE_FILE = "training_state.pt"
 MARKER = "checkpoint.json"
 FORMAT = 1
@@ -83,9 +89,40 @@ class TrainingCheckpoint:
                 f"an interrupted run left a checkpoint in {folder} ({checkpoint.describe(info)}); pass --resume to go "
                 "on from it, or delete that folder to start over"
             )
+        kept = checkpoint.targets_folder
+        if not resume and kept.exists() and any(kept.iterdir()):
+            raise OutputExistsError(
+                f"an interrupted run left its teacher's targets in {kept}; pass --resume to use them, or delete that "
+                "folder to start over"
+            )
         if resume and info is None:
             logger.warning("--resume: no checkpoint in %s; starting from the first step", folder)
         return checkpoint if resume or minutes is not None else None
+
+    @property
+    def targets_folder(self) -> Path:
+        """Where a distillation run keeps its teacher's targets: ``.NAME.targets`` beside ``.NAME.checkpoint``."""
+        return self.folder.with_name(self.folder.name.removesuffix(".checkpoint") + ".targets")
+
+    def remember(self, key: str, compute: Callable[[], list[Any]]) -> list[Any]:
+        """The teacher's targets on one chunk of text (a :data:`~specialize.tasks.base.TargetMemo`): read back when
+        this run computed them before (in a session that was cut), else computed and saved in one rename. The file
+        is named by ``key`` (the chunk's texts) and the run's settings (the teacher among them), so a resumed run
+        with another teacher or other text computes afresh."""
+        import numpy as np
+
+        name = hashlib.sha256(json.dumps([self.settings, key], default=str, sort_keys=True).encode()).hexdigest()
+        path = self.targets_folder / f"{name[:32]}{TARGETS_SUFFIX}"
+        if path.exists():
+            with np.load(path, allow_pickle=False) as saved:
+                return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+        arrays = compute()
+        self.targets_folder.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(path.name + ".saving")
+        with staging.open("wb") as f:
+            np.savez(f, *[np.asarray(a) for a in arrays])  # saved as arr_0, arr_1, ...
+        staging.rename(path)
+        return arrays
 
     def info(self) -> dict[str, Any] | None:
         """The checkpoint's marker (what run, how far), or None when there is no checkpoint."""
@@ -166,9 +203,10 @@ class TrainingCheckpoint:
         logger.info("checkpoint at step %d of %d -> %s", step, total_steps, self.folder)
 
     def remove(self) -> None:
-        """Delete the checkpoint once the run's output is saved; only the files this module writes are there."""
-        for suffix in ("", ".old", ".saving"):
-            folder = self.folder.with_name(self.folder.name + suffix)
+        """Delete the checkpoint and kept targets once the run's output is saved; only the files this module writes
+        are there."""
+        folders = [self.folder.with_name(self.folder.name + suffix) for suffix in ("", ".old", ".saving")]
+        for folder in [*folders, self.targets_folder]:
             if folder.exists() and _only_ours(folder):
                 shutil.rmtree(folder)
             elif folder.exists():
@@ -176,7 +214,11 @@ class TrainingCheckpoint:
 
 
 def _only_ours(folder: Path) -> bool:
-    return folder.is_dir() and {p.name for p in folder.iterdir()} <= {STATE_FILE, MARKER}
+    """Whether ``folder`` holds nothing but what this module writes: a checkpoint's two files, or target chunks."""
+    names = {p.name for p in folder.iterdir()} if folder.is_dir() else None
+    if names is None:
+        return False
+    return names <= {STATE_FILE, MARKER} or all(n.endswith((TARGETS_SUFFIX, TARGETS_SUFFIX + ".saving")) for n in names)
 
 
 def _changed(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any
 from specialize.config import CommandConfig, DataConfig, TrainConfig, write_run_config
 from specialize.data.document import Document
 from specialize.data.labels import describe_drops, label_map_drops
-from specialize.data.loading import LoadedData, sha256_of
+from specialize.data.loading import LoadedData, combine, names_a_source, sha256_of
 from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.errors import ConfigError, DataError
 from specialize.tasks.base import UNLABELED, LabelScheme, Task, TeacherTargets, Windows
@@ -78,11 +78,22 @@ def resolve_teacher(teacher: Any, label_map: Mapping[str, str] | str | None) -> 
     return model, folder
 
 
+def is_source_list(source: Any) -> bool:
+    """Whether ``source`` names several places to read texts from (as ``distillation.unlabeled = [...]`` does)
+    rather than holding texts: every entry a file, folder or dataset name (:func:`names_a_source`). An unknown
+    dataset name then fails on reading, naming it."""
+    return isinstance(source, list | tuple) and bool(source) and all(names_a_source(s) for s in source)
+
+
 def load_unlabeled(task: Task, source: Any, text_field: str) -> LoadedData[Any] | None:
     """Unlabeled texts as items without annotations: texts or items in memory, a text/JSONL/CSV file or a folder
-    (``text_field`` names the JSONL field or CSV column), or a dataset name (its annotations dropped)."""
+    (``text_field`` names the JSONL field or CSV column), a dataset name (its annotations dropped), or a list of
+    such files and names (read in order, each kept for the model card)."""
     if source is None:
         return None
+    if is_source_list(source):
+        parts = [load_unlabeled(task, s, text_field) for s in source]
+        return combine(UNLABELED, [part for part in parts if part is not None])
     if isinstance(source, str | Path):
         path = Path(source)
         if path.exists():

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from specialize.data.features import WindowFeatures
 from specialize.errors import DataError
-from specialize.tasks.base import Task, TeacherTargets, Windows
+from specialize.tasks.base import Task, TeacherTargets, Windows, compute_now
 from specialize.training.args import DistillationArgs, TrainingArgs
 from specialize.training.checkpoint import TrainingCheckpoint, windows_digest
 from specialize.utils.device import autocast, grad_scaler, move_batch, move_model
@@ -307,4 +307,6 @@ class DistillationTrainer(Trainer):
         assert self.distillation is not None
         if not self.distillation.soft:
             return TeacherTargets("hard", "the teacher's predicted answers as training labels")
-        return self.task.add_teacher_targets(self.teacher, self.model, windows)
+        # A resumable run keeps the targets as they come: an hour of a big teacher is not paid twice.
+        memo = self.checkpoint.remember if self.checkpoint is not None else compute_now
+        return self.task.add_teacher_targets(self.teacher, self.model, windows, memo)
