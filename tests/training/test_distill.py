@@ -240,6 +240,21 @@ def test_a_list_of_strings_is_texts_unless_every_entry_names_a_source(tmp_path):
     assert not is_source_list([])
 
 
+def test_unlabeled_text_by_dataset_name_drops_its_labels_and_keeps_its_file_and_checksum(tmp_path, monkeypatch):
+    from specialize.training.distill import load_unlabeled
+
+    (tmp_path / "bc2gm").mkdir()
+    (tmp_path / "bc2gm" / "train.tsv").write_text("Insulin\tB-GENE\nlevels\tO\n\nTP53\tB-GENE\nbinds\tO\n")
+    (tmp_path / "notes.txt").write_text("Aspirin helps.\n")
+    monkeypatch.setenv("SPECIALIZE_DATA_DIR", str(tmp_path))
+    data = load_unlabeled(SpanTask(), ["bc2gm:train", str(tmp_path / "notes.txt")], "text")
+    assert data is not None and data.texts == ["Insulin levels", "TP53 binds", "Aspirin helps."]
+    assert all(not d.spans for d in data.items) and data.annotations() == 0
+    rows = [part.describe() for part in data.files()]
+    assert [r["path"] for r in rows] == [str(tmp_path / "bc2gm" / "train.tsv"), str(tmp_path / "notes.txt")]
+    assert all(len(r["sha256"]) == 64 for r in rows) and "dropped" not in rows[0]
+
+
 def test_a_config_list_entry_that_names_nothing_is_refused(tmp_path):
     from specialize.command_configs import DistillConfig
     from specialize.config import load_command_config

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -99,13 +100,14 @@ def load_unlabeled(task: Task, source: Any, text_field: str) -> LoadedData[Any] 
         if path.exists():
             from specialize.data.io import read_texts
 
-            documents: Sequence[Any] = read_texts(source, text_field=text_field)
-        else:
-            documents = task.load(UNLABELED, str(source), DataConfig()).items
-        data = LoadedData(
-            UNLABELED, str(source), task.unlabeled(documents), path if path.exists() else None,
-            sha256_of(path) if path.exists() else None, count_name=task.count_name, count=task.count,
-        )  # fmt: skip
+            documents = read_texts(source, text_field=text_field)
+            data = LoadedData(
+                UNLABELED, str(source), task.unlabeled(documents), path, sha256_of(path),
+                count_name=task.count_name, count=task.count,
+            )  # fmt: skip
+        else:  # a dataset name: its file and checksum go to the card, its labels are dropped
+            named = task.load(UNLABELED, str(source), DataConfig())
+            data = replace(named, items=task.unlabeled(named.items), dropped=Counter())
     else:
         documents = [d if hasattr(d, "text") else Document(str(d)) for d in source]
         data = LoadedData(UNLABELED, "(texts)", task.unlabeled(documents), count_name=task.count_name, count=task.count)
