@@ -74,23 +74,15 @@ class TeacherTargets:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-# Remembers the teacher's targets on one chunk of training text: called with a key naming the chunk (a digest of
-# its texts) and the function that computes them; a resumable run reads them back instead of asking the teacher
-# again (TrainingCheckpoint.remember). The default just computes.
-TargetMemo = Callable[[str, Callable[[], list[Any]]], list[Any]]
+# Remembers the teacher's targets on one chunk of training text: called with what names the chunk (its texts, the
+# label list: anything JSON can write) and the function that computes them; a resumable run reads them back instead
+# of asking the teacher again (TrainingCheckpoint.remember), a run that keeps nothing just computes (compute_now).
+TargetMemo = Callable[[Any, Callable[[], list[Any]]], list[Any]]
 
 
-def compute_now(key: str, compute: Callable[[], list[Any]]) -> list[Any]:
+def compute_now(key: Any, compute: Callable[[], list[Any]]) -> list[Any]:
     """The :data:`TargetMemo` of a run that keeps nothing: the targets, computed."""
     return compute()
-
-
-def chunk_key(*parts: Any) -> str:
-    """A digest naming a chunk of teacher targets: what it was computed on (texts, label lists, ...)."""
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
 class Task(ABC):
@@ -189,9 +181,7 @@ class Task(ABC):
         return None
 
     @abstractmethod
-    def add_teacher_targets(
-        self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo = compute_now
-    ) -> TeacherTargets:
+    def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo) -> TeacherTargets:
         """Put the teacher's soft targets on ``windows`` (computed once, before training, chunk by chunk through
         ``memo`` so a resumed run need not compute them again)."""
 

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,21 +36,12 @@ from specialize.errors import ConfigError, DataError
 from specialize.evaluation.classification_metrics import bootstrap_classification, score_labels
 from specialize.evaluation.confidence import LABEL_CONFIDENCE, decision_threshold, label_confidences
 from specialize.inference.window_classifier import ClassifierSettings, WindowClassifier, activate
-from specialize.tasks.base import (
-    UNLABELED,
-    LabelScheme,
-    Scored,
-    TargetMemo,
-    Task,
-    TeacherTargets,
-    Windows,
-    chunk_key,
-    ci_text,
-    compute_now,
-    task_name_of,
-)
+from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.tasks.spans import WINDOW_FIELDS
 from specialize.training.args import DistillationArgs
+
+if TYPE_CHECKING:
+    from specialize.tasks.base import TargetMemo
 
 logger = logging.getLogger(__name__)
 
@@ -274,9 +265,7 @@ class ClassificationTask(Task):
                 f"{scheme.labels}"
             )
 
-    def add_teacher_targets(
-        self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo = compute_now
-    ) -> TeacherTargets:
+    def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo) -> TeacherTargets:
         self.check_soft_teacher(teacher, LabelScheme(list(student.labels), student.multi_label))
         rows: list[np.ndarray] = []
         if reads_student_windows(teacher, student):
@@ -286,7 +275,7 @@ class ClassificationTask(Task):
                 def logits(chunk: Sequence[WindowFeatures] = chunk) -> list[np.ndarray]:
                     return [np.asarray(x, np.float32) for x in teacher.forward(chunk)]
 
-                rows += memo(chunk_key("window-logits", [(w.input_ids, w.type_ids) for w in chunk]), logits)
+                rows += memo(("window-logits", [(w.input_ids, w.type_ids) for w in chunk]), logits)
             probs = activate(np.stack(rows).astype(np.float32), teacher.multi_label)
             where = "window"
         else:
@@ -298,7 +287,7 @@ class ClassificationTask(Task):
                 def probabilities(chunk_texts: list[str] = chunk_texts) -> list[np.ndarray]:
                     return list(teacher.predict_proba(chunk_texts))
 
-                rows += memo(chunk_key("text-probabilities", list(teacher.labels), chunk_texts), probabilities)
+                rows += memo(("text-probabilities", list(teacher.labels), chunk_texts), probabilities)
             per_text = np.stack(rows).astype(np.float32)
             probs = per_text[[w.doc_index for w in windows.windows]]
             where = "text"

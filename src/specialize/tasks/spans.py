@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,20 +31,11 @@ from specialize.data.validation import check_gold, drop_invalid_spans, resolve_o
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.confidence import CONFIDENCES
 from specialize.evaluation.span_metrics import bootstrap_ci, score_spans
-from specialize.tasks.base import (
-    UNLABELED,
-    LabelScheme,
-    Scored,
-    TargetMemo,
-    Task,
-    TeacherTargets,
-    Windows,
-    chunk_key,
-    ci_text,
-    compute_now,
-    task_name_of,
-)
+from specialize.tasks.base import UNLABELED, LabelScheme, Scored, Task, TeacherTargets, Windows, ci_text, task_name_of
 from specialize.training.args import DistillationArgs
+
+if TYPE_CHECKING:
+    from specialize.tasks.base import TargetMemo
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +95,7 @@ def teacher_word_probabilities(
     scorer: Any,
     student_labels: Sequence[str],
     student_docs: Sequence[TokenizedDocument],
-    memo: TargetMemo = compute_now,
+    memo: TargetMemo,
 ) -> list[np.ndarray]:
     """The teacher's distribution for every word of every document, computed once and kept in memory."""
     out: list[np.ndarray] = []
@@ -119,7 +110,7 @@ def teacher_word_probabilities(
             ]
 
         # The student's words are part of the key: the targets are rows of them.
-        key = chunk_key("word-probabilities", list(student_labels), [(d.text, d.word_starts) for d in chunk])
+        key = ("word-probabilities", list(student_labels), [(d.text, d.word_starts) for d in chunk])
         out += memo(key, compute)
     return out
 
@@ -277,9 +268,7 @@ class SpanTask(Task):
                 f"student {scheme.labels}; {HARD_LABELS_HINT}"
             )
 
-    def add_teacher_targets(
-        self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo = compute_now
-    ) -> TeacherTargets:
+    def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo) -> TeacherTargets:
         self.check_soft_teacher(teacher, LabelScheme(list(student.label_list)))
         docs = windows.context
         probs = teacher_word_probabilities(word_scorer(teacher), student.label_list, docs, memo)

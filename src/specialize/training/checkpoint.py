@@ -104,11 +104,11 @@ class TrainingCheckpoint:
         """Where a distillation run keeps its teacher's targets: ``.NAME.targets`` beside ``.NAME.checkpoint``."""
         return self.folder.with_name(self.folder.name.removesuffix(".checkpoint") + ".targets")
 
-    def remember(self, key: str, compute: Callable[[], list[Any]]) -> list[Any]:
+    def remember(self, key: Any, compute: Callable[[], list[Any]]) -> list[Any]:
         """The teacher's targets on one chunk of text (a :data:`~specialize.tasks.base.TargetMemo`): read back when
         this run computed them before (in a session that was cut), else computed and saved in one rename. The file
-        is named by ``key`` (the chunk's texts) and the run's settings (the teacher among them), so a resumed run
-        with another teacher or other text computes afresh."""
+        is named by a digest of ``key`` (what the chunk is: its texts, the labels) and the run's settings (the
+        teacher among them), so a resumed run with another teacher or other text computes afresh."""
         import numpy as np
 
         name = hashlib.sha256(json.dumps([self.settings, key], default=str, sort_keys=True).encode()).hexdigest()
