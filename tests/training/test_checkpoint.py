@@ -107,3 +107,21 @@ def test_a_resumed_distillation_reads_its_teachers_targets_back(tiny_specialist,
     assert (output / "model.safetensors").read_bytes() == (tmp_path / "whole" / "model.safetensors").read_bytes()
     assert not targets.exists() and not checkpoint_folder(output).exists()
     assert whole.history.steps > 0
+
+
+def test_remove_leaves_a_folder_holding_files_it_did_not_write(tmp_path):
+    from specialize.training.checkpoint import MARKER, STATE_FILE, TrainingCheckpoint
+
+    checkpoint = TrainingCheckpoint(checkpoint_folder(tmp_path / "out"), {}, None)
+    checkpoint.folder.mkdir()
+    for name in (STATE_FILE, MARKER, "mine.npz"):  # an .npz is a target chunk only in the targets folder
+        (checkpoint.folder / name).write_text("x")
+    checkpoint.targets_folder.mkdir()
+    (checkpoint.targets_folder / "notes.txt").write_text("x")
+    checkpoint.remove()
+    assert (checkpoint.folder / "mine.npz").exists() and (checkpoint.targets_folder / "notes.txt").exists()
+    (checkpoint.folder / "mine.npz").unlink()
+    (checkpoint.targets_folder / "notes.txt").unlink()
+    (checkpoint.targets_folder / "chunk.npz").write_text("x")
+    checkpoint.remove()
+    assert not checkpoint.folder.exists() and not checkpoint.targets_folder.exists()

@@ -205,20 +205,23 @@ class TrainingCheckpoint:
     def remove(self) -> None:
         """Delete the checkpoint and kept targets once the run's output is saved; only the files this module writes
         are there."""
-        folders = [self.folder.with_name(self.folder.name + suffix) for suffix in ("", ".old", ".saving")]
-        for folder in [*folders, self.targets_folder]:
-            if folder.exists() and _only_ours(folder):
+        folders = [(self.folder.with_name(self.folder.name + suffix), False) for suffix in ("", ".old", ".saving")]
+        for folder, targets in [*folders, (self.targets_folder, True)]:
+            if folder.exists() and _only_ours(folder, targets=targets):
                 shutil.rmtree(folder)
             elif folder.exists():
                 logger.warning("%s holds files specialize did not write; left in place", folder)
 
 
-def _only_ours(folder: Path) -> bool:
-    """Whether ``folder`` holds nothing but what this module writes: a checkpoint's two files, or target chunks."""
-    names = {p.name for p in folder.iterdir()} if folder.is_dir() else None
-    if names is None:
+def _only_ours(folder: Path, *, targets: bool = False) -> bool:
+    """Whether ``folder`` holds nothing but what this module writes there: a checkpoint's two files, or (``targets``)
+    the chunks of teacher targets."""
+    if not folder.is_dir():
         return False
-    return names <= {STATE_FILE, MARKER} or all(n.endswith((TARGETS_SUFFIX, TARGETS_SUFFIX + ".saving")) for n in names)
+    names = {p.name for p in folder.iterdir()}
+    if targets:
+        return all(n.endswith((TARGETS_SUFFIX, TARGETS_SUFFIX + ".saving")) for n in names)
+    return names <= {STATE_FILE, MARKER}
 
 
 def _changed(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
