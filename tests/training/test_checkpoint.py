@@ -114,14 +114,15 @@ def test_remove_leaves_a_folder_holding_files_it_did_not_write(tmp_path):
 
     checkpoint = TrainingCheckpoint(checkpoint_folder(tmp_path / "out"), {}, None)
     checkpoint.folder.mkdir()
-    for name in (STATE_FILE, MARKER, "mine.npz"):  # an .npz is a target chunk only in the targets folder
-        (checkpoint.folder / name).write_text("x")
+    (checkpoint.folder / "mine.npz").write_text("x")  # an .npz is a target chunk only in the targets folder
     checkpoint.targets_folder.mkdir()
-    (checkpoint.targets_folder / "notes.txt").write_text("x")
+    (checkpoint.targets_folder / STATE_FILE).write_text("x")  # and a checkpoint's file only in its own folder
     checkpoint.remove()
-    assert (checkpoint.folder / "mine.npz").exists() and (checkpoint.targets_folder / "notes.txt").exists()
+    assert (checkpoint.folder / "mine.npz").exists() and (checkpoint.targets_folder / STATE_FILE).exists()
     (checkpoint.folder / "mine.npz").unlink()
-    (checkpoint.targets_folder / "notes.txt").unlink()
+    (checkpoint.targets_folder / STATE_FILE).unlink()
+    for name in (STATE_FILE, MARKER):
+        (checkpoint.folder / name).write_text("x")
     (checkpoint.targets_folder / "chunk.npz").write_text("x")
     checkpoint.remove()
     assert not checkpoint.folder.exists() and not checkpoint.targets_folder.exists()
