@@ -62,6 +62,13 @@ def add_parser(subparsers: Any) -> None:
         help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv, a folder or a dataset name such as "
         "bc2gm:train (its labels ignored); repeatable",
     )
+    flags.add(
+        p,
+        "distillation.teacher_targets",
+        "--teacher-targets",
+        help="folder to keep the teacher's soft targets in and read them back from, across runs: students distilled "
+        "from one teacher on the same text have it label that text once",
+    )
     flags.add(p, "distillation.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
     flags.add(
         p,
@@ -126,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         args.output,
         unlabeled=d.unlabeled,
         text_field=d.text_field,
+        teacher_targets=d.teacher_targets,
         args=d.args(),
         label_map=d.label_map,
         n_bootstrap=config.evaluation.bootstrap,

@@ -100,6 +100,10 @@ class DistillationSection(TeacherSection):
     # list of these (e.g. ["bc2gm:train", "anatem:train"]).
     unlabeled: str | list[str] | None = None
     text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    # A folder keeping the teacher's soft targets across runs, so students distilled from one teacher on the same
+    # text (other sizes, learning rates, seeds) have it label that text once; None: a run keeps them only while it
+    # is resumable (.NAME.targets).
+    teacher_targets: str | None = None
     # Rename a span teacher's labels, e.g. "PERSON=PER,GPE=LOC" or a preset ("conll"); not for classifiers.
     label_map: str | None = None
 

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from specialize.errors import ConfigError, OutputExistsError
+from specialize.training.targets import TARGETS_SUFFIX, digest_of, saved_or_computed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-TARGETS_SUFFIX = ".npz"  # one file per chunk of teacher targets, named by the chunk's digest
 STATE_FILE = "training_state.pt"
 MARKER = "checkpoint.json"
 FORMAT = 1
@@ -109,20 +109,7 @@ class TrainingCheckpoint:
         this run computed them before (in a session that was cut), else computed and saved in one rename. The file
         is named by a digest of ``key`` (what the chunk is: its texts, the labels) and the run's settings (the
         teacher among them), so a resumed run with another teacher or other text computes afresh."""
-        import numpy as np
-
-        name = hashlib.sha256(json.dumps([self.settings, key], default=str, sort_keys=True).encode()).hexdigest()
-        path = self.targets_folder / f"{name[:32]}{TARGETS_SUFFIX}"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as saved:
-                return [saved[f"arr_{i}"] for i in range(len(saved.files))]
-        arrays = compute()
-        self.targets_folder.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(path.name + ".saving")
-        with staging.open("wb") as f:
-            np.savez(f, *[np.asarray(a) for a in arrays])  # saved as arr_0, arr_1, ...
-        staging.rename(path)
-        return arrays
+        return saved_or_computed(self.targets_folder / f"{digest_of(self.settings, key)}{TARGETS_SUFFIX}", compute)
 
     def info(self) -> dict[str, Any] | None:
         """The checkpoint's marker (what run, how far), or None when there is no checkpoint."""

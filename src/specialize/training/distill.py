@@ -37,6 +37,7 @@ from specialize.training.outputs import claim_run_output
 from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run, with_corrections
 from specialize.training.run_data import selected
 from specialize.training.run_health import check_training_run, texts_of
+from specialize.training.targets import TargetStore
 from specialize.training.trainer import DistillationTrainer, TrainingHistory
 from specialize.utils.device import place_predictor
 
@@ -195,6 +196,7 @@ def distill(
     dev: Sequence[Any] | str | Path | None = None,
     test: Sequence[Any] | str | Path | None = None,
     args: DistillationArgs | None = None,
+    teacher_targets: str | Path | None = None,
     student_layers: Sequence[int] | None = None,
     student_base: str | Path | None = None,
     label_map: Mapping[str, str] | str | None = None,
@@ -212,8 +214,10 @@ def distill(
     ``predict``'s input, or a dataset name; ``gold``, ``dev`` and ``test``: items, files or dataset names, else
     the ``config.data`` ones. ``student_base``/``student_layers`` default to ``config.model.base``/``layers``;
     with no base the student is a torch teacher with layers dropped. ``throughput_repeats=0`` skips the speed
-    measurement. ``saved_config``: the command's resolved config (a DistillConfig), saved in ``output`` as
-    ``specialize_config.toml`` so ``specialize distill --config`` runs it again.
+    measurement. ``teacher_targets``: a folder (:class:`~specialize.training.targets.TargetStore`) keeping the
+    teacher's soft targets across runs, for a teacher model folder. ``saved_config``: the command's resolved config
+    (a DistillConfig), saved in ``output`` as ``specialize_config.toml`` so ``specialize distill --config`` runs it
+    again.
     """
     import torch
 
@@ -265,7 +269,10 @@ def distill(
     evaluate_dev = task.dev_evaluator(data.dev, config.model) if data.dev is not None else None
     if data.dev is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", config.training.epochs)
-    trainer = DistillationTrainer(teacher_model, student, task, config.training, args, evaluate_dev, checkpoint)
+    store = TargetStore.open(teacher_targets, teacher_folder) if teacher_targets and args.soft else None
+    trainer = DistillationTrainer(
+        teacher_model, student, task, config.training, args, evaluate_dev, checkpoint, store.remember if store else None
+    )
     groups: list[Windows] = []
     if args.soft:
         if data.train is not None:

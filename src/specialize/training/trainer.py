@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from specialize.data.features import WindowFeatures
 from specialize.errors import DataError
-from specialize.tasks.base import Task, TeacherTargets, Windows, compute_now
+from specialize.tasks.base import TargetMemo, Task, TeacherTargets, Windows, compute_now
 from specialize.training.args import DistillationArgs, TrainingArgs
 from specialize.training.checkpoint import TrainingCheckpoint, windows_digest
 from specialize.utils.device import autocast, grad_scaler, move_batch, move_model
@@ -294,9 +294,11 @@ class DistillationTrainer(Trainer):
         distillation: DistillationArgs,
         evaluate_dev: DevEvaluator | None = None,
         checkpoint: TrainingCheckpoint | None = None,
+        targets_memo: TargetMemo | None = None,
     ):
         super().__init__(student, task, args, evaluate_dev, distillation, checkpoint)
         self.teacher = teacher
+        self.targets_memo = targets_memo  # where the teacher's targets are kept, when the run is told where
 
     @property
     def student(self) -> Any:
@@ -307,6 +309,7 @@ class DistillationTrainer(Trainer):
         assert self.distillation is not None
         if not self.distillation.soft:
             return TeacherTargets("hard", "the teacher's predicted answers as training labels")
-        # A resumable run keeps the targets as they come: an hour of a big teacher is not paid twice.
-        memo = self.checkpoint.remember if self.checkpoint is not None else compute_now
+        # Targets kept as they come (in the store the run was given, else in a resumable run's checkpoint): an hour
+        # of a big teacher is not paid twice.
+        memo = self.targets_memo or (self.checkpoint.remember if self.checkpoint is not None else compute_now)
         return self.task.add_teacher_targets(self.teacher, self.model, windows, memo)
