@@ -219,6 +219,24 @@ def test_distillation_records_and_duplicates(tmp_path):
     assert "0.847" in page and "3.50" in page and "No distillation records" not in page
 
 
+def test_accuracy_records_show_teacher_student_and_baseline_with_size_and_speed(tmp_path):
+    (base,) = copy.deepcopy(json.loads(RESULT_FILES[0].read_text()))[:1]
+    rows = []
+    for role, name, parameters, words in (("teacher", "mpnet-teacher", 108_903_555, 147.3),
+                                          ("student", "minilm-student", 22_565_379, 2_711.0),
+                                          ("baseline", "spacy train", 1_532_454, 28_004.0)):  # fmt: skip
+        record = {**base, "role": role, "model": name, "parameters": parameters, "words_per_s": words, "threads": 1}
+        rows.append({k: v for k, v in record.items() if k not in ("docs_per_s", "tokens_per_s")})
+    (tmp_path / "accuracy.json").write_text(json.dumps(rows))
+    page = check_page(report([tmp_path / "accuracy.json"], tmp_path / "r.html"))
+    distillation = page[page.index("Distillation: teacher and student</h2>") :]
+    for cells in (("mpnet-teacher", "108.9", "147"), ("minilm-student", "22.6", "2,711"),
+                  ("spacy train", "1.5", "28,004")):  # fmt: skip
+        row = distillation[distillation.index(cells[0]) :]
+        row = row[: row.index("</tr>")]
+        assert all(f">{cell}</td>" in row for cell in cells[1:]), row
+
+
 def test_llm_records_and_published_figures_are_shown_apart(tmp_path):
     (llm,) = copy.deepcopy(json.loads(RESULT_FILES[0].read_text()))[:1]
     llm.update(experiment="llm-vs-specialist", role="llm-few-shot", model="SmolLM2 3-shot", threads=1)

@@ -360,10 +360,15 @@ class _Page:
         rows = []
         for r in self.data.records["distillation"]:
             own = r.get("throughput") or {}
+            # accuracy.json records: the scoring pass's words/s (1 thread unless "threads" says otherwise).
+            tokens_per_s = own.get("tokens_per_s", r.get("words_per_s"))
+            parameters = r.get("parameters")
             rows.append([esc(r.get("experiment") or "-"), esc(f"{r.get('dataset')} ({r.get('split')})"),
-                         esc(r.get("role") or "-"), self.model(r["model"]), fmt_ci(r.get("f1"), r.get("f1_ci")),
-                         fmt((r.get("agreement") or {}).get("f1")), fmt(own.get("docs_per_s"), 1),
-                         fmt(own.get("speedup_vs_teacher"), 2), fmt(r.get("train_seconds"), 0)])  # fmt: skip
+                         esc(r.get("role") or "-"), self.model(r["model"]),
+                         fmt(parameters / 1e6 if isinstance(parameters, int | float) else None, 1),
+                         fmt_ci(r.get("f1"), r.get("f1_ci")), fmt((r.get("agreement") or {}).get("f1")),
+                         fmt(own.get("docs_per_s"), 1), fmt(tokens_per_s, 0), fmt(own.get("speedup_vs_teacher"), 2),
+                         fmt(r.get("train_seconds"), 0)])  # fmt: skip
         if not rows:
             return "<p class='note'>No distillation records (benchmarks/results/distill.json) among the inputs.</p>"
         header = [
@@ -371,13 +376,19 @@ class _Page:
             "data",
             "role",
             "model",
+            "params (M)",
             "F1 [95% CI]",
             "agreement F1",
             "docs/s",
+            "tokens/s",
             "× teacher",
             "train s",
         ]
-        return table(header, rows, "agreement: the student's span F1 against the teacher's predictions.", left=4)
+        caption = (
+            "agreement: the student's span F1 against the teacher's predictions. tokens/s: whitespace tokens of the "
+            "test texts per second, in the run that scored the model (compare within one run and machine)."
+        )
+        return table(header, rows, caption, left=4)
 
     def llm(self) -> str:
         rows = []
