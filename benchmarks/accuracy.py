@@ -12,6 +12,14 @@ dataset, split and model replaces the older one. Scoring runs at 1 thread unless
 
 ``spacy`` scores a pipeline trained by ``benchmarks/spacy_trainer.py`` (spaCy's own CPU ``efficiency`` NER config on
 the same train/dev data as our models): F1 with CIs, training time from its ``specialize_baseline.json``, words/s.
+
+``speed`` times models already recorded for a test set side by side, one after the other in this one run (each in
+a fresh process at 1 thread, median of 3 passes: ``specialize benchmark``), and writes the figures into their
+records (``speed``; ``words_per_s`` then comes from it): only speeds measured together compare.
+
+    python benchmarks/accuracy.py speed --dataset ncbi-disease \
+        --model "spacy train (ncbi-disease-bc5cdr)=spacy:runs/spacy/ncbi-disease-bc5cdr/training/model-best" \
+        --model "minilm-student (ncbi-disease, mpnet teacher)=runs/students/ncbi-disease"
 """
 
 from __future__ import annotations
@@ -134,6 +142,40 @@ def spacy(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def speed(args: argparse.Namespace, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` with the side-by-side speed of the ``--model NAME=SPEC`` ones written in."""
+    from specialize.evaluation.speed import benchmark, format_speed_table
+
+    pairs = [m.split("=", 1) for m in args.model]
+    if any(len(p) != 2 for p in pairs):
+        raise SystemExit("--model takes NAME=SPEC: the record's model name, then its folder or spacy:PATH")
+    by_name = {r["model"]: r for r in records if (r["dataset"], r["split"]) == (args.dataset, args.split)}
+    missing = [name for name, _ in pairs if name not in by_name]
+    if missing:
+        raise SystemExit(f"no {args.dataset}:{args.split} record for {missing}: score them first (score / spacy)")
+    command = shlex.join(["python", *sys.argv])
+    timed = benchmark([spec for _, spec in pairs], f"{args.dataset}:{args.split}", threads=(1,),
+                      repeats=args.repeats, command=command)  # fmt: skip
+    print(format_speed_table(timed))
+    others = list(zip([name for name, _ in pairs], timed, strict=True))
+    for (name, spec), run in zip(pairs, timed, strict=True):
+        tokens_per_s = run["tokens_per_s"]["1"]
+        by_name[name]["words_per_s"] = tokens_per_s
+        by_name[name]["threads"] = 1
+        by_name[name]["speed"] = {
+            "tokens_per_s": tokens_per_s,
+            "p50_ms": run["p50_ms"]["1"],
+            "peak_rss_mb": run["peak_rss_mb"]["1"],
+            "size_mb": run["size_mb"],
+            "spec": spec,
+            "times_vs": {o: round(tokens_per_s / t["tokens_per_s"]["1"], 3) for o, t in others if o != name},
+            "repeats": args.repeats,
+            "command": command,
+            "machine": run["machine"],
+        }
+    return records
+
+
 def _spacy_params(model: Any) -> list[Any]:
     """The parameter arrays of a thinc model (weights counted once)."""
     seen: dict[int, Any] = {}
@@ -148,11 +190,15 @@ def _spacy_params(model: Any) -> list[Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, fn in (("score", score), ("spacy", spacy)):
+    for name, fn in (("score", score), ("spacy", spacy), ("speed", speed)):
         p = sub.add_parser(name)
         p.set_defaults(fn=fn)
         p.add_argument("--dataset", required=True, help="dataset name, e.g. conll2003, ncbi-disease, bc5cdr")
         p.add_argument("--split", default=DEFAULT_SPLIT)
+        if name == "speed":
+            p.add_argument("--model", required=True, action="append", help="NAME=SPEC of a recorded model; repeat")
+            p.add_argument("--repeats", type=int, default=3, help="timed passes per model (the median is kept)")
+            continue
         p.add_argument("--model", required=True, help="model folder (spacy: the spacy_trainer.py output folder)")
         p.add_argument("--name", help="name of the model in the record (default: the folder name)")
         if name == "score":
@@ -163,12 +209,15 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if getattr(args, "threads", None) is None or args.command == "spacy":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-    record = args.fn(args)
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    records = _upsert(records, record)
+    if args.command == "speed":
+        records = speed(args, records)
+    else:
+        record = args.fn(args)
+        records = _upsert(records, record)
+        print(f"{record['model']}: {record['dataset']}:{record['split']} F1 {record['f1']:.4f} {record['f1_ci']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
-    print(f"{record['model']}: {record['dataset']}:{record['split']} F1 {record['f1']:.4f} {record['f1_ci']}")
     print(f"wrote {RESULTS}")
     return 0
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from specialize import __version__
 from specialize.cli import (
+    adapt,
     apply,
     audit,
     bases,
@@ -33,9 +34,10 @@ from specialize.cli import (
 from specialize.cli.common import USAGE_ERROR
 from specialize.errors import SpecializeError
 
-# In the order of the workflow: bases -> label -> train/distill -> evaluate -> export -> serve/apply.
+# In the order of the workflow: bases -> adapt -> label -> train/distill -> evaluate -> export -> serve/apply.
 COMMANDS = {
     "bases": bases,
+    "adapt": adapt,
     "label": label,
     "train": train,
     "distill": distill,

@@ -10,7 +10,7 @@ from specialize.command_configs._common import _at_least, _one_of, _required
 from specialize.config import CommandConfig, TrainConfig
 from specialize.data.loading import names_a_source
 from specialize.models.bases import BASES
-from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
+from specialize.training.args import AdaptArgs, DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 
 # --------------------------------------------------------------------------------------------------------- bases
 
@@ -72,6 +72,17 @@ class SpeedEvaluationSection(EvaluationSection):
         _at_least("evaluation", 0, speed_repeats=self.speed_repeats)
 
 
+def _sources(key: str, value: str | list[str] | None) -> None:
+    """Each entry of a list of text sources names one: a listed entry that is neither a file or folder here nor a
+    dataset name would be read as a text itself, not as a place to read texts from."""
+    for i, entry in enumerate(value if isinstance(value, list) else []):
+        if not names_a_source(entry):
+            raise ValueError(
+                f"{key}[{i}] = {entry!r} is no file or folder here and not a dataset name (name:split, e.g. "
+                "bc2gm:train); fix the path or the name"
+            )
+
+
 # ------------------------------------------------------------------------------------------------------- distill
 
 
@@ -109,13 +120,7 @@ class DistillationSection(TeacherSection):
 
     def validate(self) -> None:
         super().validate()
-        # A listed entry that is neither would be read as a text to label, not as a place to read texts from.
-        for i, entry in enumerate(self.unlabeled if isinstance(self.unlabeled, list) else []):
-            if not names_a_source(entry):
-                raise ValueError(
-                    f"distillation.unlabeled[{i}] = {entry!r} is no file or folder here and not a dataset name "
-                    "(name:split, e.g. bc2gm:train); fix the path or the name"
-                )
+        _sources("distillation.unlabeled", self.unlabeled)
 
 
 @dataclass
@@ -131,6 +136,39 @@ class DistillConfig(TrainConfig):
     def train_config(self) -> TrainConfig:
         """The student's training config (the sections ``train`` has)."""
         return TrainConfig(data=self.data, model=self.model, training=self.training)
+
+
+# --------------------------------------------------------------------------------------------------------- adapt
+
+
+@dataclass
+class AdaptSection(AdaptArgs):
+    """``[adapt]``: the base, the in-domain texts and how masked-LM training goes on. The adapted encoder is the
+    run's ``--output``."""
+
+    base: str | None = None  # a known base (minilm, mpnet) or an encoder folder; None: the default (minilm)
+    # Unlabeled in-domain texts: .txt (one per line), .jsonl/.json, .csv, a folder, a dataset name (its labels
+    # dropped), or a list of these (e.g. ["bc2gm:train", "anatem:train"]).
+    texts: str | list[str] | None = None
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+
+    def validate(self) -> None:
+        super().validate()
+        _required("adapt", "texts", self.texts, "--text")
+        _sources("adapt.texts", self.texts)
+
+    def args(self) -> AdaptArgs:
+        """The training part alone."""
+        return AdaptArgs(**{f.name: getattr(self, f.name) for f in fields(AdaptArgs)})
+
+
+@dataclass
+class AdaptConfig(CommandConfig):
+    """``specialize adapt``; saved as ``specialize_config.toml`` in the adapted encoder's folder."""
+
+    COMMAND: ClassVar[str] = "adapt"
+
+    adapt: AdaptSection = field(default_factory=AdaptSection)
 
 
 # -------------------------------------------------------------------------------------------------- train-static

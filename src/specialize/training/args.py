@@ -108,6 +108,46 @@ class DistillationArgs:
 
 
 @dataclass
+class AdaptArgs:
+    """How a base goes on with masked-LM pretraining on in-domain text (specialize.training.adapt)."""
+
+    epochs: int = 1
+    batch_size: int = 32
+    max_length: int = 128  # tokens per block of joined text
+    mlm_probability: float = 0.15  # share of the tokens masked, as in BERT
+    whole_words: bool = True  # mask every subword of a chosen word together
+    learning_rate: float = 5e-5  # the pretrained encoder
+    head_learning_rate: float = 1e-3  # the masked-LM head: fresh when the base has none (sentence-embedding models)
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    max_grad_norm: float = 1.0
+    held_out: float = 0.05  # share of the blocks kept out to measure the masked-LM loss before and after
+    limit: int | None = None  # adapt on the first N texts only
+    seed: int = 0
+    threads: int | None = None  # torch intra-op threads; None = all cores
+    device: str = "auto"
+    progress: bool = True  # log the loss every 50 steps (always every 5 minutes)
+
+    def validate(self) -> None:
+        checks = {
+            "epochs": self.epochs >= 1,
+            "batch_size": self.batch_size >= 1,
+            "max_length": self.max_length >= 8,
+            "mlm_probability": 0 < self.mlm_probability < 1,
+            "learning_rate": self.learning_rate > 0,
+            "head_learning_rate": self.head_learning_rate > 0,
+            "warmup_ratio": 0 <= self.warmup_ratio < 1,
+            "held_out": 0 <= self.held_out < 1,
+            "limit": self.limit is None or self.limit >= 1,
+            "threads": self.threads is None or self.threads >= 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ConfigError(f"adapt.{name} = {getattr(self, name)!r} is out of range (specialize adapt --help)")
+        check_device(self.device)
+
+
+@dataclass
 class StaticArgs:
     """A static student's architecture and how its embedding table is made (the ``[static]`` table of a
     train-static config; see specialize.training.train_static)."""
