@@ -40,10 +40,7 @@ def add_parser(subparsers: Any) -> None:
     flags.add(p, "adapt.max_length", "--max-length", help="tokens per block")
     flags.add(p, "adapt.mlm_probability", "--mlm-probability", help="share of the tokens masked")
     flags.add(p, "adapt.learning_rate", "--learning-rate", help="learning rate of the pretrained encoder")
-    flags.add(p, "adapt.threads", "--threads", help="CPU threads for torch (default: all cores)")
-    flags.add(p, "adapt.device", "--device", help="auto (a CUDA GPU when there is one), cpu, cuda or cuda:N")
-    flags.add(p, "adapt.seed", "--seed", help="random seed")
-    flags.add(p, "adapt.progress", "--no-progress", const=False, help="log the loss every 5 minutes only")
+    flags.add_run_options(p, "adapt", progress="log the loss every 5 minutes only")
     p.add_argument("--output", "-o", required=True, help="folder to write the adapted encoder to")
     add_overwrite_option(p, "adapt")
 

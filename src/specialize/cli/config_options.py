@@ -17,6 +17,8 @@ from typing import Any
 from specialize.config import CONFIG_FILE, CommandConfig, config_toml, load_command_config, sections
 from specialize.errors import ConfigError
 
+DEVICE_HELP = "auto (a CUDA GPU when torch sees one, with bf16/fp16 autocast), cpu, cuda or cuda:N"
+
 
 @dataclass(frozen=True)
 class _Flag:
@@ -105,6 +107,24 @@ class ConfigFlags:
         action = target.add_argument(*flags, default=None, help=help.replace("%", "%%"), **kwargs)
         collapse = kwargs.get("action") == "append" and convert is None
         self.flags.append(_Flag(action.dest, (key, *also), convert, collapse))
+
+    def add_run_options(
+        self,
+        target: argparse.ArgumentParser,
+        section: str,
+        *,
+        threads: str = "CPU threads for torch (default: all cores)",
+        seed: str = "random seed",
+        progress: str = "no progress bar",
+        device: bool = True,
+    ) -> None:
+        """``--threads``, ``--device`` (unless ``device`` is false), ``--seed`` and ``--no-progress`` setting the
+        keys of those names in ``section``, as every command that trains has them."""
+        self.add(target, f"{section}.threads", "--threads", help=threads)
+        if device:
+            self.add(target, f"{section}.device", "--device", help=DEVICE_HELP)
+        self.add(target, f"{section}.seed", "--seed", help=seed)
+        self.add(target, f"{section}.progress", "--no-progress", const=False, help=progress)
 
     def overrides(self, args: argparse.Namespace) -> dict[str, Any]:
         """``{SECTION.KEY: value}`` of the flags given, then of ``--set`` (strings, parsed by the loader)."""

@@ -77,14 +77,7 @@ def add_training_options(flags: ConfigFlags, p: argparse.ArgumentParser, *, thre
     flags.add(p, "training.epochs", "--epochs", help="training epochs")
     flags.add(p, "training.batch_size", "--batch-size", help="windows per training step")
     flags.add(p, "training.learning_rate", "--learning-rate", help="encoder learning rate")
-    flags.add(p, "training.threads", "--threads", help=threads_help)
-    flags.add(
-        p,
-        "training.device",
-        "--device",
-        help="auto (a CUDA GPU when torch sees one, with bf16/fp16 autocast), cpu, cuda or cuda:N",
-    )
-    flags.add(p, "training.seed", "--seed", help="random seed, also of --sample")
+    flags.add_run_options(p, "training", threads=threads_help, seed="random seed, also of --sample")
     flags.add(p, "training.patience", "--patience", help="stop after this many epochs without dev improvement")
     flags.add(
         p,
@@ -100,7 +93,6 @@ def add_training_options(flags: ConfigFlags, p: argparse.ArgumentParser, *, thre
         action="append",
         help="corrected documents (specialize corrections import): they replace their silver versions; repeatable",
     )
-    flags.add(p, "training.progress", "--no-progress", const=False, help="no progress bar")
     what = "the training data (dev and test stay whole)"
     flags.add(p, "data.limit", "--limit", metavar="N", help=f"use only the first N documents of {what}")
     flags.add(p, "data.sample", "--sample", metavar="N", help=f"use N documents of {what} drawn at random (--seed)")

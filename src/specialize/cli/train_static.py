@@ -62,10 +62,8 @@ def add_parser(subparsers: Any) -> None:
         also=("training.head_learning_rate",),  # a network trained from scratch: one learning rate for all of it
         help="learning rate, of the head too (config: training.learning_rate and training.head_learning_rate)",
     )
-    flags.add(p, "training.threads", "--threads", help="CPU threads for torch (default: all cores)")
-    flags.add(p, "training.seed", "--seed", help="random seed")
+    flags.add_run_options(p, "training", device=False)
     flags.add(p, "evaluation.bootstrap", "--bootstrap", help="bootstrap samples for the intervals (0 = none)")
-    flags.add(p, "training.progress", "--no-progress", const=False, help="no progress bar")
     p.add_argument("--output", "-o", required=True, help="folder to write the student to")
     add_overwrite_option(p, "train-static")
 
