@@ -4,6 +4,7 @@ or the same folder trained again, is asked afresh; a folder of someone else's fi
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -87,3 +88,44 @@ def test_the_store_refuses_a_folder_of_other_files_and_a_teacher_without_a_folde
     assert code != 0
     assert "holds files specialize did not write there" in capsys.readouterr().err
     assert not (tmp_path / "student").exists()
+
+
+def _in_documents(sentences):
+    """The tiny sentences as two documents (meta doc_index, as CoNLL's -DOCSTART- gives)."""
+    from dataclasses import replace
+
+    return [replace(d, meta={**d.meta, "doc_index": 0 if i < 3 else 1}) for i, d in enumerate(sentences)]
+
+
+def test_a_document_student_asks_a_sentence_teacher_one_sentence_at_a_time(tiny_specialist, tiny_base, sentences,
+                                                                           tmp_path, monkeypatch):  # fmt: skip
+    from specialize.inference.window_tagger import WindowTagger
+    from specialize.training.distill import distill
+
+    docs = _in_documents(sentences)
+    asked: list[str] = []
+    scorer = WindowTagger.word_probabilities
+    monkeypatch.setattr(WindowTagger, "word_probabilities", lambda self, t: asked.extend(t) or scorer(self, t))
+    store = tmp_path / "targets"
+    by_sentence = overfit_config(tiny_base, **SETTINGS)
+    distill(str(tiny_specialist), by_sentence, tmp_path / "sentences", gold=docs, teacher_targets=store,
+            n_bootstrap=0, throughput_repeats=0)  # fmt: skip
+    assert sorted(asked) == sorted(d.text for d in sentences)
+
+    asked.clear()
+    by_document = overfit_config(tiny_base, **SETTINGS, **{"data.context": "document"})
+    result = distill(str(tiny_specialist), by_document, tmp_path / "documents", gold=docs, teacher_targets=store,
+                     n_bootstrap=0, throughput_repeats=0)  # fmt: skip
+    assert asked == []  # every sentence's targets came back from the sentence-level run
+    assert result.history.steps == 2 * 2  # 2 epochs of the 2 joined documents (batch size 1)
+    distill(str(tiny_specialist), by_document, tmp_path / "fresh", gold=docs, n_bootstrap=0, throughput_repeats=0)
+    assert sorted(asked) == sorted(d.text for d in sentences)  # asked afresh: still sentence by sentence
+
+    teacher = tmp_path / "document-teacher"  # the same weights, trained (so its folder says) on whole documents
+    shutil.copytree(tiny_specialist, teacher)
+    config = json.loads((teacher / "config.json").read_text())
+    config["specialize"]["training"]["data"]["context"] = "document"
+    (teacher / "config.json").write_text(json.dumps(config))
+    asked.clear()
+    distill(str(teacher), by_document, tmp_path / "from-documents", gold=docs, n_bootstrap=0, throughput_repeats=0)
+    assert len(asked) == 2 and all("\n" in text for text in asked)  # it reads what it was trained on

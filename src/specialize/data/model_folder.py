@@ -58,6 +58,16 @@ class ModelFolder:
         section: dict[str, Any] = self.raw.get("specialize", {})
         return section
 
+    @property
+    def trained_on(self) -> str | None:
+        """The unit the model read in training (``sentence`` or ``document``: its ``data.context``), None when the
+        folder does not say (written by an older version, or not by train/distill)."""
+        training = self.specialize.get("training")
+        data = training.get("data") if isinstance(training, dict) else None
+        if not isinstance(data, dict):
+            return None
+        return str(data.get("context") or "sentence")
+
     def settings_as(self, settings_type: type[SettingsT]) -> SettingsT:
         """The settings section as a dataclass; keys it does not know are ignored."""
         fields = settings_type.__dataclass_fields__  # type: ignore[attr-defined]

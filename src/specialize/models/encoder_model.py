@@ -41,6 +41,9 @@ class EncoderModel:
     hf_tokenizer: Any
     settings: Any
     name: str
+    # What the model read in training, sentences or whole documents (ModelFolder.trained_on; None: not known): a
+    # teacher is asked for targets on the kind of text it learned from.
+    trained_on: str | None = None
 
     def _init_encoder(self, model: PreTrainedModel, hf_tokenizer: Any, name: str) -> list[str]:
         """Keep the model and tokenizer; return the output labels in id order."""
@@ -127,4 +130,6 @@ class EncoderModel:
         # The shape-aware tokenizer class matters only to transformers users; here the Rust tokenizer is used.
         hf_tokenizer = AutoTokenizer.from_pretrained(str(folder.path), trust_remote_code=False, use_fast=True)
         settings: Any = folder.settings_as(cls.settings_type)
-        return cls._from_parts(model, hf_tokenizer, settings, name or folder.path.name)
+        loaded = cls._from_parts(model, hf_tokenizer, settings, name or folder.path.name)
+        loaded.trained_on = folder.trained_on
+        return loaded

@@ -13,7 +13,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +112,46 @@ def teacher_word_probabilities(
         # The student's words are part of the key: the targets are rows of them.
         key = ("word-probabilities", list(student_labels), [(d.text, d.word_starts) for d in chunk])
         out += memo(key, compute)
+    return out
+
+
+@dataclass
+class SpanTrainingText:
+    """What a span task keeps of the texts behind training windows (``Windows.context``): the student's tokenized
+    documents, and for a document joined from sentences (data.context = document) their character ranges."""
+
+    docs: list[TokenizedDocument]
+    sentences: list[list[tuple[int, int]] | None]
+
+
+def sentence_ranges(doc: Document) -> list[tuple[int, int]] | None:
+    """The sentences of a document joined by :func:`specialize.data.grouping.join_documents`, None otherwise."""
+    ranges = doc.meta.get("sentences")
+    return [(int(r["start"]), int(r["end"])) for r in ranges] if isinstance(ranges, list) and ranges else None
+
+
+def teacher_probabilities_by_sentence(
+    scorer: Any, student: Any, text: SpanTrainingText, memo: TargetMemo
+) -> list[np.ndarray]:
+    """The teacher's distributions for the words of documents joined from sentences, the teacher reading one
+    sentence at a time, as it was trained: a teacher trained on sentences, shown the student's whole documents,
+    would read inputs unlike any it learned from. The sentences are tokenized as a sentence-level run tokenizes
+    them, so the targets a run on sentences kept (distillation.teacher_targets) are read back, not recomputed."""
+    units: list[str] = []
+    owners: list[tuple[int, int]] = []  # (document, start of the sentence in it)
+    for i, (doc, ranges) in enumerate(zip(text.docs, text.sentences, strict=True)):
+        for start, end in ranges or [(0, len(doc.text))]:
+            units.append(doc.text[start:end])
+            owners.append((i, start))
+    unit_docs = tokenize_texts(student.tokenizer, units)
+    unit_probs = teacher_word_probabilities(scorer, student.label_list, unit_docs, memo)
+    out = [np.full((doc.n_words, len(student.label_list)), np.nan, dtype=np.float32) for doc in text.docs]
+    word_at = [{start: w for w, (start, _) in enumerate(doc.word_offsets)} for doc in text.docs]
+    for (i, offset), unit, probs in zip(owners, unit_docs, unit_probs, strict=True):
+        for w, (start, _) in enumerate(unit.word_offsets):
+            j = word_at[i].get(offset + start)
+            if j is not None:  # a word of the sentence is a word of the document (NaN: no target, as elsewhere)
+                out[i][j] = probs[w]
     return out
 
 
@@ -253,7 +293,9 @@ class SpanTask(Task):
             # Unlabeled text teaches through the teacher only, never as 'O' (pad_batch needs labels everywhere).
             for f in features:
                 f.label_ids = [IGNORE_INDEX] * len(f)
-        return Windows(features, texts, context=tokenized, note=note)
+        return Windows(
+            features, texts, context=SpanTrainingText(tokenized, [sentence_ranges(d) for d in items]), note=note
+        )
 
     def check_soft_teacher(self, teacher: Any, scheme: LabelScheme | None) -> None:
         scorer = word_scorer(teacher)
@@ -270,9 +312,13 @@ class SpanTask(Task):
 
     def add_teacher_targets(self, teacher: Any, student: Any, windows: Windows, memo: TargetMemo) -> TeacherTargets:
         self.check_soft_teacher(teacher, LabelScheme(list(student.label_list)))
-        docs = windows.context
-        probs = teacher_word_probabilities(word_scorer(teacher), student.label_list, docs, memo)
-        windows.windows = attach_teacher(windows.windows, docs, probs)
+        text: SpanTrainingText = windows.context
+        scorer = word_scorer(teacher)
+        if getattr(scorer, "trained_on", None) == Context.SENTENCE and any(text.sentences):
+            probs = teacher_probabilities_by_sentence(scorer, student, text, memo)
+        else:
+            probs = teacher_word_probabilities(scorer, student.label_list, text.docs, memo)
+        windows.windows = attach_teacher(windows.windows, text.docs, probs)
         return TeacherTargets("soft", "the teacher's per-word tag distributions")
 
     def hard_labels(self, teacher: Any, data: LoadedData[Document]) -> LoadedData[Document]:
