@@ -49,3 +49,16 @@ def test_ncbi_disease_conll_and_original_test_counts() -> None:
         "CompositeMention": 20,
     }
     assert all(len(d.meta["concepts"]) == len(d.spans) for d in original)
+
+
+def test_ncbi_disease_and_bc5cdr_sentences_know_their_abstracts() -> None:
+    from specialize.data.grouping import join_documents
+
+    for name, n_sentences, n_documents in (("ncbi-disease:test", 940, 100), ("ncbi-disease:train", 5432, 592),
+                                           ("bc5cdr:dev", 4579, 500)):  # fmt: skip
+        sentences = registry.load(name)
+        assert len(sentences) == n_sentences and all("doc_index" in d.meta for d in sentences)
+        documents = join_documents(sentences)
+        assert len(documents) == n_documents  # NCBI train: two abstracts share a PMID in the original file
+        mentions = [sorted(d.text[s.start : s.end] for d in docs for s in d.spans) for docs in (sentences, documents)]
+        assert mentions[0] == mentions[1] and len(mentions[0]) > 900

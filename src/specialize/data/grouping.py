@@ -9,7 +9,9 @@ sentence or from the document.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 
 from specialize.data.document import Document, Span
@@ -66,3 +68,41 @@ def _joined(records: Sequence[Document]) -> Document:
     first = records[0]
     meta = {"doc_index": first.meta.get("doc_index"), "sentences": ranges}
     return Document("".join(parts), spans, f"{first.id}+{len(records) - 1}" if len(records) > 1 else first.id, meta)
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def attach_documents(sentences: Sequence[Document], documents: Sequence[Document]) -> tuple[list[Document], int]:
+    """The ``sentences`` of a sentence-split corpus, each with ``meta["doc_index"]`` (and ``meta["document"]``, the
+    document's id) of the whole document in ``documents`` that holds it, so :func:`join_documents` can put them back
+    together. A sentence is found by its characters without whitespace (tokenization only moved spaces): first in
+    the document of the sentence before it, after that sentence, else anywhere. Sentences found nowhere are kept
+    without a document (and counted, the second value)."""
+    compact = [_compact(d.text) for d in documents]
+    everything = "\x00".join(compact)
+    starts: list[int] = []
+    position = 0
+    for text in compact:
+        starts.append(position)
+        position += len(text) + 1
+    out: list[Document] = []
+    missing = 0
+    current, after = -1, 0
+    for sentence in sentences:
+        key = _compact(sentence.text)
+        found = compact[current].find(key, after) if current >= 0 and key else -1
+        if found < 0:
+            anywhere = everything.find(key) if key else -1
+            if anywhere < 0:
+                missing += 1
+                current = -1
+                out.append(sentence)
+                continue
+            current = bisect.bisect_right(starts, anywhere) - 1
+            found = anywhere - starts[current]
+        after = found + len(key)
+        meta = {**sentence.meta, "doc_index": current, "document": documents[current].id}
+        out.append(replace(sentence, meta=meta))
+    return out, missing

@@ -21,13 +21,15 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from specialize.data.document import Document
 from specialize.data.errors import DatasetError
 from specialize.data.files import Format, read_files
+from specialize.data.grouping import attach_documents
+from specialize.errors import SpecializeError
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,9 @@ class Split:
     options: dict[str, Any] = field(default_factory=dict)
     folder: bool = False
     group_split: tuple[str, str] | None = None  # (meta field, salt): a split of the file by group, see data/splits
+    # A dataset split of the whole documents these sentences were cut from (e.g. "ncbi-disease-pubtator:train"):
+    # each sentence gets its document's meta doc_index, so data.context = "document" reads them together.
+    documents: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,12 @@ class Dataset:
     license: str
     source: str  # "owner/repo@commit"
     splits: dict[str, Split]
+
+
+def _cut_from(splits: dict[str, Split], documents: str) -> dict[str, Split]:
+    """``splits`` of sentences, each knowing the split of whole documents (``documents`` with the split's name
+    formatted in) they were cut from."""
+    return {name: replace(split, documents=documents.format(name)) for name, split in splits.items()}
 
 
 def _raw(repo: str, commit: str, path: str) -> str:
@@ -99,14 +110,14 @@ _ALL = [
     Dataset(
         "ncbi-disease", "NCBI disease corpus, sentence-split CoNLL, single type Disease", "public domain",
         f"{_NCBI[0]}@{_NCBI[1]}",
-        _files(*_NCBI, Format.CONLL, {
+        _cut_from(_files(*_NCBI, Format.CONLL, {
             "train": ("ncbi_disease/conll/train.tsv", "conll/train.tsv",
                       "5f87b0de649eccff21e6d6e49e304aace808056ecae55225ea31602192517be9"),
             "dev": ("ncbi_disease/conll/devel.tsv", "conll/devel.tsv",
                     "b4e1e7efcc2a35047bf2f3d281648357470e674f555d4a26a0049ac37d59cc61"),
             "test": ("ncbi_disease/conll/test.tsv", "conll/test.tsv",
                      "8f088ce45dc4746592188f9e69de3d89d87f3bb8f0ed8c4a287d018123fa148d"),
-        }),
+        }), "ncbi-disease-pubtator:{}"),
     ),
     Dataset(
         "ncbi-disease-pubtator", "NCBI disease abstracts, 4 mention types, MeSH/OMIM ids",
@@ -123,12 +134,12 @@ _ALL = [
     Dataset(
         "bc5cdr", "BioCreative V CDR, Chemical + Disease, CoNLL (test is held out)", "research use",
         f"{_BMIP[0]}@{_BMIP[1]}",
-        _files(*_BMIP, Format.CONLL, {
+        _cut_from(_files(*_BMIP, Format.CONLL, {
             "train": ("bc5cdr/conll/train.tsv", "BC5-CDR/conll/train.tsv",
                       "76f24b38f2aa6321251e19f7c68b50261a5ed9710cd84743b4f0c60a65c539fd"),
             "dev": ("bc5cdr/conll/devel.tsv", "BC5-CDR/conll/devel.tsv",
                     "3ac69cf8a750c5399b42de37f683ff91a8957ec395c5c5c7cfc6b3455c0dc626"),
-        }),
+        }), "bc5cdr-pubtator:{}"),
     ),
     Dataset(
         "bc5cdr-pubtator", "BioCreative V CDR abstracts with MeSH ids and CID relations", "research use",
@@ -332,4 +343,20 @@ def load(name: str, *, format: Format | str | None = None, **options: Any) -> li
 
         field_name, salt = split.group_split
         docs = split_by_group(docs, split_name, field=field_name, salt=salt)
+    if split.documents is not None:
+        docs = _with_documents(name, docs, split.documents)
     return docs
+
+
+def _with_documents(name: str, sentences: list[Document], documents: str) -> list[Document]:
+    """``sentences`` with the document each was cut from (see Split.documents); unchanged, with a warning, when
+    those documents cannot be read."""
+    try:
+        whole = load(documents)  # repairs of that file are logged as on any read of it
+    except SpecializeError as exc:
+        logger.warning("%s: no document boundaries (%s cannot be read: %s)", name, documents, exc)
+        return sentences
+    with_documents, missing = attach_documents(sentences, whole)
+    if missing:
+        logger.warning("%s: %d of %d sentences found in no document of %s", name, missing, len(sentences), documents)
+    return with_documents
