@@ -112,3 +112,18 @@ def test_the_cli_adapts_and_refuses_bad_input_in_one_line(tiny_base, tmp_path, c
 def test_out_of_range_settings_name_the_key():
     with pytest.raises(SpecializeError, match=r"adapt.mlm_probability = 1.5 is out of range"):
         _adapt_args(mlm_probability=1.5).validate()
+
+
+def test_a_base_with_its_masked_lm_head_keeps_it_and_adapts_again(tmp_path, caplog):
+    from transformers import AutoModelForMaskedLM
+
+    from specialize.training.adapt import adapt
+
+    base = build_tiny_encoder("bert", tmp_path / "base")
+    first = adapt(base, _texts(), tmp_path / "once", _adapt_args(epochs=2))
+    caplog.clear()
+    with caplog.at_level("INFO", logger="specialize.training.adapt"):
+        again = adapt(tmp_path / "once", _texts(), tmp_path / "twice", _adapt_args(epochs=1))
+    assert "has no masked-LM head" not in caplog.text  # the trained head came back, nothing made fresh
+    assert again.held_out_loss_before == pytest.approx(first.held_out_loss_after, rel=1e-3)  # the same model
+    AutoModelForMaskedLM.from_pretrained(tmp_path / "twice")

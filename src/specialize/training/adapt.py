@@ -228,7 +228,8 @@ def adapt(
     before = held_out_loss(model, head, held, device)
     logger.info("held-out masked-LM loss before: %.4f on %d blocks", before, n_held)
 
-    head_names = {n for n, _ in model.named_parameters() if n in fresh or not n.startswith(model.base_model_prefix)}
+    # Only a freshly made head learns fast: a pretrained one, like the encoder, is already where it should be.
+    head_names = {n for n, _ in model.named_parameters() if n in fresh}
     groups = [
         {"params": [p for n, p in model.named_parameters() if n not in head_names], "lr": args.learning_rate},
         {"params": [p for n, p in model.named_parameters() if n in head_names], "lr": args.head_learning_rate},
