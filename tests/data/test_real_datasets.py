@@ -56,7 +56,8 @@ def test_ncbi_disease_and_bc5cdr_sentences_know_their_abstracts() -> None:
 
     for name, n_sentences, n_documents in (("ncbi-disease:test", 940, 100), ("ncbi-disease:train", 5432, 592),
                                            ("bc5cdr:dev", 4579, 500)):  # fmt: skip
-        sentences = registry.load(name)
+        assert not any("doc_index" in d.meta for d in registry.load(name))  # read only when documents are asked for
+        sentences = registry.with_documents(name, registry.load(name))
         assert len(sentences) == n_sentences and all("doc_index" in d.meta for d in sentences)
         documents = join_documents(sentences)
         assert len(documents) == n_documents  # NCBI train: two abstracts share a PMID in the original file

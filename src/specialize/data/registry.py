@@ -343,20 +343,23 @@ def load(name: str, *, format: Format | str | None = None, **options: Any) -> li
 
         field_name, salt = split.group_split
         docs = split_by_group(docs, split_name, field=field_name, salt=salt)
-    if split.documents is not None:
-        docs = _with_documents(name, docs, split.documents)
     return docs
 
 
-def _with_documents(name: str, sentences: list[Document], documents: str) -> list[Document]:
-    """``sentences`` with the document each was cut from (see Split.documents); unchanged, with a warning, when
-    those documents cannot be read."""
+def with_documents(name: str, sentences: list[Document]) -> list[Document]:
+    """The sentences ``load(name)`` read, each with the document it was cut from (see Split.documents), for a
+    reader that joins them (data.context = document): only then is the file of whole documents read and searched.
+    Unchanged for a split that names no documents, and, with a warning, when those cannot be read."""
+    dataset, split_name = parse_name(name)
+    documents = dataset.splits[split_name].documents
+    if documents is None:
+        return sentences
     try:
         whole = load(documents)  # repairs of that file are logged as on any read of it
     except SpecializeError as exc:
         logger.warning("%s: no document boundaries (%s cannot be read: %s)", name, documents, exc)
         return sentences
-    with_documents, missing = attach_documents(sentences, whole)
+    attached, missing = attach_documents(sentences, whole)
     if missing:
         logger.warning("%s: %d of %d sentences found in no document of %s", name, missing, len(sentences), documents)
-    return with_documents
+    return attached

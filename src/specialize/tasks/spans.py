@@ -183,11 +183,13 @@ class SpanTask(Task):
         from specialize.data.io import read_documents
 
         path: Path | None = Path(source)
-        if path is not None and not path.exists():  # a dataset name such as ncbi-disease:train
-            from specialize.data.registry import resolve
-
-            path = resolve(source)
         documents = read_documents(source, format=data.format)
+        if path is not None and not path.exists():  # a dataset name such as ncbi-disease:train
+            from specialize.data import registry
+
+            path = registry.resolve(source)
+            if data.context == Context.DOCUMENT:  # NCBI-disease, BC5CDR: sentences whose abstracts are elsewhere
+                documents = registry.with_documents(source, documents)
         items, dropped = self.prepare(documents, data, source)
         return items, path, dropped
 
