@@ -129,3 +129,15 @@ def test_a_document_student_asks_a_sentence_teacher_one_sentence_at_a_time(tiny_
     asked.clear()
     distill(str(teacher), by_document, tmp_path / "from-documents", gold=docs, n_bootstrap=0, throughput_repeats=0)
     assert len(asked) == 2 and all("\n" in text for text in asked)  # it reads what it was trained on
+
+
+def test_teacher_targets_with_hard_labels_is_refused_before_any_work(tiny_specialist, tmp_path, capsys):
+    from specialize.cli.main import main
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Aspirin helps.\n")
+    code = main(["distill", "--teacher", str(tiny_specialist), "--unlabeled", str(texts), "--hard", "--teacher-targets",
+                 str(tmp_path / "targets"), "--epochs", "1", "--output", str(tmp_path / "student")])  # fmt: skip
+    assert code != 0
+    assert "drop --teacher-targets or --hard" in capsys.readouterr().err
+    assert not (tmp_path / "targets").exists() and not (tmp_path / "student").exists()

@@ -121,6 +121,13 @@ class DistillationSection(TeacherSection):
     def validate(self) -> None:
         super().validate()
         _sources("distillation.unlabeled", self.unlabeled)
+        if self.teacher_targets and not self.soft:
+            # Hard labels are not soft targets: the store would be opened for nothing and the user would believe
+            # the teacher's work is kept.
+            raise ValueError(
+                "distillation.teacher_targets keeps a teacher's soft targets, but soft = false (--hard) trains on its "
+                "hard labels, which are not kept; drop --teacher-targets or --hard"
+            )
 
 
 @dataclass
