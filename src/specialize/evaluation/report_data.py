@@ -275,13 +275,19 @@ def _speed_throughput(r: Mapping[str, Any]) -> Throughput:
 
 def _evaluation_throughput(r: Mapping[str, Any]) -> Throughput | None:
     own = r.get("throughput")
+    size = None
     if isinstance(own, Mapping):  # distillation records: measured apart from the scoring pass
         threads = own.get("threads")
         tokens, docs = _finite(own.get("tokens_per_s")), _finite(own.get("docs_per_s"))
         source = "distill"
+    elif isinstance(r.get("speed"), Mapping):  # accuracy.json: timed side by side with others (accuracy.py speed)
+        threads, tokens, docs = r.get("threads"), _finite(r["speed"].get("tokens_per_s")), None
+        source, size = "benchmark", _finite(r["speed"].get("size_mb"))
     else:
-        # Records that say at how many threads they predicted (llm.json) give a known cost basis.
-        threads, tokens, docs = r.get("threads"), _finite(r.get("tokens_per_s")), _finite(r.get("docs_per_s"))
+        # Records that say at how many threads they predicted (llm.json) give a known cost basis; accuracy.json
+        # records give the words/s of their scoring pass.
+        threads, docs = r.get("threads"), _finite(r.get("docs_per_s"))
+        tokens = _finite(r.get("tokens_per_s", r.get("words_per_s")))
         source = "evaluate"
     if tokens is None and docs is None:
         return None
@@ -292,6 +298,7 @@ def _evaluation_throughput(r: Mapping[str, Any]) -> Throughput | None:
         docs_per_s=docs,
         threads=int(threads) if threads else _cores(r),
         threads_known=bool(threads),
+        size_mb=size,
         tokens_per_doc=tokens / docs if tokens and docs else None,
     )
 

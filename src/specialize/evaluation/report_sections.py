@@ -25,7 +25,7 @@ from specialize.evaluation.report_charts import (
     table,
 )
 from specialize.evaluation.report_data import ReportData, cost_per_million, throughputs
-from specialize.evaluation.report_summary import Entry, best_pair, dataset_entries, speed_ratio
+from specialize.evaluation.report_summary import Entry, best_of, dataset_entries, speed_ratio
 
 CATEGORIES = ("missed", "spurious", "wrong_type", "wrong_boundary", "wrong_type_boundary")
 
@@ -154,7 +154,7 @@ class _Page:
     def overview(self) -> str:
         rows = []
         for key, entries in self.entries.items():
-            best, ref = best_pair(entries)
+            best, ref, teacher = best_of(entries)
             if best is None and ref is None:
                 continue
             gain = f"{(best.f1 - ref.f1) * 100:+.1f}" if best and ref else "-"
@@ -164,17 +164,20 @@ class _Page:
                 *(fmt_ci(e.f1, e.f1_ci) if e else "-" for e in (best, ref)), gain,
                 *(_speed(e) for e in (best, ref)), _ratio(ratio),
                 *(fmt(e.size_mb, 1) if e else "-" for e in (best, ref)),
+                self.model(teacher.model) if teacher else "-", fmt_ci(teacher.f1, teacher.f1_ci) if teacher else "-",
+                _speed(teacher),
             ])  # fmt: skip
         if not rows:
             return "<p class='note'>No scores on a named data set among the inputs.</p>"
         header = ["data set", "best specialist", "general model or baseline", "F1 specialist [95% CI]",
                   "F1 general", "F1 difference (points)", "speed specialist", "speed general", "speed ratio",
-                  "size MB specialist", "size MB general"]  # fmt: skip
+                  "size MB specialist", "size MB general", "big teacher", "F1 teacher", "speed teacher"]  # fmt: skip
         caption = (
             "Per data set, the specialist with the best F1 against the best general model or baseline (spaCy, "
-            "Presidio, TF-IDF: recognised by name). Speed: tokens/s for span models, texts/s for classifiers, "
-            "from specialize benchmark at its lowest thread count where there is one, else from the evaluation "
-            "pass (marked *: default threads, comparable only roughly). Speed ratio: specialist ÷ general model."
+            "Presidio, TF-IDF: recognised by name, or role baseline), and the big teacher a specialist learned "
+            "from where one was scored (role teacher). Speed: tokens/s for span models, texts/s for classifiers, "
+            "from a benchmark at its lowest thread count where there is one, else from the evaluation pass (marked "
+            "*: comparable only roughly). Speed ratio: specialist ÷ general model."
         )
         out = table(header, rows, esc(caption), left=3)
         if self.data.aliases:
@@ -250,7 +253,10 @@ class _Page:
 
     def errors(self) -> str:
         parts = []
-        for key, records in self.groups.items():
+        for key, group in self.groups.items():
+            records = [r for r in group if r.get("errors")]  # a table of dashes would read as zero errors
+            if not records:
+                continue
             names = [str(r["model"]) for r in records]
             rows = [[esc(c), *(esc((r.get("errors") or {}).get(c, "-")) for r in records)] for c in CATEGORIES]
             rows.append(["<b>total</b>", *(esc(sum((r.get("errors") or {}).values())) for r in records)])

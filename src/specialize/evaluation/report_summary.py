@@ -3,9 +3,10 @@ with F1, speed and size, and which models each data set's F1-against-throughput 
 
 Every record that scores a model on a data set is a candidate: evaluation, distillation and classification
 records, and speed records that carry an F1 and (see :mod:`.report_names`) a data set. A model scored on one
-data set by several files keeps its best record. "General models and baselines" are recognised by name:
-spaCy pipelines, Presidio, TF-IDF / logistic regression and anything called a baseline; every other model is
-a specialist.
+data set by several files keeps its best record. "General models and baselines" are recognised by name
+(spaCy pipelines, Presidio, TF-IDF / logistic regression and anything called a baseline) or by the record's
+``role: baseline`` (``benchmarks/results/accuracy.json``); a record with ``role: teacher`` is the big model a
+specialist learned from, shown in a column of its own; every other model is a specialist.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import Any
 # By name: a spaCy pipeline ("spacy:en_core_web_md", "spaCy en_core_web_sm"), Presidio, TF-IDF + logistic
 # regression, or a "baseline"; not a model merely distilled from one ("distill-conll-from-spacy").
 REFERENCE = re.compile(r"(?i)^spacy[: ]|en_core_web|^presidio|tf-idf|logistic regression|\bbaseline\b")
+
+
+ROLES = ("teacher", "student", "baseline")
 
 
 def is_reference(name: str) -> bool:
@@ -36,6 +40,11 @@ class Entry:
     per_s: float | None
     speed_source: str | None
     size_mb: float | None
+    role: str | None = None  # "teacher", "student" or "baseline" where the record says (accuracy.json)
+
+    @property
+    def is_reference(self) -> bool:
+        return self.role == "baseline" or (self.role is None and is_reference(self.model))
 
 
 def _f1(record: Mapping[str, Any]) -> float | None:
@@ -65,7 +74,9 @@ def dataset_entries(
         else:
             per_s, source, size = _positive(record.get("docs_per_s")), "evaluate", _positive(record.get("size_mb"))
         key = (str(record["dataset"]), str(record.get("split") or ""))
-        entry = Entry(name, f1, record.get("micro_f1_ci", record.get("f1_ci")), unit, per_s, source, size)
+        ci = record.get("micro_f1_ci", record.get("f1_ci"))
+        role = record.get("role") if record.get("role") in ROLES else None
+        entry = Entry(name, f1, ci, unit, per_s, source, size, role)
         group = groups.setdefault(key, {})
         group[name] = _merged(group.get(name), entry)
     return {key: list(entries.values()) for key, entries in groups.items()}
@@ -80,17 +91,21 @@ def _merged(old: Entry | None, new: Entry) -> Entry:
     speeds = [e for e in (old, new) if e.per_s is not None]
     speed = next((e for e in speeds if e.speed_source == "benchmark"), speeds[0] if speeds else old)
     size = old.size_mb if old.size_mb is not None else new.size_mb
-    return Entry(score.model, score.f1, score.f1_ci, score.unit, speed.per_s, speed.speed_source, size)
+    role = score.role or old.role or new.role
+    return Entry(score.model, score.f1, score.f1_ci, score.unit, speed.per_s, speed.speed_source, size, role)
 
 
-def best_pair(entries: list[Entry]) -> tuple[Entry | None, Entry | None]:
-    """The best specialist and the best general model or baseline of a data set (None where there is none)."""
-    specialists = [e for e in entries if not is_reference(e.model)]
-    references = [e for e in entries if is_reference(e.model)]
-    return (
-        max(specialists, key=lambda e: e.f1) if specialists else None,
-        max(references, key=lambda e: e.f1) if references else None,
-    )
+def best_of(entries: list[Entry]) -> tuple[Entry | None, Entry | None, Entry | None]:
+    """The best specialist, the best general model or baseline, and the best teacher of a data set (None where
+    there is none)."""
+    teachers = [e for e in entries if e.role == "teacher"]
+    references = [e for e in entries if e.role != "teacher" and e.is_reference]
+    specialists = [e for e in entries if e.role != "teacher" and not e.is_reference]
+    return _best(specialists), _best(references), _best(teachers)
+
+
+def _best(entries: list[Entry]) -> Entry | None:
+    return max(entries, key=lambda e: e.f1) if entries else None
 
 
 def speed_ratio(a: Entry | None, b: Entry | None) -> float | None:
