@@ -16,12 +16,12 @@ from transformers import AutoModelForTokenClassification
 
 from specialize.cli.main import main
 from specialize.config import TrainConfig, load_config
-from specialize.data.alignment import TokenizedDocument
+from specialize.data.alignment import TokenizedDocument, map_word_probabilities
 from specialize.data.document import Document, Span
 from specialize.data.io import write_documents
 from specialize.models.specialist import Specialist
 from specialize.tasks.base import LabelScheme
-from specialize.tasks.spans import SpanTask, map_word_probabilities
+from specialize.tasks.spans import SpanTask
 from specialize.training.distill import DistillationArgs, distill
 from specialize.training.losses import distillation_loss, kd_loss
 from specialize.training.train import TrainResult, train

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from specialize.data.document import Span
 from specialize.data.word_shape import word_shape_ids
 
@@ -150,3 +152,28 @@ def spans_to_word_tags(
         for w in range(first + 1, last + 1):
             tags[w] = f"I-{span.label}"
     return tags
+
+
+def map_word_probabilities(
+    teacher_doc: TokenizedDocument, probs: np.ndarray, student_doc: TokenizedDocument, labels: Sequence[str]
+) -> np.ndarray:
+    """The teacher's per-word distributions on the student's words, matched by character offsets.
+
+    Identical pre-tokenization (e.g. two BERT-family tokenizers) maps word to word. Otherwise a student word
+    takes the distribution of the teacher word containing its first character, with B-X moved to I-X when it
+    starts inside that word (it continues the entity); a word no teacher word covers gets NaN (no target).
+    """
+    if teacher_doc.word_offsets == student_doc.word_offsets:
+        return probs
+    inside = np.array([labels.index("I-" + x[2:]) if x.startswith("B-") else i for i, x in enumerate(labels)])
+    starts = [s for s, _ in teacher_doc.word_offsets]
+    out = np.full((student_doc.n_words, len(labels)), np.nan, dtype=np.float32)
+    for w, (start, _) in enumerate(student_doc.word_offsets):
+        t = bisect.bisect_right(starts, start) - 1
+        if t < 0 or teacher_doc.word_offsets[t][1] <= start:
+            continue
+        if starts[t] == start:
+            out[w] = probs[t]
+        else:
+            out[w] = np.bincount(inside, weights=probs[t], minlength=len(labels))
+    return out

@@ -12,6 +12,7 @@ newer specialize is refused with the upgrade to run, rather than half-read. No t
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -148,3 +149,19 @@ def folder_task(path: str | Path) -> str | None:
         return read_model_folder(path).task
     except (ModelFolderError, OSError):
         return None
+
+
+# Files of a model folder that do not change what the model computes (its card, its scores).
+NOT_WEIGHTS = {"README.md", "training.json", "evaluation.json", "distillation.md", "specialize_config.toml"}
+
+
+def model_fingerprint(folder: Path) -> str:
+    """A digest of the files of a model folder that make its predictions (weights, config, tokenizer): a teacher
+    trained again into the same folder gets a new one, so its old targets are not read back for it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in NOT_WEIGHTS):
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:32]

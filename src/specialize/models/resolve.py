@@ -11,6 +11,8 @@ spec                   what it loads
 ``regex:FILE``         regular-expression rules
 ``llm:MODEL``          an instruction-tuned LLM behind an OpenAI-compatible endpoint (``base_url`` option)
 ``vote:A+B[+C...]``    a vote of several of the above
+``mean:A+B[+C...]``    the mean of several span models' per-word distributions (folders or exports; see
+                       :mod:`specialize.models.averaged`)
 =====================  ==========================================================================================
 
 Every model it returns has ``name``, ``labels`` and ``predict(texts)`` (spans, or label lists for text
@@ -29,10 +31,10 @@ from typing import Any
 from specialize.data.model_folder import SPAN_TASK, FolderKind, read_model_folder
 from specialize.errors import ConfigError, ModelFolderError, ModelNotFoundError
 
-KINDS = ("folder", "spacy", "gazetteer", "regex", "llm", "vote")
+KINDS = ("folder", "spacy", "gazetteer", "regex", "llm", "vote", "mean")
 SPEC_HELP = (
     "use a folder written by `specialize train`/`distill`/`export` (or hf:FOLDER), spacy:NAME, gazetteer:FILE, "
-    "regex:FILE, llm:MODEL or vote:SPEC+SPEC"
+    "regex:FILE, llm:MODEL, vote:SPEC+SPEC or mean:FOLDER+FOLDER"
 )
 
 
@@ -131,6 +133,8 @@ def load_model(
         return SpacyPipeline.load(parsed.location, label_map=label_map, **options)
     if parsed.kind == "vote":
         return _load_vote(parsed.location, label_map, labels, options)
+    if parsed.kind == "mean":
+        return _load_mean(parsed.location, label_map, threads, options)
     if parsed.kind == "llm":
         return _load_llm(parsed.location, label_map, labels, options)
     model: Any
@@ -189,3 +193,25 @@ def _load_vote(
         loaded = load_model(child, label_map=None if kind == "llm" else label_map, labels=child_labels, **child_options)
         teachers.append(as_teacher(loaded, child, keep=keep))
     return VotingTeacher(teachers, **own)
+
+
+def _load_mean(rest: str, label_map: Mapping[str, str] | None, threads: int | None, options: dict[str, Any]) -> Any:
+    from specialize.models.averaged import AveragedTagger
+
+    if label_map is not None:
+        raise ConfigError("--label-map does not apply to mean: (its members' labels are their own); drop it")
+    _check_options("mean", options, {"name", "weights"})
+    children = [part for part in rest.split("+") if part]
+    if len(children) < 2:
+        raise ConfigError(f"mean:{rest} names {len(children)} model(s); join at least two folders with '+'")
+    members, folders = [], []
+    for child in children:
+        spec = ModelSpec.parse(child)
+        if spec.kind != "folder":
+            raise ConfigError(f"mean:{rest}: {child!r} is a {spec.kind}: model; mean: averages model folders")
+        members.append(load_folder(spec.location, threads=threads))
+        folders.append(Path(spec.location))
+    weights = options.get("weights")
+    if isinstance(weights, str):  # --option weights=2,1 on a command line
+        weights = [float(w) for w in weights.split(",")]
+    return AveragedTagger(members, weights=weights, folders=folders, name=options.get("name"))

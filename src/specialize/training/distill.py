@@ -269,7 +269,9 @@ def distill(
     evaluate_dev = task.dev_evaluator(data.dev, config.model) if data.dev is not None else None
     if data.dev is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", config.training.epochs)
-    store = TargetStore.open(teacher_targets, teacher_folder) if teacher_targets and args.soft else None
+    store = None
+    if teacher_targets and args.soft:
+        store = TargetStore.open(teacher_targets, teacher_folder, getattr(teacher_model, "fingerprint", None))
     trainer = DistillationTrainer(
         teacher_model, student, task, config.training, args, evaluate_dev, checkpoint, store.remember if store else None
     )

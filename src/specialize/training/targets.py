@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from specialize.data.model_folder import model_fingerprint
 from specialize.errors import ConfigError, OutputExistsError
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ logger = logging.getLogger(__name__)
 
 TARGETS_SUFFIX = ".npz"  # one file per chunk of teacher targets, named by the chunk's digest
 STORE_MARKER = "teacher_targets.json"
-# Files of a model folder that do not change what the model computes (its card, its scores).
-NOT_WEIGHTS = {"README.md", "training.json", "evaluation.json", "distillation.md", "specialize_config.toml"}
 
 
 def digest_of(*parts: Any) -> str:
@@ -53,18 +52,6 @@ def saved_or_computed(path: Path, compute: Callable[[], list[Any]]) -> list[Any]
     return arrays
 
 
-def model_fingerprint(folder: Path) -> str:
-    """A digest of the files of a model folder that make its predictions (weights, config, tokenizer): a teacher
-    trained again into the same folder gets a new one, so its old targets are not read back for it."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in NOT_WEIGHTS):
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:32]
-
-
 @dataclass
 class TargetStore:
     """A folder of one or more teachers' targets, kept across runs (:meth:`remember` is a
@@ -75,15 +62,18 @@ class TargetStore:
     teacher: str  # model_fingerprint of the teacher folder
 
     @classmethod
-    def open(cls, folder: str | Path, teacher_folder: Path | None) -> TargetStore:
-        """The store in ``folder`` for the teacher in ``teacher_folder``; refuses a folder that holds files this
-        module did not write, and a teacher that is not a model folder (nothing to fingerprint it by)."""
+    def open(cls, folder: str | Path, teacher_folder: Path | None, fingerprint: str | None = None) -> TargetStore:
+        """The store in ``folder`` for the teacher in ``teacher_folder`` (or, for a teacher made of model folders
+        such as ``mean:A+B``, the ``fingerprint`` it gives); refuses a folder that holds files this module did not
+        write, and a teacher that is neither (nothing to fingerprint it by)."""
         folder = Path(folder)
-        if teacher_folder is None:
+        if fingerprint is None and teacher_folder is None:
             raise ConfigError(
                 "distillation.teacher_targets keeps the targets of a teacher model folder (one written by train or "
-                "distill); this teacher is not one: drop --teacher-targets"
+                "distill) or a mean: of them; this teacher is neither: drop --teacher-targets"
             )
+        if fingerprint is None and teacher_folder is not None:
+            fingerprint = model_fingerprint(teacher_folder)
         if folder.exists() and not folder.is_dir():
             raise OutputExistsError(f"--teacher-targets {folder} is a file; name a folder")
         marker = folder / STORE_MARKER
@@ -95,7 +85,7 @@ class TargetStore:
             folder.mkdir(parents=True, exist_ok=True)
             info = {"written_by": "specialize distill: teachers' targets, one .npz per chunk of text (safe to delete)"}
             marker.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        store = cls(folder, model_fingerprint(teacher_folder))
+        store = cls(folder, str(fingerprint))
         logger.info("teacher targets: read from / written to %s (teacher %s, fingerprint %s)", folder,
                     teacher_folder, store.teacher)  # fmt: skip
         return store
