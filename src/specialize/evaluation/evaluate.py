@@ -160,17 +160,6 @@ def per_type_record(scores: SpanScores, ci: BootstrapCI | None) -> dict[str, dic
     }
 
 
-def _unique_names(models: Sequence[Any]) -> list[str]:
-    """Model names, suffixed ``#2``, ``#3``... where two share one, so records and columns stay distinct."""
-    seen: dict[str, int] = {}
-    out = []
-    for p in models:
-        base = str(getattr(p, "name", type(p).__name__))
-        seen[base] = seen.get(base, 0) + 1
-        out.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
-    return out
-
-
 def _common_task(models: Sequence[Any], task: Task | str | None) -> Task:
     tasks = {task_of(m).name for m in models}
     if task is not None:
@@ -214,7 +203,7 @@ def evaluate(
     Gold types a model cannot predict are scored F1 0 (they count in micro recall and macro F1); types it
     predicts that are not in gold count as false positives.
     """
-    from specialize.models.resolve import load_model
+    from specialize.models.resolve import distinct_names, load_model
 
     if isinstance(label_map, str):
         from specialize.data.labels import parse_label_map
@@ -235,7 +224,8 @@ def evaluate(
     texts = [item.text for item in items]
     n_tokens = sum(len(t.split()) for t in texts)
     results = []
-    for name, model in zip(_unique_names(loaded), loaded, strict=True):
+    names = distinct_names([str(getattr(m, "name", type(m).__name__)) for m in loaded], models)
+    for name, model in zip(names, loaded, strict=True):
         before = label_map_drops(model)
         start = time.perf_counter()
         predictions = chosen.predict(model, texts)

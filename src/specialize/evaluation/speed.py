@@ -33,6 +33,7 @@ from specialize.data.document import Document, Span
 from specialize.errors import ConfigError, DataError
 from specialize.evaluation.evaluate import command_line, machine_info, render_table
 from specialize.evaluation.span_metrics import score_spans
+from specialize.models.resolve import distinct_names
 
 logger = logging.getLogger(__name__)
 
@@ -253,15 +254,6 @@ def _round_or_none(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def _unique(names: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
-    return out
-
-
 def benchmark(
     models: Sequence[str],
     data: Sequence[Document] | str | Path,
@@ -343,7 +335,8 @@ def benchmark(
                 "machine": machine,
             }
             records.append(record)
-    for record, name in zip(records, _unique([r["model"] for r in records]), strict=True):
+    for record, name in zip(records, distinct_names([r["model"] for r in records], [r["spec"] for r in records]),
+                            strict=True):  # fmt: skip
         record["model"] = name
     return records
 

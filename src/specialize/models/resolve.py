@@ -23,7 +23,7 @@ classifiers, whose ``task`` attribute says so). Teachers (``specialize label``) 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,3 +215,28 @@ def _load_mean(rest: str, label_map: Mapping[str, str] | None, threads: int | No
     if isinstance(weights, str):  # --option weights=2,1 on a command line
         weights = [float(w) for w in weights.split(",")]
     return AveragedTagger(members, weights=weights, folders=folders, name=options.get("name"))
+
+
+def distinct_names(names: Sequence[str], specs: Sequence[Any]) -> list[str]:
+    """``names`` of the models loaded from ``specs``, made distinct for side-by-side tables and records. Folders
+    that share a name (``runs/ncbi-disease``, ``runs/teachers/ncbi-disease``) are told apart by as much of their
+    paths as it takes (``runs/ncbi-disease``, ``teachers/ncbi-disease``); names paths cannot tell apart get
+    ``#2``, ``#3``... in order."""
+    out = list(names)
+    for name in set(names):
+        same = [i for i, n in enumerate(names) if n == name]
+        paths = [Path(specs[i]).resolve() for i in same if isinstance(specs[i], str | Path)]
+        if len(same) < 2 or len(paths) < len(same) or any(p.name != name for p in paths):
+            continue  # not (only) folders named by their folder names
+        for depth in range(2, max(len(p.parts) for p in paths) + 1):
+            suffixes = ["/".join(p.parts[-depth:]) for p in paths]
+            if len(set(suffixes)) == len(suffixes):
+                for i, suffix in zip(same, suffixes, strict=True):
+                    out[i] = suffix
+                break
+    seen: dict[str, int] = {}
+    for i, name in enumerate(out):
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            out[i] = f"{name}#{seen[name]}"
+    return out
