@@ -271,7 +271,9 @@ def distill(
         logger.warning("no dev data: training all %d epochs and keeping the last weights", config.training.epochs)
     store = None
     if teacher_targets and args.soft:
-        store = TargetStore.open(teacher_targets, teacher_folder, getattr(teacher_model, "fingerprint", None))
+        # A model folder is named by its files; a teacher made of folders (mean:A+B) gives its own fingerprint.
+        made_of_folders = getattr(teacher_model, "fingerprint", None) if teacher_folder is None else None
+        store = TargetStore.open(teacher_targets, teacher_folder, made_of_folders)
     trainer = DistillationTrainer(
         teacher_model, student, task, config.training, args, evaluate_dev, checkpoint, store.remember if store else None
     )
