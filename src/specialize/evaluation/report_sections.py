@@ -258,8 +258,8 @@ class _Page:
             if not records:
                 continue
             names = [str(r["model"]) for r in records]
-            rows = [[esc(c), *(esc((r.get("errors") or {}).get(c, "-")) for r in records)] for c in CATEGORIES]
-            rows.append(["<b>total</b>", *(esc(sum((r.get("errors") or {}).values())) for r in records)])
+            rows = [[esc(c), *(esc(r["errors"].get(c, "-")) for r in records)] for c in CATEGORIES]
+            rows.append(["<b>total</b>", *(esc(sum(r["errors"].values())) for r in records)])
             parts.append(f"<h3>Error breakdown on {esc(self.group_name(key))}</h3>")
             parts.append(table(["error", *(self.model(n) for n in names)], rows))
             for r in records:

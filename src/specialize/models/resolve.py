@@ -169,15 +169,21 @@ def _load_llm(
     return load_llm_teacher(model or None, labels, options)
 
 
+def _joined(kind: str, rest: str) -> list[str]:
+    """The specs a ``vote:``/``mean:`` spec joins with '+'; at least two."""
+    children = [part for part in rest.split("+") if part]
+    if len(children) < 2:
+        raise ConfigError(f"{kind}:{rest} names {len(children)} model(s); join at least two with '+'")
+    return children
+
+
 def _load_vote(
     rest: str, label_map: Mapping[str, str] | None, labels: list[str] | dict[str, str] | None, options: dict[str, Any]
 ) -> Any:
     from specialize.teachers.adapt import as_teacher
     from specialize.teachers.aggregation import VotingTeacher
 
-    children = [part for part in rest.split("+") if part]
-    if len(children) < 2:
-        raise ConfigError(f"vote:{rest} names {len(children)} model(s); join at least two with '+'")
+    children = _joined("vote", rest)
     own = {k: v for k, v in options.items() if "." not in k}
     _check_options("vote", own, _parameters(VotingTeacher.__init__) - {"teachers"})
     kinds = {ModelSpec.parse(child).kind for child in children}
@@ -201,11 +207,8 @@ def _load_mean(rest: str, label_map: Mapping[str, str] | None, threads: int | No
     if label_map is not None:
         raise ConfigError("--label-map does not apply to mean: (its members' labels are their own); drop it")
     _check_options("mean", options, {"name", "weights"})
-    children = [part for part in rest.split("+") if part]
-    if len(children) < 2:
-        raise ConfigError(f"mean:{rest} names {len(children)} model(s); join at least two folders with '+'")
     members, folders = [], []
-    for child in children:
+    for child in _joined("mean", rest):
         spec = ModelSpec.parse(child)
         if spec.kind != "folder":
             raise ConfigError(f"mean:{rest}: {child!r} is a {spec.kind}: model; mean: averages model folders")
