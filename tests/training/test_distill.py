@@ -357,3 +357,37 @@ def test_feed_forward_pruning_keeps_the_neurons_that_matter_and_reloads(teacher,
     torch.testing.assert_close(model(**batch).logits, before)
     with pytest.raises(ValueError, match="intermediate_size must be in 1"):
         prune_feed_forward(model, size * 4)
+
+
+def test_a_trained_specialist_as_base_keeps_its_head_and_shapes_when_cut_and_pruned(teacher, tmp_path):
+    # The 3-layer student of a big teacher starts from the distilled 6-layer student (--base FOLDER --layers
+    # --intermediate-size): its trained head and word-shape rows must come with it, not be re-initialised.
+    texts = [d.text for d in tiny_sentences()]
+    folder = teacher.output
+    result = distill(
+        teacher.specialist,
+        _config(
+            **{
+                "training.epochs": 1,
+                "training.learning_rate": 1e-9,
+                "training.head_learning_rate": 1e-9,
+                "model.intermediate_size": 40,
+            }
+        ),
+        tmp_path / "student",
+        unlabeled=texts,
+        student_base=folder,
+        student_layers=[0, 1, 2],
+        n_bootstrap=0,
+        throughput_repeats=0,
+    )
+    source = AutoModelForTokenClassification.from_pretrained(folder)
+    student = result.student.model
+    assert student.config.intermediate_size == 40 and len(student.bert.encoder.layer) == 3
+    # Learning rates of 1e-9 move nothing measurable; a fresh head or fresh shape rows would differ by ~0.1.
+    assert torch.allclose(student.classifier.weight, source.classifier.weight, atol=1e-6)
+    assert torch.allclose(
+        student.bert.embeddings.token_type_embeddings.weight,
+        source.bert.embeddings.token_type_embeddings.weight,
+        atol=1e-6,
+    )
