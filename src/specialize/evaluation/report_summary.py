@@ -25,7 +25,7 @@ REFERENCE = re.compile(r"(?i)^spacy[: ]|en_core_web|^presidio|tf-idf|logistic re
 ROLES = ("teacher", "student", "baseline")
 
 
-def is_reference(name: str) -> bool:
+def named_like_a_baseline(name: str) -> bool:
     return bool(REFERENCE.search(name))
 
 
@@ -43,8 +43,8 @@ class Entry:
     role: str | None = None  # "teacher", "student" or "baseline" where the record says (accuracy.json)
 
     @property
-    def is_reference(self) -> bool:
-        return self.role == "baseline" or (self.role is None and is_reference(self.model))
+    def is_baseline(self) -> bool:
+        return self.role == "baseline" or (self.role is None and named_like_a_baseline(self.model))
 
 
 def _f1(record: Mapping[str, Any]) -> float | None:
@@ -99,8 +99,8 @@ def best_of(entries: list[Entry]) -> tuple[Entry | None, Entry | None, Entry | N
     """The best specialist, the best general model or baseline, and the best teacher of a data set (None where
     there is none)."""
     teachers = [e for e in entries if e.role == "teacher"]
-    references = [e for e in entries if e.role != "teacher" and e.is_reference]
-    specialists = [e for e in entries if e.role != "teacher" and not e.is_reference]
+    references = [e for e in entries if e.role != "teacher" and e.is_baseline]
+    specialists = [e for e in entries if e.role != "teacher" and not e.is_baseline]
     return _best(specialists), _best(references), _best(teachers)
 
 
