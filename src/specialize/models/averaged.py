@@ -13,6 +13,7 @@ a member has no distribution for is averaged over the members that have one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,10 +74,11 @@ class AveragedTagger:
         kinds = {getattr(m, "trained_on", None) for m in members}
         self.trained_on = kinds.pop() if len(kinds) == 1 else None
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str | None:
         """What its distributions depend on (its members' folder fingerprints and the weights), for kept teacher
-        targets; None when a member is not a model folder."""
+        targets; None when a member is not a model folder. Hashed once per object, on first use: the members' weights
+        are already in memory, and hashing MPNet's ~0.4 GB of files again on every access bought nothing."""
         if any(folder is None for folder in self.folders):
             return None
         parts = [model_fingerprint(folder) for folder in self.folders if folder is not None]
