@@ -25,11 +25,11 @@ import hashlib
 import logging
 import random
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from specialize.audit.names import NameGroup
 from specialize.data.document import Document, Span
+from specialize.data.edit import replace_span_texts
 
 logger = logging.getLogger(__name__)
 
@@ -102,47 +102,11 @@ def _replaceable(spans: Sequence[Span], person_labels: frozenset[str]) -> list[S
     return out
 
 
-def _shift(position: int, edits: Sequence[tuple[int, int, int]]) -> int:
-    """New offset of an old boundary outside every edit; ``edits`` are (old start, old end, length change)."""
-    return position + sum(delta for _, old_end, delta in edits if old_end <= position)
-
-
-def _move_tokens(tokens: Any, edits: list[tuple[int, int, int]], names: list[tuple[int, str]]) -> Any:
-    """Token boundaries of the variant, or ``None`` when they do not line up with the replaced spans."""
-    if not isinstance(tokens, list):
-        return None
-    out: list[list[int]] = []
-    pending = dict(names)  # new start of each replacement -> its text
-    for item in tokens:
-        if not (isinstance(item, list | tuple) and len(item) == 2):
-            return None
-        start, end = int(item[0]), int(item[1])
-        inside = [e for e in edits if e[0] <= start and end <= e[1]]
-        crossing = [e for e in edits if e[0] < end and start < e[1] and e not in inside]
-        if crossing:
-            return None
-        if inside:
-            new_start = _shift(inside[0][0], edits)
-            text = pending.pop(new_start, None)
-            if text is not None:  # first token of this name: emit the name's own tokens
-                offset = new_start
-                for word in text.split():
-                    begin = text.index(word, offset - new_start) + new_start
-                    out.append([begin, begin + len(word)])
-                    offset = begin + len(word)
-            continue
-        out.append([_shift(start, edits), _shift(end, edits)])
-    return out
-
-
 def _substitute_doc(
     doc: Document, replaceable: list[Span], firsts: _Drawer, lasts: _Drawer, surname_words: set[str]
 ) -> tuple[Document, list[tuple[str, str]]]:
-    pieces: list[str] = []
-    edits: list[tuple[int, int, int]] = []
-    names: list[tuple[int, str]] = []
+    new_texts: list[tuple[Span, str]] = []
     swaps: list[tuple[str, str]] = []
-    pos = length = 0
     for span in replaceable:
         original = doc.text[span.start : span.end]
         words = original.split()
@@ -156,34 +120,9 @@ def _substitute_doc(
         stripped = original.strip()
         lead, trail = original[: len(original) - len(original.lstrip())], original[len(original.rstrip()) :]
         name = lead + _match_case(stripped, name) + trail
-        pieces.append(doc.text[pos : span.start])
-        length += span.start - pos
-        names.append((length, name))
-        pieces.append(name)
-        length += len(name)
-        edits.append((span.start, span.end, len(name) - (span.end - span.start)))
+        new_texts.append((span, name))
         swaps.append((original, name))
-        pos = span.end
-    pieces.append(doc.text[pos:])
-    text = "".join(pieces)
-    replaced_keys = {(s.start, s.end) for s in replaceable}
-    name_at = dict(names)
-    spans = []
-    for span in doc.spans:
-        if (span.start, span.end) in replaced_keys:
-            start = _shift(span.start, edits)
-            spans.append(replace(span, start=start, end=start + len(name_at[start])))
-        else:
-            spans.append(replace(span, start=_shift(span.start, edits), end=_shift(span.end, edits)))
-    meta = dict(doc.meta)
-    if "tokens" in meta:
-        tokens = _move_tokens(meta["tokens"], edits, names)
-        if tokens is None:
-            logger.debug("%s: token boundaries do not line up with the person spans; dropped", doc.id)
-            del meta["tokens"]
-        else:
-            meta["tokens"] = tokens
-    return Document(text, spans, id=doc.id, meta=meta), swaps
+    return replace_span_texts(doc, new_texts), swaps
 
 
 def substitute_names(

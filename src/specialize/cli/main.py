@@ -13,6 +13,7 @@ from specialize.cli import (
     adapt,
     apply,
     audit,
+    augment,
     bases,
     benchmark,
     corrections,
@@ -34,11 +35,12 @@ from specialize.cli import (
 from specialize.cli.common import USAGE_ERROR
 from specialize.errors import SpecializeError
 
-# In the order of the workflow: bases -> adapt -> label -> train/distill -> evaluate -> export -> serve/apply.
+# In the order of the workflow: bases -> adapt -> label -> augment -> train/distill -> evaluate -> export -> serve.
 COMMANDS = {
     "bases": bases,
     "adapt": adapt,
     "label": label,
+    "augment": augment,
     "train": train,
     "distill": distill,
     "train-static": train_static,
