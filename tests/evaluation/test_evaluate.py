@@ -140,6 +140,20 @@ def test_machine_info() -> None:
     assert "numpy" in info["packages"]
 
 
+def test_machine_info_names_the_instruction_sets_that_decide_int8_speed(tmp_path, monkeypatch) -> None:
+    from specialize.utils import provenance
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("model name\t: AMD EPYC\nflags\t\t: fpu sse4_2 avx2 avx512f avx512_vnni fma\n")
+    real_read = provenance._read_first
+    monkeypatch.setattr(
+        provenance, "_read_first", lambda path, prefix: real_read(str(cpuinfo) if "cpuinfo" in path else path, prefix)
+    )
+    assert provenance.machine_info()["cpu_features"] == ["avx2", "avx512f", "avx512_vnni"]
+    cpuinfo.write_text("model name\t: AMD EPYC\nflags\t\t: fpu sse4_2 avx2 fma\n")
+    assert provenance.cpu_features() == ["avx2"]
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("spacy") is None
     or (

@@ -36,8 +36,24 @@ def command_line() -> str:
     return shlex.join([*head, *sys.argv[1:]])
 
 
+# The instruction sets that decide how fast int8 and bf16 matrix multiplies run: the same "AMD EPYC" has been
+# lent here with AVX-512 VNNI one day (int8 ONNX ~3x fp32) and with AVX2 only another (int8 no faster), so a speed
+# record says which it had.
+SPEED_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_int8")
+
+
+def cpu_features() -> list[str] | None:
+    """Which of :data:`SPEED_FEATURES` the CPU reports (Linux /proc/cpuinfo), None where that cannot be read."""
+    flags = _read_first("/proc/cpuinfo", "flags")
+    if flags is None:
+        return None
+    present = set(flags.split())
+    return [f for f in SPEED_FEATURES if f in present]
+
+
 def machine_info() -> dict[str, Any]:
-    """CPU, cores, RAM, GPU (NVIDIA, from /proc), Python and key package versions.
+    """CPU (and its speed-relevant instruction sets), cores, RAM, GPU (NVIDIA, from /proc), Python and key
+    package versions.
 
     Versions come from installed package metadata, so torch is never imported just to describe the machine.
     """
@@ -56,6 +72,7 @@ def machine_info() -> dict[str, Any]:
         usable = os.cpu_count()
     return {
         "cpu": _read_first("/proc/cpuinfo", "model name") or platform.processor() or platform.machine(),
+        "cpu_features": cpu_features(),
         "cores": os.cpu_count(),
         "usable_cores": usable,
         "ram_gb": ram_gb,
