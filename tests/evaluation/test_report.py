@@ -403,3 +403,20 @@ def test_the_readme_report_command_renders_every_committed_file():
     assert any("int8_floor.json" in s for s in data.skipped)
     assert {r["dataset"] for r in data.evaluations} >= {"conll2003", "ncbi-disease"}
     assert all(":" not in str(r.get("dataset")) for r in data.evaluations)
+
+
+@pytest.mark.parametrize(("second_run", "ratio"), [("python benchmarks/speed.py", "0.25×"), ("another day", None)])
+def test_a_speed_ratio_needs_both_speeds_from_one_run(tmp_path, second_run, ratio):
+    # This CPU ran the same model 1.8x faster one day than another: speeds from two runs do not divide.
+    scores = [_evaluation("specialist-a", "conll2003", 0.89), _evaluation("spacy:en_core_web_sm", "conll2003", 0.61)]
+    (tmp_path / "eval.json").write_text(json.dumps(scores))
+    machine = {"cpu": "AMD EPYC", "cores": 2}
+    speed = [{**_speed("specialist-a", 0.89, 2000.0), "command": "python benchmarks/speed.py", "machine": machine},
+             {**_speed("spacy:en_core_web_sm", 0.61, 8000.0), "command": second_run, "machine": machine}]  # fmt: skip
+    (tmp_path / "speed.json").write_text(json.dumps(speed))
+    page = check_page(report([tmp_path / "eval.json", tmp_path / "speed.json"], tmp_path / "r.html"))
+    overview = page[page.index("id='overview'") : page.index("id='summary'")]
+    row = overview[overview.index("conll2003 (test)") :]
+    cells = [c.split(">", 1)[1].split("</td>")[0] for c in row[: row.index("</tr>")].split("<td")[1:]]
+    assert cells[5:7] == ["2,000 tokens/s", "8,000 tokens/s"], cells
+    assert cells[7] == (ratio or "-"), cells

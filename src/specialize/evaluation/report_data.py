@@ -253,6 +253,8 @@ class Throughput:
     size_mb: float | None = None
     kind: str | None = None
     tokens_per_doc: float | None = None
+    run: str | None = None
+    """Which timed run this came from (its command and machine): speeds compare only within one run."""
 
 
 def _speed_throughput(r: Mapping[str, Any]) -> Throughput:
@@ -270,12 +272,22 @@ def _speed_throughput(r: Mapping[str, Any]) -> Throughput:
         size_mb=_finite(r.get("size_mb")),
         kind=r.get("kind"),
         tokens_per_doc=n_tokens / n_docs if n_docs and n_tokens else None,
+        run=_run_of(r),
     )
+
+
+def _run_of(r: Mapping[str, Any]) -> str | None:
+    """The identity of the timed run a speed record came from: one command on one machine, or None if unsaid."""
+    command = r.get("command")
+    if not command:
+        return None
+    return json.dumps([command, r.get("machine")], sort_keys=True, default=str)
 
 
 def _evaluation_throughput(r: Mapping[str, Any]) -> Throughput | None:
     own = r.get("throughput")
     size = None
+    run = None
     if isinstance(own, Mapping):  # distillation records: measured apart from the scoring pass
         threads = own.get("threads")
         tokens, docs = _finite(own.get("tokens_per_s")), _finite(own.get("docs_per_s"))
@@ -283,6 +295,7 @@ def _evaluation_throughput(r: Mapping[str, Any]) -> Throughput | None:
     elif isinstance(r.get("speed"), Mapping):  # accuracy.json: timed side by side with others (accuracy.py speed)
         threads, tokens, docs = r.get("threads"), _finite(r["speed"].get("tokens_per_s")), None
         source, size = "benchmark", _finite(r["speed"].get("size_mb"))
+        run = _run_of(r["speed"])
     else:
         # Records that say at how many threads they predicted (llm.json) give a known cost basis; accuracy.json
         # records give the words/s of their scoring pass.
@@ -300,6 +313,7 @@ def _evaluation_throughput(r: Mapping[str, Any]) -> Throughput | None:
         threads_known=bool(threads),
         size_mb=size,
         tokens_per_doc=tokens / docs if tokens and docs else None,
+        run=run,
     )
 
 

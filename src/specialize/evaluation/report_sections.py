@@ -177,7 +177,8 @@ class _Page:
             "Presidio, TF-IDF: recognised by name, or role baseline), and the big teacher a specialist learned "
             "from where one was scored (role teacher). Speed: tokens/s for span models, texts/s for classifiers, "
             "from a benchmark at its lowest thread count where there is one, else from the evaluation pass (marked "
-            "*: comparable only roughly). Speed ratio: specialist ÷ general model."
+            "*: comparable only roughly). Speed ratio: specialist ÷ general model, left out (-) where both were "
+            "benchmarked, but in different runs."
         )
         out = table(header, rows, esc(caption), left=3)
         if self.data.aliases:

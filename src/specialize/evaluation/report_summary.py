@@ -41,6 +41,7 @@ class Entry:
     speed_source: str | None
     size_mb: float | None
     role: str | None = None  # "teacher", "student" or "baseline" where the record says (accuracy.json)
+    speed_run: str | None = None  # the timed run the speed came from (report_data.Throughput.run)
 
     @property
     def is_baseline(self) -> bool:
@@ -70,13 +71,14 @@ def dataset_entries(
         name = str(record["model"])
         t = speed.get(name)
         if unit == "tokens":
-            per_s, source, size = (t.tokens_per_s, t.source, t.size_mb) if t else (None, None, None)
+            per_s, source, size, run = (t.tokens_per_s, t.source, t.size_mb, t.run) if t else (None, None, None, None)
         else:
             per_s, source, size = _positive(record.get("docs_per_s")), "evaluate", _positive(record.get("size_mb"))
+            run = None
         key = (str(record["dataset"]), str(record.get("split") or ""))
         ci = record.get("micro_f1_ci", record.get("f1_ci"))
         role = record.get("role") if record.get("role") in ROLES else None
-        entry = Entry(name, f1, ci, unit, per_s, source, size, role)
+        entry = Entry(name, f1, ci, unit, per_s, source, size, role, run)
         group = groups.setdefault(key, {})
         group[name] = _merged(group.get(name), entry)
     return {key: list(entries.values()) for key, entries in groups.items()}
@@ -92,7 +94,9 @@ def _merged(old: Entry | None, new: Entry) -> Entry:
     speed = next((e for e in speeds if e.speed_source == "benchmark"), speeds[0] if speeds else old)
     size = old.size_mb if old.size_mb is not None else new.size_mb
     role = score.role or old.role or new.role
-    return Entry(score.model, score.f1, score.f1_ci, score.unit, speed.per_s, speed.speed_source, size, role)
+    return Entry(
+        score.model, score.f1, score.f1_ci, score.unit, speed.per_s, speed.speed_source, size, role, speed.speed_run
+    )
 
 
 def best_of(entries: list[Entry]) -> tuple[Entry | None, Entry | None, Entry | None]:
@@ -109,6 +113,10 @@ def _best(entries: list[Entry]) -> Entry | None:
 
 
 def speed_ratio(a: Entry | None, b: Entry | None) -> float | None:
+    """``a``'s speed over ``b``'s, only where both were timed in one benchmark run: this CPU has run the same model
+    1.8x faster one day than another, so a ratio across runs would measure the day as much as the models."""
     if a is None or b is None or a.per_s is None or b.per_s is None:
+        return None
+    if a.speed_source == b.speed_source == "benchmark" and a.speed_run != b.speed_run:
         return None
     return a.per_s / b.per_s
