@@ -14,7 +14,6 @@ articles) gets ``doc_index + k * (largest + 1)``, so its sentences still join in
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from specialize.data.document import Document, Span
 from specialize.data.edit import replace_span_texts
+from specialize.data.validation import overlapping_pairs
 from specialize.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -90,17 +90,13 @@ def swap_mentions(documents: Sequence[Document], settings: MentionSwap) -> Augme
     return result
 
 
-def _overlapping(spans: Sequence[Span]) -> bool:
-    return any(a.end > b.start for a, b in itertools.pairwise(spans))
-
-
 def _swapped(
     doc: Document, pool: dict[str, list[str]], probability: float, rng: random.Random, copy: int, stride: int,
     counts: Augmented,
 ) -> Document:  # fmt: skip
     spans = sorted(doc.spans)
     new_texts: list[tuple[Span, str]] = []
-    if _overlapping(spans):
+    if overlapping_pairs(spans):
         counts.unchanged_overlapping += 1
     else:
         for span in spans:

@@ -115,7 +115,7 @@ def validate_spans(docs: Iterable[Document], max_examples: int = 3) -> SpanRepor
             else:
                 seen.add(span.key())
                 unique.append(span)
-        for a, b in _overlapping_pairs(unique):
+        for a, b in overlapping_pairs(unique):
             report.overlapping += 1
             note(SpanIssue("overlapping", index, doc.id, a, doc.span_text(a), other=b))
         if report.problems > before:
@@ -170,7 +170,7 @@ def resolve_gold(
     return out, +dropped
 
 
-def _overlapping_pairs(spans: list[Span]) -> list[tuple[Span, Span]]:
+def overlapping_pairs(spans: list[Span]) -> list[tuple[Span, Span]]:
     """Pairs of spans sharing a character; ``spans`` must be sorted by start (a sweep, not all pairs)."""
     pairs: list[tuple[Span, Span]] = []
     active: list[Span] = []
@@ -190,7 +190,7 @@ def resolve_overlaps(doc: Document, policy: OverlapPolicy | str = OverlapPolicy.
     """
     policy = OverlapPolicy(policy)
     spans = sorted(doc.spans)
-    overlapping = _overlapping_pairs(spans)
+    overlapping = overlapping_pairs(spans)
     if not overlapping:
         return doc, []
     if policy is OverlapPolicy.ERROR:
