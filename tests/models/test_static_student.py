@@ -125,6 +125,36 @@ def test_soft_label_training_through_the_cli(vocab_base, tmp_path, sentences):
     assert (saved.distillation.soft, saved.static.dim, saved.training.epochs) == (True, 16, 2)
 
 
+def test_unlabeled_texts_are_trained_on_with_soft_labels(vocab_base, tmp_path, sentences):
+    """--unlabeled adds the teacher-labelled texts to every epoch (more steps), and the card names the source."""
+    labels = iob2_labels(["LOC", "ORG", "PER"])
+    teacher = SpanTask().build(vocab_base, LabelScheme(labels), ModelConfig(), seed=0, name="teacher")
+    teacher.save(tmp_path / "teacher")
+    write_documents(sentences, tmp_path / "train.jsonl")
+    (tmp_path / "abstracts.txt").write_text("Obama met Merkel in Berlin .\nParis is far .\nIBM hired Alice .\n")
+    argv = ["train-static", "--teacher", str(tmp_path / "teacher"), "--train", str(tmp_path / "train.jsonl")]
+    argv += ["--epochs", "2", "--dim", "16", "--batch-size", "2", "--bootstrap", "0", "--no-progress"]
+    steps = {}
+    for name, extra in (("gold", []), ("more", ["--unlabeled", str(tmp_path / "abstracts.txt")])):
+        assert main([*argv, "--soft", *extra, "--output", str(tmp_path / name)]) == 0
+        steps[name] = json.loads((tmp_path / name / "config.json").read_text())["specialize"]["training"]
+    n_gold = len(sentences)
+    assert steps["gold"]["steps"] == 2 * -(-n_gold // 2)
+    assert steps["more"]["steps"] == 2 * -(-(n_gold + 3) // 2)  # 3 unlabeled texts, one window each
+    assert steps["more"]["unlabeled"] == {"source": str(tmp_path / "abstracts.txt"), "texts": 3, "windows": 3}
+    card = (tmp_path / "more" / "README.md").read_text()
+    assert "3 unlabeled texts" in card and "abstracts.txt" in card
+
+
+def test_unlabeled_texts_need_soft_labels(vocab_base, tmp_path, sentences, capsys):
+    write_documents(sentences, tmp_path / "train.jsonl")
+    (tmp_path / "texts.txt").write_text("Paris is far .\n")
+    argv = ["train-static", "--teacher", str(vocab_base), "--train", str(tmp_path / "train.jsonl")]
+    assert main([*argv, "--unlabeled", str(tmp_path / "texts.txt"), "--output", str(tmp_path / "x")]) != 0
+    assert "add --soft" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_soft_labels_need_a_specialist_teacher(vocab_base, tmp_path, sentences):
     with pytest.raises(ValueError, match="soft labels need a specialist teacher"):
         train_static(vocab_base, tmp_path / "x", train=sentences, soft=True)

@@ -230,7 +230,7 @@ def test_unlabeled_text_from_several_files_is_read_in_order_and_each_file_named(
 
 
 def test_a_list_of_strings_is_texts_unless_every_entry_names_a_source(tmp_path):
-    from specialize.training.distill import is_source_list
+    from specialize.training.run_data import is_source_list
 
     (tmp_path / "notes.txt").write_text("Aspirin helps.\n")
     assert is_source_list(["bc2gm:train", "anatem:dev", str(tmp_path / "notes.txt")])
@@ -241,7 +241,7 @@ def test_a_list_of_strings_is_texts_unless_every_entry_names_a_source(tmp_path):
 
 
 def test_unlabeled_text_by_dataset_name_drops_its_labels_and_keeps_its_file_and_checksum(tmp_path, monkeypatch):
-    from specialize.training.distill import load_unlabeled
+    from specialize.training.run_data import load_unlabeled
 
     (tmp_path / "bc2gm").mkdir()
     (tmp_path / "bc2gm" / "train.tsv").write_text("Insulin\tB-GENE\nlevels\tO\n\nTP53\tB-GENE\nbinds\tO\n")

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from specialize.models.bases import resolve_base
     from specialize.tasks.registry import get_task
     from specialize.training.adapt import adapt
-    from specialize.training.distill import load_unlabeled
+    from specialize.training.run_data import load_unlabeled
     from specialize.utils.provenance import command_line
 
     config = resolve_config(args)

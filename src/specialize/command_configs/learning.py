@@ -201,6 +201,20 @@ class StaticDistillationSection(TeacherSection):
 
     teacher: str | None = None  # a folder written by train, or any encoder folder
     soft: bool = False
+    # Unlabeled texts the teacher's soft labels are learned on, next to the gold data (needs soft): .txt (one per
+    # line), .jsonl/.json, .csv, a folder, a dataset name, or a list of these (e.g. ["bc2gm:train", "anatem:train"]).
+    unlabeled: str | list[str] | None = None
+    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+
+    def validate(self) -> None:
+        super().validate()
+        _sources("distillation.unlabeled", self.unlabeled)
+        if self.unlabeled and not self.soft:
+            # Without soft labels the student learns from gold alone: the texts would be read and never taught.
+            raise ValueError(
+                "distillation.unlabeled is learned from the teacher's soft labels, but soft = false: add --soft "
+                "(a specialist teacher) or drop --unlabeled"
+            )
 
 
 @dataclass

@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from specialize.config import CommandConfig, DataConfig, TrainConfig, write_run_config
-from specialize.data.document import Document
+from specialize.config import CommandConfig, TrainConfig, write_run_config
 from specialize.data.labels import describe_drops, label_map_drops
-from specialize.data.loading import LoadedData, combine, names_a_source, sha256_of
 from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.errors import ConfigError, DataError
 from specialize.tasks.base import UNLABELED, LabelScheme, Task, TeacherTargets, Windows
@@ -35,7 +32,7 @@ from specialize.training.checkpoint import TrainingCheckpoint
 from specialize.training.distill_report import compare_on_splits, measure_throughput, render_report, write_report
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import DEFAULT_BASE_NAME, load_run_data, resolve_base, save_run, with_corrections
-from specialize.training.run_data import selected
+from specialize.training.run_data import load_unlabeled, selected
 from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.targets import TargetStore
 from specialize.training.trainer import DistillationTrainer, TrainingHistory
@@ -78,43 +75,6 @@ def resolve_teacher(teacher: Any, label_map: Mapping[str, str] | str | None) -> 
     if spec.kind == "folder" and read_model_folder(spec.location).kind is FolderKind.TRANSFORMERS:
         folder = Path(spec.location)
     return model, folder
-
-
-def is_source_list(source: Any) -> bool:
-    """Whether ``source`` names several places to read texts from (as ``distillation.unlabeled = [...]`` does)
-    rather than holding texts: every entry a file, folder or dataset name (:func:`names_a_source`). An unknown
-    dataset name then fails on reading, naming it."""
-    return isinstance(source, list | tuple) and bool(source) and all(names_a_source(s) for s in source)
-
-
-def load_unlabeled(task: Task, source: Any, text_field: str) -> LoadedData[Any] | None:
-    """Unlabeled texts as items without annotations: texts or items in memory, a text/JSONL/CSV file or a folder
-    (``text_field`` names the JSONL field or CSV column), a dataset name (its annotations dropped), or a list of
-    such files and names (read in order, each kept for the model card)."""
-    if source is None:
-        return None
-    if is_source_list(source):
-        parts = [load_unlabeled(task, s, text_field) for s in source]
-        return combine(UNLABELED, [part for part in parts if part is not None])
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if path.exists():
-            from specialize.data.io import read_texts
-
-            documents = read_texts(source, text_field=text_field)
-            data = LoadedData(
-                UNLABELED, str(source), task.unlabeled(documents), path, sha256_of(path),
-                count_name=task.count_name, count=task.count,
-            )  # fmt: skip
-        else:  # a dataset name: its file and checksum go to the card, its labels are dropped
-            named = task.load(UNLABELED, str(source), DataConfig())
-            data = replace(named, items=task.unlabeled(named.items), dropped=Counter())
-    else:
-        documents = [d if hasattr(d, "text") else Document(str(d)) for d in source]
-        data = LoadedData(UNLABELED, "(texts)", task.unlabeled(documents), count_name=task.count_name, count=task.count)
-    if not data.items:
-        raise DataError(f"unlabeled data {data.source} contains no texts")
-    return data
 
 
 def build_student(

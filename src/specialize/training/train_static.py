@@ -2,8 +2,9 @@
 
 The teacher gives the student its tokenizer, its windowing settings, its label list and, once per vocabulary
 token, the vectors of the student's embedding table. With ``soft=True`` (a specialist teacher) it also gives
-its per-word label distributions on the training texts, learned with KL at a temperature next to gold
-cross-entropy by the same ``DistillationTrainer`` as transformer students.
+its per-word label distributions on the training texts, and on any unlabeled in-domain texts, learned with KL at a
+temperature next to gold cross-entropy by the same ``DistillationTrainer`` as transformer students. A static
+student has no pretrained context of its own, so more text the teacher labels is its main lever.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from specialize.data.model_folder import FolderKind, read_config, read_model_fol
 from specialize.data.tagging import entity_types, iob2_labels
 from specialize.errors import ConfigError, DataError, ModelFolderError
 from specialize.models.static_student import StaticConfig, StaticStudent, frequency_weights
+from specialize.tasks.base import UNLABELED
 from specialize.tasks.spans import SpanTask
 from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 from specialize.training.outputs import claim_run_output
 from specialize.training.run import evaluate_splits, load_role
+from specialize.training.run_data import load_unlabeled
 from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
 
@@ -146,6 +149,8 @@ def train_static(
     dev: str | Path | Sequence[Document] | None = None,
     test: str | Path | Sequence[Document] | None = None,
     soft: bool = False,
+    unlabeled: str | Path | Sequence[Any] | None = None,
+    text_field: str = "text",
     static: StaticArgs | None = None,
     training: TrainingArgs | None = None,
     distillation: DistillationArgs | None = None,
@@ -159,7 +164,10 @@ def train_static(
 
     ``soft``: learn the teacher's per-word distributions on the training texts (KL at
     ``distillation.temperature``, weight ``distillation.alpha``) next to gold cross-entropy; needs a
-    specialist teacher. Without it the student learns from gold labels alone. ``saved_config``: the command's
+    specialist teacher. Without it the student learns from gold labels alone. ``unlabeled`` (needs ``soft``):
+    texts, a text/JSONL/CSV file, a folder, a dataset name (its labels dropped) or a list of files and names,
+    learned from the teacher's distributions alone; their subwords also count for the embedding table's frequency
+    weights. ``text_field``: the JSONL field or CSV column of the text. ``saved_config``: the command's
     resolved config (a TrainStaticConfig), saved in ``output`` as ``specialize_config.toml``.
     """
     static = static or StaticArgs()
@@ -168,7 +176,11 @@ def train_static(
     distillation = distillation or DistillationArgs()
     distillation.validate()
     output = Path(output)
-    claim = claim_run_output(output, "train-static", None, teacher, train, dev, test, overwrite=overwrite)
+    if unlabeled is not None and not soft:
+        raise ConfigError(
+            "unlabeled texts are learned from the teacher's soft labels: pass soft=True (--soft) or drop them"
+        )
+    claim = claim_run_output(output, "train-static", None, teacher, train, dev, test, unlabeled, overwrite=overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
     task = SpanTask()
@@ -177,6 +189,7 @@ def train_static(
     assert train_data is not None
     dev_data = load_role(task, "dev", dev, run_config)
     test_data = load_role(task, "test", test, run_config)
+    unlabeled_data = load_unlabeled(task, unlabeled, text_field)
     specialist, encoder, tokenizer, settings = load_teacher_encoder(teacher)
     if soft:
         if specialist is None:
@@ -193,7 +206,8 @@ def train_static(
     )
     weights = None
     if static.frequency_weighting:
-        weights = frequency_weights(_token_counts(tokenizer, train_data.texts))
+        texts = [*train_data.texts, *(unlabeled_data.texts if unlabeled_data else [])]
+        weights = frequency_weights(_token_counts(tokenizer, texts))
     student = StaticStudent.from_encoder(
         encoder,
         tokenizer,
@@ -211,22 +225,32 @@ def train_static(
         student.model.word_embeddings.weight.requires_grad_(False)
 
     windows = task.training_windows(student, train_data.items, run_config, "train")
+    groups = [windows]
+    if unlabeled_data is not None:
+        groups.append(task.training_windows(student, unlabeled_data.items, run_config, UNLABELED))
+    all_windows = [w for group in groups for w in group.windows]
     evaluator = task.dev_evaluator(dev_data, run_config.model) if dev_data else None
     if dev_data is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
     if soft:
         trainer = DistillationTrainer(specialist, student, task, args, distillation, evaluator)
-        trainer.prepare(windows)
-        history = trainer.train(windows.windows)
+        for group in groups:
+            trainer.prepare(group)
+        history = trainer.train(all_windows)
         how = (
             f"KL to the teacher's per-word distributions at temperature {distillation.temperature:g} (weight "
             f"{distillation.alpha:g}) plus gold cross-entropy (weight {1 - distillation.alpha:g})"
         )
+        if unlabeled_data is not None:
+            how += (
+                f"; {len(unlabeled_data.items)} unlabeled texts ({unlabeled_data.source}) learned from the teacher "
+                "alone"
+            )
     else:
         history = Trainer(student, task, args, evaluator).train(windows.windows)
         how = "gold cross-entropy"
     del specialist, encoder  # the teacher is done with; free its memory before evaluation
-    check_training_run(student, history, args, windows=len(windows.windows), train_texts=texts_of(train_data.items))
+    check_training_run(student, history, args, windows=len(all_windows), train_texts=texts_of(train_data.items))
 
     records = evaluate_splits(student, task, [d for d in (dev_data, test_data) if d is not None], n_bootstrap)
     info = {
@@ -236,12 +260,18 @@ def train_static(
         "static": asdict(static),
         "training": asdict(args),
         "distillation": asdict(distillation) if soft else None,
+        "unlabeled": (
+            {"source": unlabeled_data.source, "texts": len(unlabeled_data.items), "windows": len(groups[-1].windows)}
+            if unlabeled_data is not None
+            else None
+        ),
         "alignment": windows.note,
+        "steps": history.steps,
         "train_seconds": round(history.train_seconds, 1),
         "best_dev_f1": history.best_f1,
         "history": history.evaluations,
     }
-    data_used = [d for d in (train_data, dev_data, test_data) if d is not None]
+    data_used = [d for d in (train_data, unlabeled_data, dev_data, test_data) if d is not None]
     with claim.writing() as folder:
         student.save(folder, extra_config={"training": info}, card=_card(student, records, data_used, info))
         (folder / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
