@@ -102,15 +102,25 @@ class TeacherSection(DistillationArgs):
 
 
 @dataclass
-class DistillationSection(TeacherSection):
-    """``[distillation]`` of distill: the teacher, what it labels, and how the student learns from it."""
+class LabellingTeacherSection(TeacherSection):
+    """A ``[distillation]`` table whose teacher also labels unlabeled texts for the student to learn from."""
 
-    # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
-    teacher: str | None = None
     # Unlabeled texts the teacher labels: .txt (one per line), .jsonl/.json, .csv, a folder, a dataset name, or a
     # list of these (e.g. ["bc2gm:train", "anatem:train"]).
     unlabeled: str | list[str] | None = None
     text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+
+    def validate(self) -> None:
+        super().validate()
+        _sources("distillation.unlabeled", self.unlabeled)
+
+
+@dataclass
+class DistillationSection(LabellingTeacherSection):
+    """``[distillation]`` of distill: the teacher, what it labels, and how the student learns from it."""
+
+    # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
+    teacher: str | None = None
     # A folder keeping the teacher's soft targets across runs, so students distilled from one teacher on the same
     # text (other sizes, learning rates, seeds) have it label that text once; None: a run keeps them only while it
     # is resumable (.NAME.targets).
@@ -120,7 +130,6 @@ class DistillationSection(TeacherSection):
 
     def validate(self) -> None:
         super().validate()
-        _sources("distillation.unlabeled", self.unlabeled)
         if self.teacher_targets and not self.soft:
             # Hard labels are not soft targets: the store would be opened for nothing and the user would believe
             # the teacher's work is kept.
@@ -195,20 +204,16 @@ class StaticDataSection:
 
 
 @dataclass
-class StaticDistillationSection(TeacherSection):
+class StaticDistillationSection(LabellingTeacherSection):
     """``[distillation]`` of train-static: the teacher gives the token vectors; with ``soft`` also its per-word
-    label distributions (at ``temperature``, weight ``alpha``), which needs a specialist teacher."""
+    label distributions (at ``temperature``, weight ``alpha``), which needs a specialist teacher, on the gold
+    texts and on any ``unlabeled`` ones."""
 
     teacher: str | None = None  # a folder written by train, or any encoder folder
     soft: bool = False
-    # Unlabeled texts the teacher's soft labels are learned on, next to the gold data (needs soft): .txt (one per
-    # line), .jsonl/.json, .csv, a folder, a dataset name, or a list of these (e.g. ["bc2gm:train", "anatem:train"]).
-    unlabeled: str | list[str] | None = None
-    text_field: str = "text"  # field/column holding the text in JSONL or CSV input
 
     def validate(self) -> None:
         super().validate()
-        _sources("distillation.unlabeled", self.unlabeled)
         if self.unlabeled and not self.soft:
             # Without soft labels the student learns from gold alone: the texts would be read and never taught.
             raise ValueError(
