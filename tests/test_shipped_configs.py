@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from specialize.command_configs.learning import DistillConfig, TrainConfig
+from specialize.command_configs.learning import DistillConfig, TrainConfig, TrainStaticConfig
 from specialize.config import load_command_config
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
-COMMANDS = {"train": TrainConfig, "distill": DistillConfig}
+COMMANDS = {"train": TrainConfig, "distill": DistillConfig, "train-static": TrainStaticConfig}
 
 
 def _run_line(path: Path) -> list[str] | None:

@@ -142,6 +142,9 @@ def test_unlabeled_texts_are_trained_on_with_soft_labels(vocab_base, tmp_path, s
     assert steps["gold"]["steps"] == 2 * -(-n_gold // 2)
     assert steps["more"]["steps"] == 2 * -(-(n_gold + 3) // 2)  # 3 unlabeled texts, one window each
     assert steps["more"]["unlabeled"] == {"source": str(tmp_path / "abstracts.txt"), "texts": 3, "windows": 3}
+    record = json.loads((tmp_path / "more" / "training.json").read_text())  # what benchmarks read a run's cost from
+    assert record["steps"] == steps["more"]["steps"] and record["train_seconds"] > 0
+    assert record["windows"] == n_gold + 3 and record["unlabeled"]["texts"] == 3
     card = (tmp_path / "more" / "README.md").read_text()
     assert "3 unlabeled texts" in card and "abstracts.txt" in card
 

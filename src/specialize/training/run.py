@@ -164,11 +164,20 @@ def save_run(
     )
     model.save(output, extra_config=extra_config)
     (output / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    write_training_record(output, history, training_extra)
+    (output / "README.md").write_text(render_model_card(card, task, model), encoding="utf-8")
+    logger.info("saved the %s to %s", task.what, output)
+
+
+def write_training_record(output: Path, history: TrainingHistory, extra: dict[str, Any] | None = None) -> None:
+    """``training.json`` in ``output``: the command line, training time, steps, dev evaluations and end-of-run
+    warnings of a run, plus ``extra`` (what the run adds: windows used, a linear probe, unlabeled texts); what
+    benchmarks and reports read a run's cost from, whatever trained it."""
     training = {
         "command": command_line(),
         "train_seconds": round(history.train_seconds, 1),
         "steps": history.steps,
-        **(training_extra or {}),
+        **(extra or {}),
         "windows_per_second": round(history.windows_per_second, 2),
         "best_dev_f1": history.best_f1,
         "best_step": history.best_step,
@@ -177,5 +186,3 @@ def save_run(
         "evaluations": history.evaluations,
     }
     (output / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
-    (output / "README.md").write_text(render_model_card(card, task, model), encoding="utf-8")
-    logger.info("saved the %s to %s", task.what, output)

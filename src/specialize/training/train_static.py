@@ -31,7 +31,7 @@ from specialize.tasks.base import UNLABELED
 from specialize.tasks.spans import SpanTask
 from specialize.training.args import DistillationArgs, StaticArgs, TrainingArgs, static_training_args
 from specialize.training.outputs import claim_run_output
-from specialize.training.run import evaluate_splits, load_role
+from specialize.training.run import evaluate_splits, load_role, write_training_record
 from specialize.training.run_data import load_unlabeled
 from specialize.training.run_health import check_training_run, texts_of
 from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
@@ -275,6 +275,7 @@ def train_static(
     with claim.writing() as folder:
         student.save(folder, extra_config={"training": info}, card=_card(student, records, data_used, info))
         (folder / "evaluation.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        write_training_record(folder, history, {"windows": len(all_windows), "unlabeled": info["unlabeled"]})
         write_run_config(folder, saved_config, output)
     logger.info("saved the static student to %s", output)
     return StaticTrainResult(output, student, history, records)
