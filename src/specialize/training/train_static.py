@@ -228,14 +228,14 @@ def train_static(
     groups = [windows]
     if unlabeled_data is not None:
         groups.append(task.training_windows(student, unlabeled_data.items, run_config, UNLABELED))
-    all_windows = [w for group in groups for w in group.windows]
     evaluator = task.dev_evaluator(dev_data, run_config.model) if dev_data else None
     if dev_data is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
     if soft:
         trainer = DistillationTrainer(specialist, student, task, args, distillation, evaluator)
         for group in groups:
-            trainer.prepare(group)
+            trainer.prepare(group)  # replaces each group's windows with ones carrying the teacher's targets
+        all_windows = [w for group in groups for w in group.windows]
         history = trainer.train(all_windows)
         how = (
             f"KL to the teacher's per-word distributions at temperature {distillation.temperature:g} (weight "
@@ -247,7 +247,8 @@ def train_static(
                 "alone"
             )
     else:
-        history = Trainer(student, task, args, evaluator).train(windows.windows)
+        all_windows = list(windows.windows)
+        history = Trainer(student, task, args, evaluator).train(all_windows)
         how = "gold cross-entropy"
     del specialist, encoder  # the teacher is done with; free its memory before evaluation
     check_training_run(student, history, args, windows=len(all_windows), train_texts=texts_of(train_data.items))
