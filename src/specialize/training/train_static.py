@@ -3,8 +3,7 @@
 The teacher gives the student its tokenizer, its windowing settings, its label list and, once per vocabulary
 token, the vectors of the student's embedding table. With ``soft=True`` (a specialist teacher) it also gives
 its per-word label distributions on the training texts, and on any unlabeled in-domain texts, learned with KL at a
-temperature next to gold cross-entropy by the same ``DistillationTrainer`` as transformer students. A static
-student has no pretrained context of its own, so more text the teacher labels is its main lever.
+temperature next to gold cross-entropy by the same ``DistillationTrainer`` as transformer students.
 """
 
 from __future__ import annotations
