@@ -108,6 +108,24 @@ class ConfigFlags:
         collapse = kwargs.get("action") == "append" and convert is None
         self.flags.append(_Flag(action.dest, (key, *also), convert, collapse))
 
+    def add_unlabeled_texts(self, target: argparse.ArgumentParser, what: str) -> None:
+        """``--unlabeled`` (repeatable) and ``--text-field``: the ``[distillation]`` keys of a teacher that labels
+        unlabeled texts (distill, train-static); ``what`` says what they are for."""
+        self.add(
+            target,
+            "distillation.unlabeled",
+            "--unlabeled",
+            action="append",
+            help=f"{what}: .txt (one per line), .jsonl/.json, .csv, a folder or a dataset name such as bc2gm:train "
+            "(its labels ignored); repeatable",
+        )
+        self.add(
+            target,
+            "distillation.text_field",
+            "--text-field",
+            help="field/column holding the text in JSONL or CSV input",
+        )
+
     def add_run_options(
         self,
         target: argparse.ArgumentParser,

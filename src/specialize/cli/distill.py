@@ -54,14 +54,7 @@ def add_parser(subparsers: Any) -> None:
         "--label-map",
         help="rename a span teacher's labels, e.g. PERSON=PER,GPE=LOC or a preset: conll (not for classifiers)",
     )
-    flags.add(
-        p,
-        "distillation.unlabeled",
-        "--unlabeled",
-        action="append",
-        help="unlabeled texts: .txt (one per line), .jsonl/.json, .csv, a folder or a dataset name such as "
-        "bc2gm:train (its labels ignored); repeatable",
-    )
+    flags.add_unlabeled_texts(p, "unlabeled texts")
     flags.add(
         p,
         "distillation.teacher_targets",
@@ -69,7 +62,6 @@ def add_parser(subparsers: Any) -> None:
         help="folder to keep the teacher's soft targets in and read them back from, across runs: students distilled "
         "from one teacher on the same text have it label that text once",
     )
-    flags.add(p, "distillation.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
     flags.add(
         p,
         "data.train",

@@ -44,15 +44,7 @@ def add_parser(subparsers: Any) -> None:
     flags.add(
         p, "distillation.soft", "--soft", const=True, help="also learn the teacher's soft labels (needs a specialist)"
     )
-    flags.add(
-        p,
-        "distillation.unlabeled",
-        "--unlabeled",
-        action="append",
-        help="unlabeled in-domain texts the teacher's soft labels are learned on (needs --soft): .txt (one per "
-        "line), .jsonl/.json, .csv, a folder or a dataset name such as bc2gm:train (its labels ignored); repeatable",
-    )
-    flags.add(p, "distillation.text_field", "--text-field", help="field/column holding the text in JSONL or CSV input")
+    flags.add_unlabeled_texts(p, "unlabeled in-domain texts the teacher's soft labels are learned on (needs --soft)")
     flags.add(p, "distillation.temperature", "--temperature", help="softmax temperature of the soft labels")
     flags.add(p, "distillation.alpha", "--alpha", help="weight of the soft-label term against gold CE")
     flags.add(p, "static.dim", "--dim", help="embedding size after PCA = conv width")
