@@ -74,6 +74,12 @@ def _evaluate(
     return result.to_records(dataset=dataset, split=split)[0], result
 
 
+def _scores(record: dict[str, Any]) -> dict[str, Any]:
+    """What every record keeps of its evaluation: the scores, and the documents they were measured on."""
+    keep = ("f1", "f1_ci", "precision", "recall", "per_type", "n_docs", "data_selection")
+    return {key: record.get(key) for key in keep}
+
+
 def score(args: argparse.Namespace) -> dict[str, Any]:
     from specialize.models.resolve import load_model
 
@@ -88,11 +94,7 @@ def score(args: argparse.Namespace) -> dict[str, Any]:
         "model": args.name or folder.name,
         "role": args.role,
         "parameters": n_parameters,
-        "f1": record["f1"],
-        "f1_ci": record["f1_ci"],
-        "precision": record["precision"],
-        "recall": record["recall"],
-        "per_type": record["per_type"],
+        **_scores(record),
         "train_seconds": info.get("train_seconds"),
         "device": info.get("device", "cpu"),
         "best_dev_f1": info.get("best_dev_f1"),
@@ -124,11 +126,7 @@ def spacy(args: argparse.Namespace) -> dict[str, Any]:
         "model": pipeline.name,
         "role": "baseline",
         "parameters": n_parameters,
-        "f1": record["f1"],
-        "f1_ci": record["f1_ci"],
-        "precision": record["precision"],
-        "recall": record["recall"],
-        "per_type": record["per_type"],
+        **_scores(record),
         "train_seconds": info["train_seconds"],
         "device": "cpu",
         "folder": str(folder),

@@ -394,6 +394,40 @@ def test_summary_and_one_chart_per_dataset(tmp_path):
     assert "F1 against throughput on ncbi-disease (test)" in tradeoff
 
 
+def test_a_score_on_part_of_a_test_set_is_not_compared_with_scores_on_all_of_it(tmp_path):
+    # The LLM benchmark scores a fixed random subset; evaluate --sample scores a draw: each is a set of its own.
+    subset = {
+        **_evaluation("specialist-on-60", "ncbi-disease", 0.89, n_docs=60),
+        "subset": {"n_test": 60, "test_size": 940, "seed": 0},
+    }
+    sampled = {
+        **_evaluation("specialist-sampled", "ncbi-disease", 0.91, n_docs=100),
+        "data_selection": "100 of 940 drawn with seed 3 (--sample 100)",
+    }
+    everything = {
+        **_evaluation("specialist-on-all", "ncbi-disease", 0.85, n_docs=940),
+        "subset": {"n_test": 940, "test_size": 940, "seed": 0},
+    }  # a "subset" that is the whole split
+    records = [subset, sampled, everything, _evaluation("spacy train", "ncbi-disease", 0.80, n_docs=940)]
+    (tmp_path / "eval.json").write_text(json.dumps(records))
+    page = check_page(report([tmp_path / "eval.json"], tmp_path / "r.html"))
+    overview = page[page.index("id='overview'") : page.index("id='summary'")]
+    rows = {cells[0].rsplit(">", 1)[-1]: cells[1:] for cells in _rows(overview)}
+    assert set(rows) == {"ncbi-disease (test)", "ncbi-disease (test, 60 of 940 documents, seed 0)",
+                         "ncbi-disease (test, 100 of 940 drawn with seed 3 (--sample 100))"}, rows  # fmt: skip
+    full = rows["ncbi-disease (test)"]
+    assert "specialist-on-all" in full[0] and "spacy train" in full[1] and full[4] == "+5.0", full
+    assert "specialist-on-60" in rows["ncbi-disease (test, 60 of 940 documents, seed 0)"][0]
+    summary = page[page.index("id='summary'") : page.index("id='tradeoff'")]
+    assert "test, 60 of 940 documents, seed 0" in summary
+
+
+def _rows(html: str) -> list[list[str]]:
+    """The cells of each body row of the first table in ``html``, as their inner HTML."""
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [[c.split(">", 1)[1].split("</td>")[0] for c in row.split("<td")[1:]] for row in body.split("<tr>")[1:]]
+
+
 def test_the_readme_report_command_renders_every_committed_file():
     """The README's command, int8_floor.json included: no abort, one chart per data set."""
     results = Path(__file__).resolve().parents[2] / "benchmarks" / "results"

@@ -25,7 +25,7 @@ from specialize.evaluation.report_charts import (
     table,
 )
 from specialize.evaluation.report_data import ReportData, cost_per_million, throughputs
-from specialize.evaluation.report_summary import Entry, best_of, dataset_entries, speed_ratio
+from specialize.evaluation.report_summary import Entry, best_of, dataset_entries, document_set, speed_ratio
 
 CATEGORIES = ("missed", "spurious", "wrong_type", "wrong_boundary", "wrong_type_boundary")
 
@@ -85,7 +85,7 @@ class _Page:
         self.entries = dataset_entries(candidates, self.speed)
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in data.evaluations:
-            groups.setdefault((str(r.get("dataset") or "?"), str(r.get("split") or "")), []).append(r)
+            groups.setdefault(document_set(r), []).append(r)
         self.groups = groups
 
     def model(self, name: Any) -> str:
@@ -102,9 +102,9 @@ class _Page:
     # -- sections ------------------------------------------------------------------------------------------
     def summary(self) -> str:
         # A model scored on a data set by several files (a teacher in each distillation experiment) shows once.
-        shown = {(r.get("dataset"), r.get("split"), r["model"], r.get("f1")): r for r in self.data.evaluations}
+        shown = {(*document_set(r), r["model"], r.get("f1")): r for r in self.data.evaluations}
         rows = [
-            [esc(r.get("dataset") or "-"), esc(r.get("split") or "-"), self.model(r["model"]),
+            [esc(r.get("dataset") or "-"), esc(document_set(r)[1] or "-"), self.model(r["model"]),
              fmt_ci(r.get("f1"), r.get("f1_ci")), fmt(r.get("precision")), fmt(r.get("recall")),
              fmt_ci(r.get("macro_f1"), r.get("macro_f1_ci")), esc(r.get("n_docs", "-"))]
             for r in shown.values()
@@ -478,7 +478,7 @@ class _Page:
                 continue
             rows = [[esc(e.get("category")), esc(e.get("doc_id")), span_cell(e.get("gold")), span_cell(e.get("pred")),
                      highlight(e)] for e in examples]  # fmt: skip
-            group = self.group_name((str(r.get("dataset") or "?"), str(r.get("split") or "")))
+            group = self.group_name(document_set(r))
             parts.append(f"<h3>{self.model(r['model'])} on {esc(group)}</h3>")
             parts.append(table(["error", "document", "gold", "predicted", "context"], rows, left=5))
         if not parts:

@@ -29,6 +29,25 @@ def named_like_a_baseline(name: str) -> bool:
     return bool(REFERENCE.search(name))
 
 
+def document_set(record: Mapping[str, Any]) -> tuple[str, str]:
+    """(data set, split) of the documents a record scored. Part of a split (a benchmark's fixed random subset,
+    ``evaluate --limit/--sample``) is a set of its own, named by that part: an F1 on 60 sentences drawn from a test
+    set does not compare with another model's F1 on all of it."""
+    split = str(record.get("split") or "")
+    part = _part_scored(record)
+    return str(record.get("dataset") or "?"), ", ".join(p for p in (split, part) if p)
+
+
+def _part_scored(record: Mapping[str, Any]) -> str | None:
+    subset = record.get("subset")
+    if isinstance(subset, Mapping):
+        n, size = subset.get("n_test"), subset.get("test_size")
+        if isinstance(n, int) and isinstance(size, int) and n < size:
+            return f"{n} of {size} documents, seed {subset.get('seed')}"
+    note = record.get("data_selection")
+    return str(note) if note else None
+
+
 @dataclass
 class Entry:
     """One model on one data set: its score and, when measured, its speed and size."""
@@ -75,7 +94,7 @@ def dataset_entries(
         else:
             per_s, source, size = _positive(record.get("docs_per_s")), "evaluate", _positive(record.get("size_mb"))
             run = None
-        key = (str(record["dataset"]), str(record.get("split") or ""))
+        key = document_set(record)
         ci = record.get("micro_f1_ci", record.get("f1_ci"))
         role = record.get("role") if record.get("role") in ROLES else None
         entry = Entry(name, f1, ci, unit, per_s, source, size, role, run)
