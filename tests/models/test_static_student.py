@@ -11,7 +11,7 @@ import torch
 from tests.conftest import build_tiny_base, tiny_sentences
 
 from specialize.cli.main import main
-from specialize.config import ModelConfig
+from specialize.config import CONFIG_FILE, ModelConfig
 from specialize.data.io import write_documents
 from specialize.data.model_folder import FolderKind, read_model_folder
 from specialize.data.tagging import SpanDecoder, iob2_labels
@@ -119,7 +119,7 @@ def test_soft_label_training_through_the_cli(vocab_base, tmp_path, sentences):
     assert "KL to the teacher" in (out / "README.md").read_text()
     assert StaticStudent.load(out).predict(["Obama visited Paris ."]) is not None
     from specialize.command_configs import TrainStaticConfig
-    from specialize.config import CONFIG_FILE, load_command_config
+    from specialize.config import load_command_config
 
     saved = load_command_config(TrainStaticConfig, out / CONFIG_FILE)  # the resolved config, to rerun it
     assert (saved.distillation.soft, saved.static.dim, saved.training.epochs) == (True, 16, 2)
@@ -171,6 +171,37 @@ def test_every_soft_training_window_carries_the_teacher_targets(vocab_base, tmp_
                  n_bootstrap=0)  # fmt: skip
     assert len(seen) == len(sentences) + 2
     assert all(isinstance(w, SoftWindow) and w.teacher_positions for w in seen)
+
+
+def test_kept_teacher_targets_are_read_back_by_the_next_static_student(vocab_base, tmp_path, sentences, monkeypatch):
+    """--teacher-targets DIR (shared with distill): the second student of the same teacher on the same text is
+    trained without asking the teacher again, and ends with the same weights; without --soft it is refused."""
+    from specialize.inference.window_tagger import WindowTagger
+
+    labels = iob2_labels(["LOC", "ORG", "PER"])
+    teacher = SpanTask().build(vocab_base, LabelScheme(labels), ModelConfig(), seed=0, name="teacher")
+    teacher.save(tmp_path / "teacher")
+    write_documents(sentences, tmp_path / "train.jsonl")
+    (tmp_path / "abstracts.txt").write_text("Obama met Merkel in Berlin .\nParis is far .\n")
+    argv = ["train-static", "--teacher", str(tmp_path / "teacher"), "--train", str(tmp_path / "train.jsonl"), "--soft"]
+    argv += ["--unlabeled", str(tmp_path / "abstracts.txt"), "--epochs", "1", "--dim", "8", "--bootstrap", "0"]
+    argv += ["--teacher-targets", str(tmp_path / "targets"), "--no-progress"]
+    calls: list[list[str]] = []
+    scorer = WindowTagger.word_probabilities
+    monkeypatch.setattr(WindowTagger, "word_probabilities", lambda self, t: calls.append(t) or scorer(self, t))
+    assert main([*argv, "--output", str(tmp_path / "first")]) == 0
+    asked = len(calls)
+    assert asked > 0 and list((tmp_path / "targets").glob("*.npz"))
+    assert main([*argv, "--output", str(tmp_path / "second")]) == 0
+    assert len(calls) == asked  # the teacher labelled the texts once
+    weights = [(tmp_path / name / "model.safetensors").read_bytes() for name in ("first", "second")]
+    assert weights[0] == weights[1]
+    saved = (tmp_path / "second" / CONFIG_FILE).read_text()
+    assert "teacher_targets" in saved  # the rerunnable config keeps the store
+
+    hard = [a for a in argv if a not in ("--soft", "--unlabeled", str(tmp_path / "abstracts.txt"))]
+    assert main([*hard, "--output", str(tmp_path / "hard")]) != 0
+    assert not (tmp_path / "hard").exists()
 
 
 def test_unlabeled_texts_need_soft_labels(vocab_base, tmp_path, sentences, capsys):

@@ -109,8 +109,8 @@ class ConfigFlags:
         self.flags.append(_Flag(action.dest, (key, *also), convert, collapse))
 
     def add_unlabeled_texts(self, target: argparse.ArgumentParser, what: str) -> None:
-        """``--unlabeled`` (repeatable) and ``--text-field``: the ``[distillation]`` keys of a teacher that labels
-        unlabeled texts (distill, train-static); ``what`` says what they are for."""
+        """``--unlabeled`` (repeatable), ``--text-field`` and ``--teacher-targets``: the ``[distillation]`` keys of
+        a teacher that labels unlabeled texts (distill, train-static); ``what`` says what the texts are for."""
         self.add(
             target,
             "distillation.unlabeled",
@@ -124,6 +124,13 @@ class ConfigFlags:
             "distillation.text_field",
             "--text-field",
             help="field/column holding the text in JSONL or CSV input",
+        )
+        self.add(
+            target,
+            "distillation.teacher_targets",
+            "--teacher-targets",
+            help="folder to keep the teacher's soft targets in and read them back from, across runs: students "
+            "learning from one teacher on the same text have it label that text once",
         )
 
     def add_run_options(

@@ -57,13 +57,6 @@ def add_parser(subparsers: Any) -> None:
     flags.add_unlabeled_texts(p, "unlabeled texts")
     flags.add(
         p,
-        "distillation.teacher_targets",
-        "--teacher-targets",
-        help="folder to keep the teacher's soft targets in and read them back from, across runs: students distilled "
-        "from one teacher on the same text have it label that text once",
-    )
-    flags.add(
-        p,
         "data.train",
         "--train",
         action="append",

@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         soft=config.distillation.soft,
         unlabeled=config.distillation.unlabeled,
         text_field=config.distillation.text_field,
+        teacher_targets=config.distillation.teacher_targets,
         static=config.static,
         training=config.training,
         distillation=config.distillation.args(),

@@ -105,38 +105,40 @@ class TeacherSection(DistillationArgs):
 class LabellingTeacherSection(TeacherSection):
     """A ``[distillation]`` table whose teacher also labels unlabeled texts for the student to learn from."""
 
+    # How a config of this command turns soft labels on: the fix the messages below name.
+    SOFT_FIX: ClassVar[str] = "set soft = true"
+
     # Unlabeled texts the teacher labels: .txt (one per line), .jsonl/.json, .csv, a folder, a dataset name, or a
     # list of these (e.g. ["bc2gm:train", "anatem:train"]).
     unlabeled: str | list[str] | None = None
     text_field: str = "text"  # field/column holding the text in JSONL or CSV input
+    # A folder keeping the teacher's soft targets across runs, so students distilled from one teacher on the same
+    # text (other sizes, learning rates, seeds) have it label that text once; None: a run keeps them only while it
+    # is resumable (.NAME.targets).
+    teacher_targets: str | None = None
 
     def validate(self) -> None:
         super().validate()
         _sources("distillation.unlabeled", self.unlabeled)
+        if self.teacher_targets and not self.soft:
+            # Hard labels are not soft targets: the store would be opened for nothing and the user would believe
+            # the teacher's work is kept.
+            raise ValueError(
+                "distillation.teacher_targets keeps a teacher's soft targets, but soft = false trains without them: "
+                f"drop --teacher-targets or {self.SOFT_FIX}"
+            )
 
 
 @dataclass
 class DistillationSection(LabellingTeacherSection):
     """``[distillation]`` of distill: the teacher, what it labels, and how the student learns from it."""
 
+    SOFT_FIX: ClassVar[str] = "--hard (soft = false)"
+
     # A folder written by train (or hf:PATH), spacy:NAME, gazetteer:FILE, regex:FILE, llm:MODEL, vote:A+B.
     teacher: str | None = None
-    # A folder keeping the teacher's soft targets across runs, so students distilled from one teacher on the same
-    # text (other sizes, learning rates, seeds) have it label that text once; None: a run keeps them only while it
-    # is resumable (.NAME.targets).
-    teacher_targets: str | None = None
     # Rename a span teacher's labels, e.g. "PERSON=PER,GPE=LOC" or a preset ("conll"); not for classifiers.
     label_map: str | None = None
-
-    def validate(self) -> None:
-        super().validate()
-        if self.teacher_targets and not self.soft:
-            # Hard labels are not soft targets: the store would be opened for nothing and the user would believe
-            # the teacher's work is kept.
-            raise ValueError(
-                "distillation.teacher_targets keeps a teacher's soft targets, but soft = false (--hard) trains on its "
-                "hard labels, which are not kept; drop --teacher-targets or --hard"
-            )
 
 
 @dataclass
@@ -209,6 +211,8 @@ class StaticDistillationSection(LabellingTeacherSection):
     label distributions (at ``temperature``, weight ``alpha``), which needs a specialist teacher, on the gold
     texts and on any ``unlabeled`` ones."""
 
+    SOFT_FIX: ClassVar[str] = "add --soft (soft = true, a specialist teacher)"
+
     teacher: str | None = None  # a folder written by train, or any encoder folder
     soft: bool = False
 
@@ -217,8 +221,8 @@ class StaticDistillationSection(LabellingTeacherSection):
         if self.unlabeled and not self.soft:
             # Without soft labels the student learns from gold alone: the texts would be read and never taught.
             raise ValueError(
-                "distillation.unlabeled is learned from the teacher's soft labels, but soft = false: add --soft "
-                "(a specialist teacher) or drop --unlabeled"
+                f"distillation.unlabeled is learned from the teacher's soft labels, but soft = false: drop "
+                f"--unlabeled or {self.SOFT_FIX}"
             )
 
 

@@ -83,7 +83,8 @@ class TargetStore:
             )
         if not marker.is_file():
             folder.mkdir(parents=True, exist_ok=True)
-            info = {"written_by": "specialize distill: teachers' targets, one .npz per chunk of text (safe to delete)"}
+            what = "teachers' targets, one .npz per chunk of text (safe to delete)"
+            info = {"written_by": f"specialize distill or train-static: {what}"}
             marker.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         store = cls(folder, str(fingerprint))
         logger.info("teacher targets: read from / written to %s (teacher %s, fingerprint %s)", folder,

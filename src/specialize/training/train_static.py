@@ -33,6 +33,7 @@ from specialize.training.outputs import claim_run_output
 from specialize.training.run import evaluate_splits, load_role, write_training_record
 from specialize.training.run_data import load_unlabeled
 from specialize.training.run_health import check_training_run, texts_of
+from specialize.training.targets import TargetStore
 from specialize.training.trainer import DistillationTrainer, Trainer, TrainingHistory
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def train_static(
     soft: bool = False,
     unlabeled: str | Path | Sequence[Any] | None = None,
     text_field: str = "text",
+    teacher_targets: str | Path | None = None,
     static: StaticArgs | None = None,
     training: TrainingArgs | None = None,
     distillation: DistillationArgs | None = None,
@@ -166,8 +168,11 @@ def train_static(
     specialist teacher. Without it the student learns from gold labels alone. ``unlabeled`` (needs ``soft``):
     texts, a text/JSONL/CSV file, a folder, a dataset name (its labels dropped) or a list of files and names,
     learned from the teacher's distributions alone; their subwords also count for the embedding table's frequency
-    weights. ``text_field``: the JSONL field or CSV column of the text. ``saved_config``: the command's
-    resolved config (a TrainStaticConfig), saved in ``output`` as ``specialize_config.toml``.
+    weights. ``text_field``: the JSONL field or CSV column of the text. ``teacher_targets`` (needs ``soft``): a
+    folder keeping the teacher's soft targets across runs (:class:`~specialize.training.targets.TargetStore`, as
+    for distill): the next student of this teacher on the same text does not pay the teacher again.
+    ``saved_config``: the command's resolved config (a TrainStaticConfig), saved in ``output`` as
+    ``specialize_config.toml``.
     """
     static = static or StaticArgs()
     static.validate()
@@ -175,9 +180,10 @@ def train_static(
     distillation = distillation or DistillationArgs()
     distillation.validate()
     output = Path(output)
-    if unlabeled is not None and not soft:
+    if (unlabeled is not None or teacher_targets) and not soft:
         raise ConfigError(
-            "unlabeled texts are learned from the teacher's soft labels: pass soft=True (--soft) or drop them"
+            "unlabeled texts and kept teacher targets are the teacher's soft labels: pass soft=True (--soft) or "
+            "drop them"
         )
     claim = claim_run_output(output, "train-static", None, teacher, train, dev, test, unlabeled, overwrite=overwrite)
     if args.threads:
@@ -231,7 +237,9 @@ def train_static(
     if dev_data is None:
         logger.warning("no dev data: training all %d epochs and keeping the last weights", args.epochs)
     if soft:
-        trainer = DistillationTrainer(specialist, student, task, args, distillation, evaluator)
+        store = TargetStore.open(teacher_targets, Path(teacher)) if teacher_targets else None
+        memo = store.remember if store else None
+        trainer = DistillationTrainer(specialist, student, task, args, distillation, evaluator, targets_memo=memo)
         for group in groups:
             trainer.prepare(group)  # replaces each group's windows with ones carrying the teacher's targets
         all_windows = [w for group in groups for w in group.windows]
