@@ -256,7 +256,7 @@ def adapt(
             optimizer.zero_grad(set_to_none=True)
             step += 1
             if (args.progress and step % 50 == 0) or time.perf_counter() - last_log > 300:
-                logger.info("adapt epoch %d step %d/%d: loss %.4f", epoch + 1, step, total, float(loss))
+                logger.info("adapt epoch %d step %d/%d: loss %.4f", epoch + 1, step, total, loss.item())
                 last_log = time.perf_counter()
     train_seconds = time.perf_counter() - start
     after = held_out_loss(model, head, held, device)
