@@ -366,6 +366,18 @@ def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table,
     assert getattr(getattr(config, table), key) == from_file  # --set wins over flags
 
 
+@pytest.mark.parametrize(
+    ("argv", "table", "key", "value"),
+    [
+        (["train-static", "--teacher", "t", "--train", "x", "-o", "o", "--dilations", "1,2,4,8"], "static",
+         "dilations", [1, 2, 4, 8]),  # list[int]: once parsed as a single int, so the help's own example failed
+        (["distill", "--teacher", "t", "-o", "o", "--layers", "0,2"], "model", "layers", [0, 2]),  # list[int] | None
+    ],
+)  # fmt: skip
+def test_a_list_flag_takes_the_comma_list_its_help_shows(argv, table, key, value):
+    assert getattr(getattr(_resolved(argv), table), key) == value
+
+
 def test_flag_defaults_and_help_come_from_the_dataclasses(capsys):
     args = build_parser().parse_args(["train-static", "-o", "o"])
     assert all(getattr(args, flag.dest) is None for flag in args.config_flags.flags)  # unset: the file decides

@@ -9,6 +9,7 @@ file, then the flags, then ``--set``.
 from __future__ import annotations
 
 import argparse
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -97,7 +98,10 @@ class ConfigFlags:
         if const is not None:
             kwargs.update(action="store_const", const=const)
         elif "type" not in kwargs and "action" not in kwargs and convert is None:
-            options = set(typing.get_args(annotation) or (annotation,))
+            # The members of a union (int | None); any other annotation is one type: list[int] takes "1,2,4",
+            # which the loader splits, not one int.
+            union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+            options = set(typing.get_args(annotation)) if union else {annotation}
             scalar = {int, float} & options
             # A nullable key whose default is a number takes "none" too, which the loader parses.
             if len(scalar) == 1 and not (type(None) in options and default is not None):
