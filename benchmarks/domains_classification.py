@@ -117,10 +117,10 @@ def run_task(task: str, threads: int, n_bootstrap: int, runs: Path = RUNS, reuse
     out = []
     for record, model in zip(records, (specialist, baseline), strict=True):
         is_specialist = model is specialist
-        task_type = record.pop("task")
         record = {
-            "task": task,
-            "task_type": task_type,
+            # The benchmark's task under a key of its own: the record's "task" is the model's (classification),
+            # which the report reads to tell a classifier's record from a span model's.
+            "benchmark_task": task,
             **record,
             "model": f"MiniLM-L6 classifier ({runs.name}/{task})" if is_specialist else "TF-IDF + logistic regression",
             **sizes,
@@ -146,9 +146,10 @@ def run_task(task: str, threads: int, n_bootstrap: int, runs: Path = RUNS, reuse
 
 
 def merge(records: list[dict[str, Any]], tasks: list[str], path: Path = RESULTS) -> list[dict[str, Any]]:
-    """Records of other tasks (other scripts) kept as they are; this run's tasks replaced."""
+    """Records of other tasks (other scripts) kept as they are; this run's tasks replaced (records written before
+    ``benchmark_task`` name it under ``task``)."""
     existing = json.loads(path.read_text()) if path.exists() else []
-    kept = [r for r in existing if r.get("task") not in tasks]
+    kept = [r for r in existing if r.get("benchmark_task", r.get("task")) not in tasks]
     merged = kept + records
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")

@@ -422,6 +422,15 @@ def test_a_score_on_part_of_a_test_set_is_not_compared_with_scores_on_all_of_it(
     assert "test, 60 of 940 documents, seed 0" in summary
 
 
+def test_a_span_record_without_per_type_scores_renders(tmp_path):
+    # A record that declares itself an evaluation but carries no per-type scores (a benchmark that renamed its
+    # fields) gets the sections it can fill, not a traceback.
+    bare = {k: v for k, v in _evaluation("specialist-a", "toy", 0.8).items() if k != "per_type"}
+    (tmp_path / "eval.json").write_text(json.dumps([{**bare, "kind": "evaluation", "task": "span"}]))
+    page = check_page(report([tmp_path / "eval.json"], tmp_path / "r.html"))
+    assert "specialist-a" in page[page.index("id='summary'") :]
+
+
 def _rows(html: str) -> list[list[str]]:
     """The cells of each body row of the first table in ``html``, as their inner HTML."""
     body = html[html.index("<tbody>") : html.index("</tbody>")]

@@ -227,7 +227,7 @@ class _Page:
         for n, (key, records) in enumerate(self.groups.items()):
             support: dict[str, int] = {}
             for r in records:
-                for t, s in r["per_type"].items():
+                for t, s in (r.get("per_type") or {}).items():
                     support[t] = max(support.get(t, 0), int(s.get("support") or 0))
             types = sorted(t for t, s in support.items() if s > 0)  # support 0: predicted-only types, F1 is 0
             if not types:
@@ -237,7 +237,7 @@ class _Page:
             for r in records:
                 name = str(r["model"])
                 for t in types:
-                    s = r["per_type"].get(t)
+                    s = (r.get("per_type") or {}).get(t)
                     if s is None:
                         continue
                     ci = s.get("f1_ci")
