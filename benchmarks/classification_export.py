@@ -135,10 +135,8 @@ def run_task(task: str, models: Path, threads: int, n_bootstrap: int) -> list[di
     for record, run, model in zip(records, runs, evaluation.models, strict=True):
         kind = {"torch": "torch", "ONNX fp32": "fp32", "ONNX int8": "int8"}[run.name]
         folder = source if kind == "torch" else exports[kind]
-        record.pop("task")
         record.update(
-            task=task,
-            task_type="classification",
+            benchmark_task=task,  # the record's own "task" (classification) is what the report reads it by
             model=f"MiniLM-L6 classifier ({models.name}/{task}), {run.name}",
             runtime=kind,
             folder=str(folder.relative_to(ROOT)) if folder.is_relative_to(ROOT) else str(folder),
@@ -170,9 +168,10 @@ def run_task(task: str, models: Path, threads: int, n_bootstrap: int) -> list[di
 
 
 def merge(records: list[dict[str, Any]], tasks: list[str], path: Path = RESULTS) -> None:
-    """Records of tasks not run now are kept; this run's tasks are replaced."""
+    """Records of tasks not run now are kept; this run's tasks are replaced (records written before
+    ``benchmark_task`` name it under ``task``)."""
     existing = json.loads(path.read_text()) if path.exists() else []
-    kept = [r for r in existing if r.get("task") not in tasks]
+    kept = [r for r in existing if r.get("benchmark_task", r.get("task")) not in tasks]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(kept + records, indent=2) + "\n", encoding="utf-8")
 
