@@ -372,10 +372,20 @@ def test_a_flag_wins_over_the_file_and_an_unset_flag_keeps_the_file(argv, table,
         (["train-static", "--teacher", "t", "--train", "x", "-o", "o", "--dilations", "1,2,4,8"], "static",
          "dilations", [1, 2, 4, 8]),  # list[int]: once parsed as a single int, so the help's own example failed
         (["distill", "--teacher", "t", "-o", "o", "--layers", "0,2"], "model", "layers", [0, 2]),  # list[int] | None
+        # as --print-config writes it
+        (["train-static", "--teacher", "t", "--train", "x", "-o", "o", "--set", "static.dilations=[1, 2, 8]"],
+         "static", "dilations", [1, 2, 8]),
+        (["distill", "--teacher", "t", "-o", "o", "--set", 'data.labels=["Disease", "Chemical entity"]'],
+         "data", "labels", ["Disease", "Chemical entity"]),  # list[str] | None: a label may hold a space
     ],
 )  # fmt: skip
 def test_a_list_flag_takes_the_comma_list_its_help_shows(argv, table, key, value):
     assert getattr(getattr(_resolved(argv), table), key) == value
+
+
+def test_a_list_that_is_not_toml_is_refused_with_both_spellings():
+    with pytest.raises(ConfigError, match=r"static.dilations: '\[1, 2' is not a TOML list .*1,2,4 or \[1, 2, 4\]"):
+        _resolved(["train-static", "--teacher", "t", "--train", "x", "-o", "o", "--set", "static.dilations=[1, 2"])
 
 
 def test_flag_defaults_and_help_come_from_the_dataclasses(capsys):

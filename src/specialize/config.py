@@ -183,7 +183,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if origin is list:
         (item_type,) = typing.get_args(tp)
         if isinstance(value, str):
-            value = [v for v in value.replace(" ", "").split(",") if v]
+            value = _listed(value, where)
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         return [_coerce(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)]
@@ -219,6 +219,17 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return value
         raise ConfigError(f"{where}: expected a string, got {value!r}")
     raise ConfigError(f"{where}: unsupported type {_type_name(tp)}")
+
+
+def _listed(text: str, where: str) -> Any:
+    """A list given on the command line: comma-separated (``1,2,4``) or as a config file writes it (``[1, 2, 4]``,
+    what --print-config shows)."""
+    if not text.strip().startswith("["):
+        return [v for v in text.replace(" ", "").split(",") if v]
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: {text!r} is not a TOML list ({exc}); write it as 1,2,4 or [1, 2, 4]") from exc
 
 
 def sections(config_class: type[CommandConfig]) -> dict[str, type]:
