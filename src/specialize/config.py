@@ -161,13 +161,19 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp)).replace("NoneType", "none")
 
 
+def union_members(tp: Any) -> tuple[Any, ...]:
+    """The members of a union annotation (``int | None``: int and NoneType); () for any other, ``list[int]``
+    included (its argument is its item type, not an alternative)."""
+    return typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else ()
+
+
 def _coerce(value: Any, tp: Any, where: str) -> Any:
     """Check ``value`` against the annotation ``tp``; strings from the command line are parsed."""
     if tp is Any:  # free-form values (teacher options): as TOML or JSON gave them
         return value
     origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(tp)
+    options = union_members(tp)
+    if options:
         nullable = type(None) in options
         if nullable and (value is None or (isinstance(value, str) and value.lower() in ("none", "null"))):
             return None

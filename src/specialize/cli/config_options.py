@@ -9,13 +9,19 @@ file, then the flags, then ``--set``.
 from __future__ import annotations
 
 import argparse
-import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from specialize.config import CONFIG_FILE, CommandConfig, config_toml, load_command_config, sections
+from specialize.config import (
+    CONFIG_FILE,
+    CommandConfig,
+    config_toml,
+    load_command_config,
+    sections,
+    union_members,
+)
 from specialize.errors import ConfigError
 
 DEVICE_HELP = "auto (a CUDA GPU when torch sees one, with bf16/fp16 autocast), cpu, cuda or cuda:N"
@@ -98,10 +104,8 @@ class ConfigFlags:
         if const is not None:
             kwargs.update(action="store_const", const=const)
         elif "type" not in kwargs and "action" not in kwargs and convert is None:
-            # The members of a union (int | None); any other annotation is one type: list[int] takes "1,2,4",
-            # which the loader splits, not one int.
-            union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
-            options = set(typing.get_args(annotation)) if union else {annotation}
+            # A list[int] is one type, not a union: it takes "1,2,4", which the loader splits, not one int.
+            options = set(union_members(annotation) or (annotation,))
             scalar = {int, float} & options
             # A nullable key whose default is a number takes "none" too, which the loader parses.
             if len(scalar) == 1 and not (type(None) in options and default is not None):
